@@ -1,0 +1,79 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Execution;
+
+namespace Hnn.Pipeline.Cli;
+
+/// <summary>What a run did: config, keys, timings, versions, backend. Written as runs/&lt;id&gt;/manifest.json.</summary>
+public sealed record RunManifest(
+    string RunId,
+    string Pipeline,
+    string Source,
+    IReadOnlyList<string> Overrides,
+    DateTimeOffset Started,
+    double WallSeconds,
+    string Status,
+    string Backend,
+    string BackendNote,
+    IReadOnlyDictionary<string, string> Versions,
+    IReadOnlyDictionary<string, string> Machine,
+    JsonElement Config,
+    IReadOnlyList<StageRecord> Stages,
+    IReadOnlyList<ExperimentResult> Results)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    public static IReadOnlyDictionary<string, string> CollectVersions()
+    {
+        static string V(Assembly a) =>
+            a.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? a.GetName().Version?.ToString() ?? "?";
+        var d = new SortedDictionary<string, string>
+        {
+            ["hnn"] = V(typeof(RunManifest).Assembly),
+            [".NET"] = RuntimeInformation.FrameworkDescription,
+        };
+        foreach (var t in new[] { typeof(MathNet.Numerics.Control), typeof(Parquet.ParquetWriter), typeof(Serilog.Log), typeof(System.Threading.Tasks.Dataflow.DataflowBlock), typeof(YamlDotNet.Core.Parser) })
+        {
+            d[t.Assembly.GetName().Name!] = V(t.Assembly);
+        }
+
+        return d;
+    }
+
+    public static IReadOnlyDictionary<string, string> CollectMachine() => new SortedDictionary<string, string>
+    {
+        ["os"] = RuntimeInformation.OSDescription,
+        ["arch"] = RuntimeInformation.ProcessArchitecture.ToString(),
+        ["cores"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["host"] = Environment.MachineName,
+    };
+
+    public static JsonElement SpecToJson(PipelineSpec spec) => JsonSerializer.SerializeToElement(new
+    {
+        spec.Name,
+        spec.Description,
+        System = new { spec.System.Name, Params = spec.System.Parameters },
+        Domain = new { Q = spec.Domain.Q.Select(i => new[] { i.Lower, i.Upper }), P = spec.Domain.P.Select(i => new[] { i.Lower, i.Upper }) },
+        Data = new { spec.Data.Train, spec.Data.Test, spec.Data.Seeds },
+        Anchor = new { spec.Anchor.X0, spec.Anchor.H0 },
+        Model = new
+        {
+            Methods = spec.Model.Methods.Select(m => Hnn.Stages.Sampling.SamplingMethods.ToName(m)),
+            spec.Model.Widths,
+            spec.Model.Seeds,
+            spec.Model.Rcond,
+            ElmBias = spec.Model.ElmBias is { } b ? new[] { b.Low, b.High } : null,
+        },
+        Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows },
+        Run = new { spec.Run.Store, spec.Run.Parallelism },
+    }, Json);
+}

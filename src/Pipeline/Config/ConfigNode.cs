@@ -1,0 +1,183 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Hnn.Pipeline.Config;
+
+/// <summary>An immutable YAML-like tree (mapping, sequence, scalar) with the file and line it came from.</summary>
+public abstract record ConfigNode(string Source)
+{
+    public static ConfigNode Parse(string text, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            using var reader = new StringReader(text);
+            stream.Load(reader);
+        }
+        catch (YamlException e)
+        {
+            throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {FirstLine(e.InnerException?.Message ?? e.Message)}");
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            return new MapNode(source, []);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            throw new InputException($"{source}: expected one YAML document, found {stream.Documents.Count}");
+        }
+
+        return Convert(stream.Documents[0].RootNode, source);
+    }
+
+    public static ConfigNode Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException($"{path}: file not found");
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Deep merge: mappings merge key by key, anything else in <paramref name="over"/> replaces.</summary>
+    public static ConfigNode Merge(ConfigNode under, ConfigNode over)
+    {
+        if (under is MapNode a && over is MapNode b)
+        {
+            var result = new List<KeyValuePair<string, ConfigNode>>(a.Entries);
+            foreach (var (key, value) in b.Entries)
+            {
+                var i = result.FindIndex(e => e.Key == key);
+                if (i >= 0)
+                {
+                    result[i] = new(key, Merge(result[i].Value, value));
+                }
+                else
+                {
+                    result.Add(new(key, value));
+                }
+            }
+
+            return new MapNode(b.Source, result);
+        }
+
+        return over;
+    }
+
+    /// <summary>Returns a copy with the value at a dotted path (e.g. "model.widths") replaced.</summary>
+    public static ConfigNode SetPath(ConfigNode root, string dottedPath, ConfigNode value)
+    {
+        var parts = dottedPath.Split('.');
+        if (parts.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new InputException($"--set {dottedPath}: the key path has an empty segment");
+        }
+
+        return SetPath(root, parts, 0, value, dottedPath);
+    }
+
+    private static ConfigNode SetPath(ConfigNode node, string[] parts, int i, ConfigNode value, string full)
+    {
+        if (i == parts.Length)
+        {
+            return value;
+        }
+
+        if (node is not MapNode map)
+        {
+            throw new InputException($"--set {full}: '{string.Join('.', parts[..i])}' is not a mapping");
+        }
+
+        var entries = new List<KeyValuePair<string, ConfigNode>>(map.Entries);
+        var idx = entries.FindIndex(e => e.Key == parts[i]);
+        var child = idx >= 0 ? entries[idx].Value : new MapNode("--set", []);
+        var updated = SetPath(child, parts, i + 1, value, full);
+        if (idx >= 0)
+        {
+            entries[idx] = new(parts[i], updated);
+        }
+        else
+        {
+            entries.Add(new(parts[i], updated));
+        }
+
+        return new MapNode(map.Source, entries);
+    }
+
+    private static ConfigNode Convert(YamlNode node, string source)
+    {
+        var where = $"{source}:{node.Start.Line}";
+        switch (node)
+        {
+            case YamlMappingNode m:
+                var entries = new List<KeyValuePair<string, ConfigNode>>();
+                foreach (var (k, v) in m.Children)
+                {
+                    if (k is not YamlScalarNode ks || ks.Value is null)
+                    {
+                        throw new InputException($"{source}:{k.Start.Line}: mapping keys must be plain strings");
+                    }
+
+                    if (entries.Any(e => e.Key == ks.Value))
+                    {
+                        throw new InputException($"{source}:{k.Start.Line}: duplicate key '{ks.Value}'");
+                    }
+
+                    entries.Add(new(ks.Value, Convert(v, source)));
+                }
+
+                return new MapNode(where, entries);
+            case YamlSequenceNode s:
+                return new ListNode(where, s.Children.Select(c => Convert(c, source)).ToList());
+            case YamlScalarNode sc:
+                var isNull = sc.Style == ScalarStyle.Plain && (sc.Value is null or "" or "~" or "null");
+                return new ScalarNode(where, isNull ? null : sc.Value, sc.Style != ScalarStyle.Plain);
+            default:
+                throw new InputException($"{where}: YAML aliases and tags are not supported");
+        }
+    }
+
+    private static string FirstLine(string s)
+    {
+        var i = s.IndexOfAny(['\r', '\n']);
+        return i < 0 ? s : s[..i];
+    }
+}
+
+public sealed record MapNode(string Source, IReadOnlyList<KeyValuePair<string, ConfigNode>> Entries) : ConfigNode(Source)
+{
+    public ConfigNode? this[string key] => Entries.FirstOrDefault(e => e.Key == key).Value;
+}
+
+public sealed record ListNode(string Source, IReadOnlyList<ConfigNode> Items) : ConfigNode(Source);
+
+/// <summary>A scalar; <see cref="Quoted"/> is true for quoted strings (never read as numbers).</summary>
+public sealed record ScalarNode(string Source, string? Value, bool Quoted) : ConfigNode(Source)
+{
+    public bool TryDouble(out double value)
+    {
+        value = 0;
+        if (Value is null || Quoted)
+        {
+            return false;
+        }
+
+        var v = Value.Trim();
+        switch (v.ToLowerInvariant())
+        {
+            case "pi": value = Math.PI; return true;
+            case "-pi": value = -Math.PI; return true;
+            case "2pi" or "2*pi": value = 2 * Math.PI; return true;
+            case "-2pi" or "-2*pi": value = -2 * Math.PI; return true;
+            case ".inf" or "+.inf": value = double.PositiveInfinity; return true;
+            case "-.inf": value = double.NegativeInfinity; return true;
+            case ".nan": value = double.NaN; return true;
+        }
+
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+}

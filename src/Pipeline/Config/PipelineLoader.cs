@@ -1,0 +1,355 @@
+using Hnn.Datasets;
+using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
+
+namespace Hnn.Pipeline.Config;
+
+/// <summary>
+/// Loads a pipeline file (with its includes and --set overrides), validates it as a whole and returns the spec.
+/// Every problem is reported at once, each naming the file, the key path, the value and what is allowed.
+/// </summary>
+public static class PipelineLoader
+{
+    public const string DefaultStore = ".hnn";
+
+    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "solver", "run"];
+    private static readonly string[] SystemKeys = ["name", "params"];
+    private static readonly string[] DomainKeys = ["q", "p"];
+    private static readonly string[] DataKeys = ["train", "test", "seed", "seeds"];
+    private static readonly string[] AnchorKeys = ["x0", "h0"];
+    private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "rcond", "elm_bias"];
+    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows"];
+    private static readonly string[] RunKeys = ["store", "parallelism"];
+    private static readonly string[] Backends = ["auto", "lapack", "managed"];
+    private static readonly string[] Modes = ["structured", "full"];
+
+    public static PipelineSpec Load(string path, IReadOnlyList<string>? overrides = null)
+    {
+        var root = LoadWithIncludes(path, []);
+        foreach (var o in overrides ?? [])
+        {
+            var eq = o.IndexOf('=');
+            if (eq <= 0)
+            {
+                throw new InputException($"--set '{o}': expected key.path=value, e.g. --set model.widths=[500,1000]");
+            }
+
+            var value = ConfigNode.Parse(o[(eq + 1)..], $"--set {o[..eq]}");
+            root = ConfigNode.SetPath(root, o[..eq].Trim(), value);
+        }
+
+        return Bind(root, path);
+    }
+
+    private static ConfigNode LoadWithIncludes(string path, HashSet<string> seen)
+    {
+        var full = Path.GetFullPath(path);
+        if (!seen.Add(full))
+        {
+            throw new InputException($"{path}: include cycle");
+        }
+
+        var node = ConfigNode.Load(path);
+        if (node is not MapNode map)
+        {
+            throw new InputException($"{path}: the top level must be a mapping (key: value lines)");
+        }
+
+        ConfigNode merged = new MapNode(map.Source, []);
+        var includes = map["include"];
+        var list = includes switch
+        {
+            null => [],
+            ListNode l => l.Items,
+            _ => [includes],
+        };
+        foreach (var inc in list)
+        {
+            if (inc is not ScalarNode { Value: not null } s)
+            {
+                throw new InputException($"{path}: include: entries must be file paths");
+            }
+
+            var incPath = Path.Combine(Path.GetDirectoryName(full)!, s.Value);
+            if (!File.Exists(incPath))
+            {
+                throw new InputException($"{path}: include: '{s.Value}' not found (resolved to {incPath})");
+            }
+
+            merged = ConfigNode.Merge(merged, LoadWithIncludes(incPath, seen));
+        }
+
+        seen.Remove(full);
+        var own = new MapNode(map.Source, map.Entries.Where(e => e.Key != "include").ToList());
+        return ConfigNode.Merge(merged, own);
+    }
+
+    /// <summary>Binds and validates a whole tree.</summary>
+    public static PipelineSpec Bind(ConfigNode rootNode, string file)
+    {
+        var r = new SpecReader(file);
+        var root = rootNode as MapNode;
+        if (root is null)
+        {
+            throw new InputException($"{file}: the top level must be a mapping (key: value lines)");
+        }
+
+        r.CheckKeys(root, string.Empty, TopKeys);
+        var name = r.String(root, "name", "name", Path.GetFileNameWithoutExtension(file))!;
+        var description = r.String(root, "description", "description", string.Empty)!;
+
+        // system
+        var sysMap = r.Map(root, "system", "system", required: true);
+        r.CheckKeys(sysMap, "system", SystemKeys);
+        var sysName = r.String(sysMap, "name", "system.name", null);
+        if (sysMap is not null && sysName is null && sysMap["name"] is null)
+        {
+            r.Problem("system.name", "is required; one of " + string.Join(", ", SystemRegistry.Names));
+        }
+
+        var parameters = new Dictionary<string, double>();
+        var paramMap = r.Map(sysMap, "params", "system.params", required: false);
+        foreach (var (k, v) in paramMap?.Entries ?? [])
+        {
+            var d = r.Double(v, $"system.params.{k}");
+            if (d is not null)
+            {
+                parameters[k] = d.Value;
+            }
+        }
+
+        HamiltonianSystem? system = null;
+        if (sysName is not null)
+        {
+            try
+            {
+                system = SystemRegistry.Create(sysName, parameters);
+            }
+            catch (ArgumentException e)
+            {
+                r.Problem(paramMap is not null && SystemRegistry.Names.Contains(sysName) ? "system.params" : "system.name", FirstLine(e.Message));
+            }
+        }
+
+        // domain
+        var domMap = r.Map(root, "domain", "domain", required: true);
+        r.CheckKeys(domMap, "domain", DomainKeys);
+        var q = Intervals(r, domMap?["q"], "domain.q");
+        var p = Intervals(r, domMap?["p"], "domain.p");
+        var domain = new Domain(q, p);
+        if (system is not null && domMap is not null)
+        {
+            try
+            {
+                domain.Validate(system.Dof);
+            }
+            catch (ArgumentException e)
+            {
+                r.Problem("domain", $"{FirstLine(e.Message)} (system '{system.Name}' has {system.Dof} degree(s) of freedom)");
+            }
+        }
+
+        // data
+        var dataMap = r.Map(root, "data", "data", required: true);
+        r.CheckKeys(dataMap, "data", DataKeys);
+        var train = (int)(r.Integer(dataMap?["train"], "data.train", 2, int.MaxValue / 4) ?? 0);
+        if (dataMap is not null && dataMap["train"] is null)
+        {
+            r.Problem("data.train", "is required (number of training points, at least 2)");
+        }
+
+        var test = (int)(r.Integer(dataMap?["test"], "data.test", 1, int.MaxValue / 4) ?? 0);
+        if (dataMap is not null && dataMap["test"] is null)
+        {
+            r.Problem("data.test", "is required (number of test points, at least 1)");
+        }
+
+        var dataSeeds = Seeds(r, dataMap, "data");
+
+        // anchor
+        var anchorMap = r.Map(root, "anchor", "anchor", required: false);
+        r.CheckKeys(anchorMap, "anchor", AnchorKeys);
+        IReadOnlyList<double> x0;
+        if (anchorMap?["x0"] is { } x0Node)
+        {
+            x0 = r.OneOrMany(x0Node).Select((n, i) => r.Double(n, $"anchor.x0[{i}]") ?? 0).ToArray();
+            if (system is not null && x0.Count != 2 * system.Dof)
+            {
+                r.Problem("anchor.x0", $"has {x0.Count} coordinates; system '{system.Name}' needs {2 * system.Dof} (q then p)");
+            }
+        }
+        else
+        {
+            x0 = system?.DefaultAnchor ?? (system is null ? [] : new double[2 * system.Dof]);
+        }
+
+        var h0 = r.Double(anchorMap?["h0"], "anchor.h0");
+
+        // model
+        var modelMap = r.Map(root, "model", "model", required: true);
+        r.CheckKeys(modelMap, "model", ModelKeys);
+        var methods = new List<SamplingMethod>();
+        foreach (var (n, i) in r.OneOrMany(modelMap?["methods"]).Select((n, i) => (n, i)))
+        {
+            if (n is ScalarNode { Value: not null } s && SamplingMethods.TryParse(s.Value, out var m))
+            {
+                if (!methods.Contains(m))
+                {
+                    methods.Add(m);
+                }
+            }
+            else
+            {
+                var text = n is ScalarNode sc ? sc.Value ?? string.Empty : string.Empty;
+                var near = Nearest.Match(text, SamplingMethods.Names);
+                r.Problem($"model.methods[{i}]", $"{SpecReader.Describe(n)} is not a method; allowed: {string.Join(", ", SamplingMethods.Names)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
+            }
+        }
+
+        if (modelMap is not null && modelMap["methods"] is null)
+        {
+            methods.AddRange([SamplingMethod.Elm, SamplingMethod.USwim, SamplingMethod.ASwim, SamplingMethod.Swim]);
+        }
+
+        var widths = new List<int>();
+        foreach (var (n, i) in r.OneOrMany(modelMap?["widths"]).Select((n, i) => (n, i)))
+        {
+            var w = r.Integer(n, $"model.widths[{i}]", 1, 1_000_000);
+            if (w is not null && !widths.Contains((int)w))
+            {
+                widths.Add((int)w);
+            }
+        }
+
+        if (modelMap is not null && modelMap["widths"] is null)
+        {
+            r.Problem("model.widths", "is required (one or more positive integers, e.g. [1000])");
+        }
+
+        var modelSeeds = Seeds(r, modelMap, "model");
+        var rcond = r.Double(modelMap?["rcond"], "model.rcond") ?? 1e-13;
+        if (rcond is < 0 or >= 1)
+        {
+            r.Problem("model.rcond", $"{SpecReader.Format(rcond)} is not allowed: must be in [0, 1)");
+        }
+
+        (double, double)? elmBias = null;
+        if (modelMap?["elm_bias"] is { } eb)
+        {
+            var vals = r.OneOrMany(eb).Select((n, i) => r.Double(n, $"model.elm_bias[{i}]")).ToList();
+            if (vals.Count != 2 || vals.Any(v => v is null) || vals[0] > vals[1])
+            {
+                r.Problem("model.elm_bias", "must be [low, high] with low <= high");
+            }
+            else
+            {
+                elmBias = (vals[0]!.Value, vals[1]!.Value);
+            }
+        }
+
+        // solver
+        var solverMap = r.Map(root, "solver", "solver", required: false);
+        r.CheckKeys(solverMap, "solver", SolverKeys);
+        var backend = r.String(solverMap, "backend", "solver.backend", "auto", Backends)!;
+        var mode = r.String(solverMap, "mode", "solver.mode", "structured", Modes) == "full" ? SolveMode.Full : SolveMode.Structured;
+        var chunkRows = (int)(r.Integer(solverMap?["chunk_rows"], "solver.chunk_rows", 1, 10_000_000) ?? OutputLayer.DefaultChunkRows);
+
+        // run
+        var runMap = r.Map(root, "run", "run", required: false);
+        r.CheckKeys(runMap, "run", RunKeys);
+        var store = r.String(runMap, "store", "run.store", DefaultStore)!;
+        var parallelism = (int)(r.Integer(runMap?["parallelism"], "run.parallelism", 1, 256) ?? 1);
+
+        if (r.Problems.Count > 0)
+        {
+            throw new InputException(r.Problems);
+        }
+
+        return new PipelineSpec(
+            name,
+            description,
+            new SystemSpec(system!.Name, system.Parameters),
+            domain,
+            new DataSpec(train, test, dataSeeds),
+            new AnchorSpec(x0, h0),
+            new ModelSpec(methods, widths, modelSeeds, rcond, elmBias),
+            new SolverSpec(backend, mode, chunkRows),
+            new RunSpec(store, parallelism),
+            file);
+    }
+
+    private static List<ulong> Seeds(SpecReader r, MapNode? map, string section)
+    {
+        var seeds = new List<ulong>();
+        if (map is null)
+        {
+            return seeds;
+        }
+
+        if (map["seed"] is not null && map["seeds"] is not null)
+        {
+            r.Problem($"{section}.seeds", $"give either {section}.seed or {section}.seeds, not both");
+        }
+
+        var node = map["seeds"] ?? map["seed"];
+        var key = map["seeds"] is not null ? "seeds" : "seed";
+        foreach (var (n, i) in r.OneOrMany(node).Select((n, i) => (n, i)))
+        {
+            var s = r.Integer(n, $"{section}.{key}[{i}]", 0, long.MaxValue);
+            if (s is not null && !seeds.Contains((ulong)s))
+            {
+                seeds.Add((ulong)s);
+            }
+        }
+
+        if (node is null)
+        {
+            seeds.Add(0);
+        }
+
+        return seeds;
+    }
+
+    private static List<Interval> Intervals(SpecReader r, ConfigNode? node, string path)
+    {
+        var result = new List<Interval>();
+        if (node is null)
+        {
+            r.Problem(path, "is required: a list of [low, high] intervals, one per degree of freedom, e.g. [[-5, 5]]");
+            return result;
+        }
+
+        var items = node is ListNode l && l.Items.Count > 0 && l.Items[0] is ScalarNode ? [node] : r.OneOrMany(node);
+        foreach (var (item, i) in items.Select((n, i) => (n, i)))
+        {
+            if (item is not ListNode pair || pair.Items.Count != 2)
+            {
+                r.Problem($"{path}[{i}]", $"{SpecReader.Describe(item)} is not an interval [low, high]");
+                continue;
+            }
+
+            var lo = r.Double(pair.Items[0], $"{path}[{i}][0]");
+            var hi = r.Double(pair.Items[1], $"{path}[{i}][1]");
+            if (lo is null || hi is null)
+            {
+                continue;
+            }
+
+            if (!(lo < hi))
+            {
+                r.Problem($"{path}[{i}]", $"[{SpecReader.Format(lo.Value)}, {SpecReader.Format(hi.Value)}] is {(lo == hi ? "empty" : "inverted")}: need low < high");
+                continue;
+            }
+
+            result.Add(new Interval(lo.Value, hi.Value));
+        }
+
+        return result;
+    }
+
+    private static string FirstLine(string s)
+    {
+        var i = s.IndexOfAny(['\r', '\n']);
+        return i < 0 ? s : s[..i];
+    }
+}

@@ -1,0 +1,39 @@
+using Hnn.Datasets;
+using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
+
+namespace Hnn.Pipeline.Config;
+
+/// <summary>A validated pipeline definition (a value: parsing and validation happen before anything runs).</summary>
+public sealed record PipelineSpec(
+    string Name,
+    string Description,
+    SystemSpec System,
+    Domain Domain,
+    DataSpec Data,
+    AnchorSpec Anchor,
+    ModelSpec Model,
+    SolverSpec Solver,
+    RunSpec Run,
+    string SourcePath);
+
+public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double> Parameters);
+
+/// <summary>Data set sizes and seeds; one data set per seed.</summary>
+public sealed record DataSpec(int Train, int Test, IReadOnlyList<ulong> Seeds);
+
+/// <summary>Anchor x0 and H0; H0 null means H(x0) of the true system.</summary>
+public sealed record AnchorSpec(IReadOnlyList<double> X0, double? H0);
+
+/// <summary>The model sweep: every method x width x seed is one experiment.</summary>
+public sealed record ModelSpec(
+    IReadOnlyList<SamplingMethod> Methods,
+    IReadOnlyList<int> Widths,
+    IReadOnlyList<ulong> Seeds,
+    double Rcond,
+    (double Low, double High)? ElmBias);
+
+public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows);
+
+/// <summary>Run settings that do not change results (kept out of cache keys).</summary>
+public sealed record RunSpec(string Store, int Parallelism);

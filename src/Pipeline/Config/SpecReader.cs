@@ -1,0 +1,136 @@
+using System.Globalization;
+using Hnn.Datasets;
+
+namespace Hnn.Pipeline.Config;
+
+/// <summary>Reads typed values out of a <see cref="ConfigNode"/> tree, collecting every problem with its key path.</summary>
+internal sealed class SpecReader(string file)
+{
+    private readonly List<string> _problems = [];
+
+    public IReadOnlyList<string> Problems => _problems;
+
+    public void Problem(string path, string message) => _problems.Add($"{file}: {path}: {message}");
+
+    public void CheckKeys(MapNode? map, string path, IReadOnlyCollection<string> allowed)
+    {
+        if (map is null)
+        {
+            return;
+        }
+
+        foreach (var (key, _) in map.Entries)
+        {
+            if (!allowed.Contains(key))
+            {
+                var full = path.Length == 0 ? key : $"{path}.{key}";
+                var near = Nearest.Match(key, allowed);
+                var hint = near is null ? $"allowed keys: {string.Join(", ", allowed)}" : $"did you mean '{(path.Length == 0 ? near : $"{path}.{near}")}'?";
+                Problem(full, $"unknown key; {hint}");
+            }
+        }
+    }
+
+    public MapNode? Map(MapNode? parent, string key, string path, bool required)
+    {
+        var node = parent?[key];
+        if (node is null)
+        {
+            if (required)
+            {
+                Problem(path, "is required");
+            }
+
+            return null;
+        }
+
+        if (node is MapNode m)
+        {
+            return m;
+        }
+
+        Problem(path, "must be a mapping (key: value lines)");
+        return null;
+    }
+
+    public string? String(MapNode? parent, string key, string path, string? fallback, IReadOnlyCollection<string>? allowed = null)
+    {
+        var node = parent?[key];
+        if (node is null)
+        {
+            return fallback;
+        }
+
+        if (node is not ScalarNode { Value: not null } s)
+        {
+            Problem(path, "must be a string");
+            return fallback;
+        }
+
+        if (allowed is not null && !allowed.Contains(s.Value))
+        {
+            var near = Nearest.Match(s.Value, allowed);
+            Problem(path, $"'{s.Value}' is not allowed; allowed: {string.Join(", ", allowed)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
+            return fallback;
+        }
+
+        return s.Value;
+    }
+
+    public double? Double(ConfigNode? node, string path)
+    {
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is ScalarNode s && s.TryDouble(out var v))
+        {
+            if (!double.IsFinite(v))
+            {
+                Problem(path, $"{s.Value} is not allowed: must be a finite number");
+                return null;
+            }
+
+            return v;
+        }
+
+        Problem(path, $"{Describe(node)} is not a number");
+        return null;
+    }
+
+    public long? Integer(ConfigNode? node, string path, long min, long max)
+    {
+        var d = Double(node, path);
+        if (d is null)
+        {
+            return null;
+        }
+
+        if (d.Value != Math.Floor(d.Value) || d.Value < min || d.Value > max)
+        {
+            Problem(path, $"{Describe(node!)} is not allowed: must be an integer in [{min}, {max}]");
+            return null;
+        }
+
+        return (long)d.Value;
+    }
+
+    /// <summary>A scalar or a list of scalars, as a list.</summary>
+    public IReadOnlyList<ConfigNode> OneOrMany(ConfigNode? node) => node switch
+    {
+        null => [],
+        ListNode l => l.Items,
+        _ => [node],
+    };
+
+    public static string Describe(ConfigNode node) => node switch
+    {
+        ScalarNode { Value: null } => "an empty value",
+        ScalarNode s => $"'{s.Value}'",
+        ListNode => "a list",
+        _ => "a mapping",
+    };
+
+    public static string Format(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+}

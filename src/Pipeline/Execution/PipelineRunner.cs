@@ -1,0 +1,294 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading.Tasks.Dataflow;
+using Hnn.Datasets;
+using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Store;
+using Hnn.Stages.Evaluation;
+using Hnn.Stages.Model;
+using Hnn.Stages.Numerics;
+using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
+using Serilog;
+
+namespace Hnn.Pipeline.Execution;
+
+/// <summary>
+/// Compiles a validated <see cref="PipelineSpec"/> into TPL Dataflow blocks and runs it against an artifact store.
+/// Data sets (generate, split) flow into a fan-out of experiments (method x width x seed) that run with bounded
+/// parallelism; every stage output is cached in the store under its content key.
+/// </summary>
+public sealed class PipelineRunner
+{
+    /// <summary>Bump a stage's version when its output for the same inputs changes.</summary>
+    public static readonly IReadOnlyDictionary<string, int> StageVersions = new Dictionary<string, int>
+    {
+        ["generate"] = 1,
+        ["split"] = 1,
+        ["sample"] = 1,
+        ["fit"] = 1,
+        ["resample"] = 1,
+        ["evaluate"] = 1,
+    };
+
+    private readonly ArtifactStore _store;
+    private readonly ILinearAlgebra _la;
+    private readonly ILogger _log;
+    private readonly ConcurrentBag<StageRecord> _records = [];
+
+    public PipelineRunner(ArtifactStore store, ILinearAlgebra la, ILogger log)
+    {
+        _store = store;
+        _la = la;
+        _log = log;
+    }
+
+    public IReadOnlyCollection<StageRecord> Records => _records;
+
+    public async Task<IReadOnlyList<ExperimentResult>> RunAsync(PipelineSpec spec, CancellationToken ct)
+    {
+        var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var x0 = spec.Anchor.X0.ToArray();
+        var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
+        var parallelism = spec.Run.Parallelism;
+        if (parallelism > 1)
+        {
+            _la.SetThreads(Math.Max(1, Environment.ProcessorCount / parallelism));
+        }
+
+        var results = new List<ExperimentResult>();
+        var options = new ExecutionDataflowBlockOptions { CancellationToken = ct, BoundedCapacity = 1, MaxDegreeOfParallelism = 1 };
+        var link = new DataflowLinkOptions { PropagateCompletion = true };
+
+        var dataBlock = new TransformBlock<ulong, PreparedData>(seed => PrepareDataAsync(spec, system, seed, ct), options);
+        var fanOut = new TransformManyBlock<PreparedData, ExperimentJob>(
+            d => Experiments(spec, d),
+            new ExecutionDataflowBlockOptions { CancellationToken = ct, BoundedCapacity = 1 });
+        var experimentBlock = new TransformBlock<ExperimentJob, ExperimentResult>(
+            job => RunExperimentAsync(spec, job, anchor, ct),
+            new ExecutionDataflowBlockOptions
+            {
+                CancellationToken = ct,
+                MaxDegreeOfParallelism = parallelism,
+                BoundedCapacity = parallelism,
+                EnsureOrdered = true,
+            });
+        var collect = new ActionBlock<ExperimentResult>(results.Add, new ExecutionDataflowBlockOptions { CancellationToken = ct });
+
+        dataBlock.LinkTo(fanOut, link);
+        fanOut.LinkTo(experimentBlock, link);
+        experimentBlock.LinkTo(collect, link);
+
+        foreach (var seed in spec.Data.Seeds)
+        {
+            await dataBlock.SendAsync(seed, ct).ConfigureAwait(false);
+        }
+
+        dataBlock.Complete();
+        try
+        {
+            await collect.Completion.ConfigureAwait(false);
+        }
+        catch (Exception) when (FirstFault(dataBlock, fanOut, experimentBlock, collect) is { } first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
+
+        ct.ThrowIfCancellationRequested();
+        return results;
+    }
+
+    private static Exception? FirstFault(params IDataflowBlock[] blocks)
+    {
+        foreach (var b in blocks)
+        {
+            if (b.Completion.IsFaulted && b.Completion.Exception is { } e)
+            {
+                var inner = e.Flatten().InnerExceptions;
+                return inner.FirstOrDefault(x => x is not OperationCanceledException) ?? inner[0];
+            }
+        }
+
+        return null;
+    }
+
+    private sealed record PreparedData(ulong Seed, string SplitKey, DataSet Train, DataSet Test);
+
+    private sealed record ExperimentJob(PreparedData Data, SamplingMethod Method, int Width, ulong ModelSeed);
+
+    private static IEnumerable<ExperimentJob> Experiments(PipelineSpec spec, PreparedData data)
+    {
+        foreach (var width in spec.Model.Widths)
+        {
+            foreach (var seed in spec.Model.Seeds)
+            {
+                foreach (var method in spec.Model.Methods)
+                {
+                    yield return new ExperimentJob(data, method, width, seed);
+                }
+            }
+        }
+    }
+
+    private async Task<PreparedData> PrepareDataAsync(PipelineSpec spec, HamiltonianSystem system, ulong seed, CancellationToken ct)
+    {
+        var dof = system.Dof;
+        var total = spec.Data.Train + spec.Data.Test;
+        var genKey = CacheKey.Compute("generate", StageVersions["generate"],
+        [
+            new("system", system.Name),
+            .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
+            new("domain.q", string.Join(";", spec.Domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+            new("domain.p", string.Join(";", spec.Domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+            new("count", CacheKey.Canon(total)),
+            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
+        ], []);
+        var data = await CachedAsync("generate", genKey, $"data seed {seed}",
+            () => DataGenerator.Sample(system, spec.Domain, total, Rng.Derive(seed, "generate")),
+            Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false);
+
+        var splitKey = CacheKey.Compute("split", StageVersions["split"],
+        [
+            new("train", CacheKey.Canon(spec.Data.Train)),
+            new("test", CacheKey.Canon(spec.Data.Test)),
+            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
+        ], [genKey]);
+        var split = await CachedAsync("split", splitKey, $"data seed {seed}",
+            () => DataSplit.Split(total, spec.Data.Train, Rng.Derive(seed, "split")),
+            s => Codecs.FromSplit(s.Train, s.Test), Codecs.ToSplit, ct).ConfigureAwait(false);
+        return new PreparedData(seed, splitKey, DataSplit.Take(data, split.Train), DataSplit.Take(data, split.Test));
+    }
+
+    private async Task<ExperimentResult> RunExperimentAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, CancellationToken ct)
+    {
+        var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
+        var train = job.Data.Train;
+        var dim = 2 * train.Dof;
+        var keys = new Dictionary<string, string>();
+        var mine = new List<StageRecord>();
+        var fitParams = new KeyValuePair<string, string>[]
+        {
+            new("rcond", CacheKey.Canon(spec.Model.Rcond)),
+            new("mode", spec.Solver.Mode.ToString()),
+            new("backend", _la.IsNative ? "lapack" : "managed"),
+            new("x0", CacheKey.Canon(anchor.X0)),
+            new("h0", CacheKey.Canon(anchor.H0)),
+        };
+
+        // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact).
+        var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
+        var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain.MinLimit, spec.Domain.MaxLimit);
+        var sampleParams = new List<KeyValuePair<string, string>>
+        {
+            new("method", sampleMethod.ToName()),
+            new("width", CacheKey.Canon(job.Width)),
+            new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (sampleMethod == SamplingMethod.Elm)
+        {
+            sampleParams.Add(new("bias", CacheKey.Canon([biasLow, biasHigh])));
+        }
+
+        var sampleKey = CacheKey.Compute("sample", StageVersions["sample"], sampleParams, [job.Data.SplitKey]);
+        keys["sample"] = sampleKey;
+        var hidden = await CachedAsync("sample", sampleKey, label,
+            () => SampleHidden(sampleMethod, train, job.Width, job.ModelSeed, biasLow, biasHigh),
+            h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
+
+        var fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [sampleKey, job.Data.SplitKey]);
+        keys["fit"] = fitKey;
+        var fit = await CachedAsync("fit", fitKey, label,
+            () => OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.Mode, spec.Solver.ChunkRows),
+            f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
+
+        if (job.Method == SamplingMethod.ASwim)
+        {
+            var resampleKey = CacheKey.Compute("resample", StageVersions["resample"],
+                [new("method", "a-swim"), new("width", CacheKey.Canon(job.Width)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture))],
+                [fitKey, job.Data.SplitKey]);
+            keys["resample"] = resampleKey;
+            var first = fit.Network;
+            var resampled = await CachedAsync("resample", resampleKey, label,
+                () => SwimStages.Resample(first, train.X, job.Width, job.ModelSeed),
+                h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
+            fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
+            keys["fit2"] = fitKey;
+            fit = await CachedAsync("fit", fitKey, label,
+                () => OutputLayer.Fit(_la, resampled, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.Mode, spec.Solver.ChunkRows),
+                f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
+        }
+
+        var evalKey = CacheKey.Compute("evaluate", StageVersions["evaluate"], [], [fitKey, job.Data.SplitKey]);
+        keys["evaluate"] = evalKey;
+        var network = fit.Network;
+        var test = job.Data.Test;
+        var metrics = await CachedAsync("evaluate", evalKey, label,
+            () => (Evaluator.Evaluate(network, train.X, train.Dx, train.H), Evaluator.Evaluate(network, test.X, test.Dx, test.H)),
+            m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
+
+        var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample").Sum(r => r.ComputeSeconds);
+        var allCached = mine.All(r => r.Cached);
+        _log.ForContext("Stage", "evaluate").Information(
+            "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank}/{Width}",
+            label, metrics.Item2.H, metrics.Item1.H, fit.Rank, job.Width);
+        return new ExperimentResult(job.Method.ToName(), job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, fit.Rank,
+            metrics.Item1, metrics.Item2, allCached, keys);
+    }
+
+    private void Record(StageRecord record, List<StageRecord>? sink)
+    {
+        _records.Add(record);
+        sink?.Add(record);
+    }
+
+    private static FitResult ToFit(Table t, int dim)
+    {
+        var (n, rank) = Codecs.ToNetwork(t, dim);
+        return new FitResult(n, rank);
+    }
+
+    private static HiddenLayer SampleHidden(SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh) =>
+        method switch
+        {
+            SamplingMethod.Elm => ElmSampler.Sample(2 * train.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm")),
+            SamplingMethod.USwim => SwimStages.Sample(train.X, null, width, seed),
+            SamplingMethod.Swim => SwimStages.Sample(train.X, train.H, width, seed),
+            _ => throw new InvalidOperationException($"{method} is not sampled directly"),
+        };
+
+    /// <summary>
+    /// Loads a stage output from the store or computes and stores it. The compute time is kept in the artifact's
+    /// metadata so cached runs still report the original training time.
+    /// </summary>
+    private async Task<T> CachedAsync<T>(
+        string stage, string key, string label, Func<T> compute, Func<T, Table> encode, Func<Table, T> decode, CancellationToken ct, List<StageRecord>? sink = null)
+    {
+        ct.ThrowIfCancellationRequested();
+        var log = _log.ForContext("Stage", stage);
+        var sw = Stopwatch.StartNew();
+        var cached = await _store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
+        if (cached is not null)
+        {
+            var value = decode(cached);
+            var original = Codecs.Seconds(cached);
+            Record(new StageRecord(stage, key, true, sw.Elapsed.TotalSeconds, original), sink);
+            log.Information("{Stage} {Label}: cached {Key} (computed in {Seconds:F2} s, loaded in {Load:F3} s)", stage, label, key, original, sw.Elapsed.TotalSeconds);
+            return value;
+        }
+
+        log.Debug("{Stage} {Label}: computing {Key}", stage, label, key);
+        var result = await Task.Run(compute, ct).ConfigureAwait(false);
+        var seconds = sw.Elapsed.TotalSeconds;
+        var table = encode(result);
+        var meta = new Dictionary<string, string>(table.Metadata)
+        {
+            [Codecs.SecondsKey] = seconds.ToString("R", CultureInfo.InvariantCulture),
+            ["hnn.stage"] = stage,
+        };
+        await _store.WriteAsync(stage, key, table.WithMetadata(meta), ct).ConfigureAwait(false);
+        Record(new StageRecord(stage, key, false, sw.Elapsed.TotalSeconds, seconds), sink);
+        log.Information("{Stage} {Label}: computed {Key} in {Seconds:F2} s", stage, label, key, seconds);
+        return result;
+    }
+}

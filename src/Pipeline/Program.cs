@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Hnn.Pipeline.Cli;
+using Hnn.Pipeline.Config;
+using Serilog;
+using Serilog.Events;
+
+namespace Hnn.Pipeline;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            cts.Cancel();
+        });
+        return await HnnCli.InvokeAsync(args, Console.Out, Console.Error, cts.Token).ConfigureAwait(false);
+    }
+}
+
+/// <summary>The command-line interface (System.CommandLine). Exit codes: 0 success, 2 bad input, 1 failure.</summary>
+public static class HnnCli
+{
+    public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var storeOption = new Option<string?>("--store") { Description = $"Artifact store directory (default: the pipeline's run.store, else {PipelineLoader.DefaultStore})" };
+        var setOption = new Option<string[]>("--set") { Description = "Override a config value: key.path=value (YAML), e.g. --set model.widths=[500,1000]; repeatable", AllowMultipleArgumentsPerToken = false };
+        var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
+        var quietOption = new Option<bool>("--quiet", "-q") { Description = "Warnings and errors only" };
+        var pipelineArg = new Argument<string>("pipeline") { Description = "Pipeline YAML file, e.g. pipelines/quickstart.yaml" };
+
+        var run = new Command("run", "Run a pipeline: generate data, sample, solve, evaluate; print the results table") { pipelineArg, setOption, storeOption, verboseOption, quietOption };
+        var validate = new Command("validate", "Parse and validate a pipeline without running it; print the resolved config") { pipelineArg, setOption };
+        var list = new Command("list", "List the runs and artifacts in the store") { storeOption };
+        var runArg = new Argument<string>("run") { Description = "Run id (or a unique part of it, or 'latest')" };
+        var show = new Command("show", "Show a run's manifest and results") { runArg, storeOption };
+        var dryRunOption = new Option<bool>("--dry-run") { Description = "Only list what would be removed" };
+        var clean = new Command("clean", "Remove artifacts no run manifest references (and stale temporary files)") { storeOption, dryRunOption };
+        var systems = new Command("systems", "List the Hamiltonian systems and their parameters");
+        var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
+        {
+            run, validate, list, show, clean, systems,
+        };
+
+        var exit = 0;
+        run.SetAction(async (pr, token) =>
+        {
+            using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
+            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct)).ConfigureAwait(false);
+        });
+        validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));
+        list.SetAction(pr => exit = GuardSync(stderr, () => Commands.List(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, stdout)));
+        show.SetAction(pr => exit = GuardSync(stderr, () => Commands.Show(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(runArg)!, stdout)));
+        clean.SetAction(pr => exit = GuardSync(stderr, () => Commands.Clean(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(dryRunOption), stdout)));
+        systems.SetAction(pr => exit = GuardSync(stderr, () => Commands.Systems(stdout)));
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+            {
+                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync("see 'hnn --help'").ConfigureAwait(false);
+            return Commands.BadInput;
+        }
+
+        var code = await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct).ConfigureAwait(false);
+        return code != 0 ? code : exit;
+    }
+
+    private static Serilog.Core.Logger CreateLogger(TextWriter stderr, bool verbose, bool quiet) => new LoggerConfiguration()
+        .MinimumLevel.Is(verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Warning : LogEventLevel.Information)
+        .Enrich.WithProperty("Stage", "-")
+        .WriteTo.Console(
+            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
+            standardErrorFromLevel: LogEventLevel.Verbose,
+            formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+        .CreateLogger();
+
+    private static async Task<int> Guard(TextWriter stderr, ILogger log, Func<Task<int>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (InputException e)
+        {
+            await stderr.WriteLineAsync($"error: {OneLine(e.Message)}").ConfigureAwait(false);
+            return Commands.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            log.Warning("interrupted: finished stages are in the store; run the same command again to resume");
+            return Commands.Failure;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException)
+        {
+            await stderr.WriteLineAsync($"error: {OneLine(e.Message)}").ConfigureAwait(false);
+            return Commands.BadInput;
+        }
+        catch (Exception e)
+        {
+            log.Error(e, "failed: {Message}", OneLine(e.Message));
+            return Commands.Failure;
+        }
+    }
+
+    private static int GuardSync(TextWriter stderr, Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"error: {OneLine(e.Message)}");
+            return Commands.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"error: {OneLine(e.Message)}");
+            return Commands.Failure;
+        }
+    }
+
+    private static string OneLine(string s) => s.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+}

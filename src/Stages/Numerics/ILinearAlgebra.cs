@@ -1,0 +1,58 @@
+namespace Hnn.Stages.Numerics;
+
+/// <summary>
+/// The dense linear algebra the solver needs, implemented by LAPACK (system OpenBLAS) and by a managed
+/// MathNet fallback. All matrices are column-major <c>double[]</c> with explicit dimensions.
+/// Implementations are thread-safe: independent calls may run concurrently.
+/// </summary>
+public interface ILinearAlgebra
+{
+    /// <summary>Human-readable backend name for logs and manifests, e.g. "lapack (libopenblas.so.0)".</summary>
+    string Name { get; }
+
+    /// <summary>True for the native LAPACK backend.</summary>
+    bool IsNative { get; }
+
+    /// <summary>
+    /// Least squares with dgelsd semantics: minimise ||A x - B|| for each of the <paramref name="nrhs"/>
+    /// columns of B, singular values below <paramref name="rcond"/> * sigma_max treated as zero (minimum-norm
+    /// solution). A is m x n, B is m x nrhs (both column-major; neither is modified).
+    /// </summary>
+    LeastSquaresResult SolveLeastSquares(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond);
+
+    /// <summary>Starts a streaming (tall-skinny) QR of a matrix with <paramref name="cols"/> columns.</summary>
+    IQrAccumulator CreateQrAccumulator(int cols);
+
+    /// <summary>Threads the backend may use inside one call (OpenBLAS is process-wide). No-op for managed.</summary>
+    void SetThreads(int threads);
+}
+
+/// <summary>Solution of a truncated least-squares problem.</summary>
+/// <param name="X">n x nrhs solution, column-major.</param>
+/// <param name="Rank">Effective rank (singular values kept).</param>
+/// <param name="SingularValues">All min(m, n) singular values, descending.</param>
+public sealed record LeastSquaresResult(double[] X, int Rank, double[] SingularValues);
+
+/// <summary>
+/// Running R factor of a QR factorisation of a tall matrix that arrives as row blocks.
+/// R is defined up to the signs of its rows. Not thread-safe; accumulate per worker, then <see cref="Merge"/>.
+/// </summary>
+public interface IQrAccumulator
+{
+    int Cols { get; }
+
+    /// <summary>Total rows absorbed so far.</summary>
+    long RowsAbsorbed { get; }
+
+    /// <summary>Absorbs a rows x Cols block (column-major, leading dimension = rows).</summary>
+    void Absorb(ReadOnlySpan<double> block, int rows);
+
+    /// <summary>Absorbs another accumulator's R (tree reduction); the other is left unchanged.</summary>
+    void Merge(IQrAccumulator other);
+
+    /// <summary>
+    /// The current R: an r x Cols upper-trapezoidal matrix, column-major, r = min(RowsAbsorbed, Cols).
+    /// Returns a copy.
+    /// </summary>
+    double[] GetR(out int rows);
+}

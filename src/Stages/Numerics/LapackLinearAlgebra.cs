@@ -1,0 +1,320 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Hnn.Stages.Numerics;
+
+/// <summary>How <see cref="LapackLinearAlgebra.SolveLeastSquares(ReadOnlySpan{double}, int, int, ReadOnlySpan{double}, int, double, LeastSquaresPath)"/> reaches dgelsd.</summary>
+public enum LeastSquaresPath
+{
+    /// <summary><see cref="TallQr"/> when m &gt;= 2n, otherwise <see cref="Direct"/>.</summary>
+    Auto,
+
+    /// <summary>dgelsd on A itself.</summary>
+    Direct,
+
+    /// <summary>
+    /// dgeqrt of A, Q^T B with dgemqrt, then dgelsd on the n x n triangle R (requires m &gt;= n). Same singular
+    /// values and rcond truncation as <see cref="Direct"/>; OpenBLAS's dgeqrt is much faster than the dgeqrf
+    /// that dgelsd uses internally on tall matrices.
+    /// </summary>
+    TallQr,
+}
+
+/// <summary>
+/// <see cref="ILinearAlgebra"/> on a system LAPACK (Debian's OpenBLAS <c>libopenblas.so.0</c> by default) through
+/// function pointers. Create with <see cref="TryCreate(out LapackLinearAlgebra?, out string)"/>, which never throws
+/// when the library is missing. Calls allocate their own workspaces, so independent calls may run concurrently;
+/// note that OpenBLAS's thread count (<see cref="SetThreads"/>) is process-wide.
+/// </summary>
+public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
+{
+    /// <summary>Block size (NB) of dgeqrt/dgemqrt on the tall least-squares path.</summary>
+    public const int TallBlockSize = 64;
+
+    /// <summary>Block size (NB) of dgeqrt/dtpqrt inside the QR accumulator.</summary>
+    public const int AccumulatorBlockSize = 64;
+
+    private readonly LapackNative _native;
+
+    private LapackLinearAlgebra(LapackNative native)
+    {
+        _native = native;
+        var file = Path.GetFileName(native.LibraryPath);
+        Name = native.Config is null ? $"lapack ({file})" : $"lapack ({file}, {native.Config})";
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public bool IsNative => true;
+
+    /// <summary>The library path or name that was loaded.</summary>
+    public string LibraryPath => _native.LibraryPath;
+
+    /// <summary>
+    /// Loads LAPACK from the path in the <see cref="LinearAlgebraBackends.LibraryEnvironmentVariable"/>
+    /// (<c>HNN_LAPACK_LIBRARY</c>) environment variable if it is set, else <c>libopenblas.so.0</c>.
+    /// Returns false (with <paramref name="reason"/>) instead of throwing when it cannot be loaded.
+    /// </summary>
+    public static bool TryCreate([NotNullWhen(true)] out LapackLinearAlgebra? backend, out string reason) =>
+        TryCreate(Environment.GetEnvironmentVariable(LinearAlgebraBackends.LibraryEnvironmentVariable), out backend, out reason);
+
+    /// <summary>
+    /// Loads LAPACK from <paramref name="libraryPath"/> (a file path or a name for the dynamic loader);
+    /// null or empty means <c>libopenblas.so.0</c>. The library must export dgeqrt_, dgemqrt_, dtpqrt_, dgelsd_.
+    /// </summary>
+    public static bool TryCreate(string? libraryPath, [NotNullWhen(true)] out LapackLinearAlgebra? backend, out string reason)
+    {
+        if (LapackNative.TryLoad(libraryPath, out var native, out reason))
+        {
+            backend = new LapackLinearAlgebra(native);
+            return true;
+        }
+
+        backend = null;
+        return false;
+    }
+
+    /// <inheritdoc />
+    public LeastSquaresResult SolveLeastSquares(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond) =>
+        SolveLeastSquares(a, m, n, b, nrhs, rcond, LeastSquaresPath.Auto);
+
+    /// <summary><see cref="SolveLeastSquares(ReadOnlySpan{double}, int, int, ReadOnlySpan{double}, int, double)"/> with an explicit algorithm.</summary>
+    public LeastSquaresResult SolveLeastSquares(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond,
+        LeastSquaresPath path)
+    {
+        NumericsGuard.CheckLeastSquaresArguments(a, m, n, b, nrhs);
+        if (m == 0 || n == 0)
+            return new LeastSquaresResult(new double[(long)n * nrhs], 0, []);
+
+        var tall = path switch
+        {
+            LeastSquaresPath.Auto => m >= 2L * n,
+            LeastSquaresPath.Direct => false,
+            LeastSquaresPath.TallQr when m >= n => true,
+            LeastSquaresPath.TallQr => throw new ArgumentException($"The tall QR path needs m >= n (got {m} x {n}).", nameof(path)),
+            _ => throw new ArgumentOutOfRangeException(nameof(path)),
+        };
+        return tall ? SolveTall(a, m, n, b, nrhs, rcond) : SolveDirect(a, m, n, b, nrhs, rcond);
+    }
+
+    private LeastSquaresResult SolveDirect(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond)
+    {
+        var acopy = GC.AllocateUninitializedArray<double>(m * n);
+        a[..(m * n)].CopyTo(acopy);
+        var ldb = Math.Max(m, n);
+        var bwork = new double[Math.Max(1, ldb * nrhs)];
+        for (var j = 0; j < nrhs; j++)
+            b.Slice(j * m, m).CopyTo(bwork.AsSpan(j * ldb, m));
+        return Gelsd(acopy, m, n, bwork, ldb, nrhs, rcond);
+    }
+
+    private LeastSquaresResult SolveTall(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond)
+    {
+        var qr = GC.AllocateUninitializedArray<double>(m * n);
+        a[..(m * n)].CopyTo(qr);
+        var c = GC.AllocateUninitializedArray<double>(Math.Max(1, m * nrhs));
+        b[..(m * nrhs)].CopyTo(c);
+        var nb = Math.Min(TallBlockSize, n);
+        var t = new double[nb * n];
+        var work = new double[nb * Math.Max(n, nrhs)];
+        fixed (double* pqr = qr, pc = c, pt = t, pw = work)
+        {
+            _native.Geqrt(m, n, nb, pqr, m, pt, nb, pw);
+            if (nrhs > 0)
+                _native.Gemqrt((byte)'L', (byte)'T', m, nrhs, n, nb, pqr, m, pt, nb, pc, m, pw);
+        }
+
+        var r = new double[n * n];
+        for (var j = 0; j < n; j++)
+            qr.AsSpan(j * m, j + 1).CopyTo(r.AsSpan(j * n, j + 1));
+        var bn = new double[Math.Max(1, n * nrhs)];
+        for (var j = 0; j < nrhs; j++)
+            c.AsSpan(j * m, n).CopyTo(bn.AsSpan(j * n, n));
+        return Gelsd(r, n, n, bn, n, nrhs, rcond);
+    }
+
+    /// <summary>dgelsd on owned, overwritable arrays: A is m x n (lda = m), B is ldb x nrhs with ldb = max(m, n).</summary>
+    private LeastSquaresResult Gelsd(double[] a, int m, int n, double[] bwork, int ldb, int nrhs, double rcond)
+    {
+        var s = new double[Math.Min(m, n)];
+        int rank;
+        int info;
+        fixed (double* pa = a, pb = bwork, ps = s)
+        {
+            double workQuery;
+            int iworkQuery;
+            info = _native.Gelsd(m, n, nrhs, pa, m, pb, ldb, ps, rcond, out _, &workQuery, -1, &iworkQuery);
+            if (info != 0)
+                throw new InvalidOperationException($"LAPACK dgelsd workspace query failed with INFO = {info}.");
+            var lwork = (int)Math.Ceiling(workQuery);
+            var work = GC.AllocateUninitializedArray<double>(Math.Max(1, lwork));
+            var iwork = new int[Math.Max(1, iworkQuery)];
+            fixed (double* pw = work)
+            fixed (int* piw = iwork)
+                info = _native.Gelsd(m, n, nrhs, pa, m, pb, ldb, ps, rcond, out rank, pw, work.Length, piw);
+        }
+
+        if (info > 0)
+            throw new InvalidOperationException(
+                $"LAPACK dgelsd: the SVD failed to converge ({info} off-diagonal elements of an intermediate bidiagonal form did not converge to zero).");
+
+        var x = new double[n * nrhs];
+        for (var j = 0; j < nrhs; j++)
+            bwork.AsSpan(j * ldb, n).CopyTo(x.AsSpan(j * n, n));
+        return new LeastSquaresResult(x, rank, s);
+    }
+
+    /// <inheritdoc />
+    public IQrAccumulator CreateQrAccumulator(int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cols);
+        return new LapackQrAccumulator(_native, cols);
+    }
+
+    /// <summary>Sets OpenBLAS's (process-wide) thread count; a no-op for a LAPACK without openblas_set_num_threads.</summary>
+    public void SetThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        _native.SetNumThreads(threads);
+    }
+
+    /// <summary>OpenBLAS's current thread count, or 0 if the library does not export openblas_get_num_threads.</summary>
+    public int GetThreads() => _native.GetNumThreads();
+}
+
+/// <summary>
+/// Streaming QR on LAPACK: the first Cols rows are gathered by dgeqrt of [R; block] stacks, after which each block
+/// is absorbed into the Cols x Cols triangle with dtpqrt (L = 0), and a merged R with dtpqrt (L = its rows).
+/// </summary>
+internal sealed unsafe class LapackQrAccumulator : IQrAccumulator
+{
+    /// <summary>Large blocks are absorbed in slices of at most this many rows to bound the copy buffer.</summary>
+    private const int ChunkRows = 4096;
+
+    private readonly LapackNative _native;
+    private readonly double[] _r; // Cols x Cols, leading dimension Cols, zero below the diagonal
+    private int _rRows;
+    private double[] _buffer = [];
+    private double[] _t = [];
+    private double[] _work = [];
+
+    public LapackQrAccumulator(LapackNative native, int cols)
+    {
+        _native = native;
+        Cols = cols;
+        _r = new double[cols * cols];
+    }
+
+    public int Cols { get; }
+
+    public long RowsAbsorbed { get; private set; }
+
+    public void Absorb(ReadOnlySpan<double> block, int rows)
+    {
+        NumericsGuard.CheckBlock(block, rows, Cols);
+        if (Cols > 0)
+        {
+            for (var start = 0; start < rows; start += ChunkRows)
+                AbsorbRows(block, rows, start, Math.Min(ChunkRows, rows - start), trapezoidal: false);
+        }
+
+        RowsAbsorbed += rows;
+    }
+
+    public void Merge(IQrAccumulator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Cols != Cols)
+            throw new ArgumentException($"Cannot merge a QR accumulator with {other.Cols} columns into one with {Cols}.", nameof(other));
+        var otherRows = other.RowsAbsorbed;
+        var r = other.GetR(out var rows);
+        if (rows > 0)
+            AbsorbRows(r, rows, 0, rows, trapezoidal: true);
+        RowsAbsorbed += otherRows;
+    }
+
+    public double[] GetR(out int rows)
+    {
+        rows = _rRows;
+        var result = new double[rows * Cols];
+        for (var j = 0; j < Cols; j++)
+            _r.AsSpan(j * Cols, rows).CopyTo(result.AsSpan(j * rows, rows));
+        return result;
+    }
+
+    /// <summary>Absorbs rows [start, start + h) of the column-major <paramref name="source"/> (leading dimension ld).</summary>
+    private void AbsorbRows(ReadOnlySpan<double> source, int ld, int start, int h, bool trapezoidal)
+    {
+        var n = Cols;
+        if (_rRows == n)
+        {
+            // [R; B] -> R' with dtpqrt; B is h x n (upper trapezoidal when it is another accumulator's R).
+            var b = Rent(ref _buffer, h * n);
+            for (var j = 0; j < n; j++)
+                source.Slice(j * ld + start, h).CopyTo(b.Slice(j * h, h));
+            var nb = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, n);
+            Rent(ref _t, nb * n);
+            Rent(ref _work, nb * n);
+            fixed (double* pr = _r, pb = _buffer, pt = _t, pw = _work)
+                _native.Tpqrt(h, n, trapezoidal ? h : 0, nb, pr, n, pb, h, pt, nb, pw);
+            return;
+        }
+
+        // Fewer than Cols rows so far: QR of the stack [current r x n trapezoid; new rows].
+        var mStack = _rRows + h;
+        var k = Math.Min(mStack, n);
+        var s = Rent(ref _buffer, mStack * n);
+        for (var j = 0; j < n; j++)
+        {
+            _r.AsSpan(j * n, _rRows).CopyTo(s.Slice(j * mStack, _rRows));
+            source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + _rRows, h));
+        }
+
+        var nbStack = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, k);
+        Rent(ref _t, nbStack * k);
+        Rent(ref _work, nbStack * n);
+        fixed (double* ps = _buffer, pt = _t, pw = _work)
+            _native.Geqrt(mStack, n, nbStack, ps, mStack, pt, nbStack, pw);
+
+        for (var j = 0; j < n; j++)
+        {
+            var upper = Math.Min(j + 1, k);
+            s.Slice(j * mStack, upper).CopyTo(_r.AsSpan(j * n, upper));
+            _r.AsSpan(j * n + upper, n - upper).Clear();
+        }
+
+        _rRows = k;
+    }
+
+    private static Span<double> Rent(ref double[] buffer, int length)
+    {
+        if (buffer.Length < length)
+            buffer = GC.AllocateUninitializedArray<double>(Math.Max(length, 2 * buffer.Length));
+        return buffer.AsSpan(0, length);
+    }
+}
+
+/// <summary>Argument checks shared by the backends.</summary>
+internal static class NumericsGuard
+{
+    public static void CheckLeastSquaresArguments(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(nrhs);
+        if ((long)m * n > Array.MaxLength || (long)m * nrhs > Array.MaxLength || (long)Math.Max(m, n) * nrhs > Array.MaxLength)
+            throw new ArgumentException($"Problem too large for in-memory arrays: {m} x {n}, {nrhs} right-hand sides.");
+        if (a.Length < m * n)
+            throw new ArgumentException($"A has {a.Length} elements; a {m} x {n} matrix needs {m * n}.", nameof(a));
+        if (b.Length < m * nrhs)
+            throw new ArgumentException($"B has {b.Length} elements; a {m} x {nrhs} matrix needs {m * nrhs}.", nameof(b));
+    }
+
+    public static void CheckBlock(ReadOnlySpan<double> block, int rows, int cols)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if ((long)rows * cols > block.Length)
+            throw new ArgumentException($"Block has {block.Length} elements; {rows} x {cols} needs {(long)rows * cols}.", nameof(block));
+    }
+}

@@ -1,0 +1,174 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.InteropServices;
+
+namespace Hnn.Stages.Numerics;
+
+/// <summary>
+/// Function pointers into a Fortran-ABI LAPACK shared library (Debian's OpenBLAS by default), resolved with
+/// <see cref="NativeLibrary.TryLoad(string, out IntPtr)"/> so that a missing library or symbol is reported
+/// without exceptions. Fortran convention: every argument by pointer, column-major storage, 32-bit (LP64)
+/// integers, hidden <c>size_t</c> lengths appended for character arguments.
+/// </summary>
+internal sealed unsafe class LapackNative
+{
+    /// <summary>The library name tried when no explicit path is given.</summary>
+    public const string DefaultLibraryName = "libopenblas.so.0";
+
+    private static readonly string[] DefaultCandidates =
+    [
+        DefaultLibraryName,
+        "/usr/lib/x86_64-linux-gnu/libopenblas.so.0",
+    ];
+
+    private static readonly Lock CacheLock = new();
+    private static readonly Dictionary<string, LapackNative> Cache = new(StringComparer.Ordinal);
+
+    // SUBROUTINE DGEQRT(M, N, NB, A, LDA, T, LDT, WORK, INFO)
+    private readonly delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, int*, void> _dgeqrt;
+
+    // SUBROUTINE DGEMQRT(SIDE, TRANS, M, N, K, NB, V, LDV, T, LDT, C, LDC, WORK, INFO) + 2 hidden lengths
+    private readonly delegate* unmanaged<byte*, byte*, int*, int*, int*, int*, double*, int*, double*, int*, double*, int*, double*, int*, nint, nint, void> _dgemqrt;
+
+    // SUBROUTINE DTPQRT(M, N, L, NB, A, LDA, B, LDB, T, LDT, WORK, INFO)
+    private readonly delegate* unmanaged<int*, int*, int*, int*, double*, int*, double*, int*, double*, int*, double*, int*, void> _dtpqrt;
+
+    // SUBROUTINE DGELSD(M, N, NRHS, A, LDA, B, LDB, S, RCOND, RANK, WORK, LWORK, IWORK, INFO)
+    private readonly delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, double*, int*, double*, int*, int*, int*, void> _dgelsd;
+
+    // void openblas_set_num_threads(int); int openblas_get_num_threads(void) — optional (OpenBLAS only).
+    private readonly delegate* unmanaged<int, void> _setNumThreads;
+    private readonly delegate* unmanaged<int> _getNumThreads;
+
+    private LapackNative(string libraryPath, IntPtr handle)
+    {
+        LibraryPath = libraryPath;
+        _dgeqrt = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, int*, void>)
+            NativeLibrary.GetExport(handle, "dgeqrt_");
+        _dgemqrt = (delegate* unmanaged<byte*, byte*, int*, int*, int*, int*, double*, int*, double*, int*, double*, int*, double*, int*, nint, nint, void>)
+            NativeLibrary.GetExport(handle, "dgemqrt_");
+        _dtpqrt = (delegate* unmanaged<int*, int*, int*, int*, double*, int*, double*, int*, double*, int*, double*, int*, void>)
+            NativeLibrary.GetExport(handle, "dtpqrt_");
+        _dgelsd = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, double*, int*, double*, int*, int*, int*, void>)
+            NativeLibrary.GetExport(handle, "dgelsd_");
+
+        if (NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out var set))
+            _setNumThreads = (delegate* unmanaged<int, void>)set;
+        if (NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out var get))
+            _getNumThreads = (delegate* unmanaged<int>)get;
+        if (NativeLibrary.TryGetExport(handle, "openblas_get_config", out var cfg))
+        {
+            var config = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr>)cfg)());
+            Config = string.IsNullOrWhiteSpace(config) ? null : config.Trim();
+        }
+    }
+
+    /// <summary>The path or name the library was loaded from.</summary>
+    public string LibraryPath { get; }
+
+    /// <summary><c>openblas_get_config()</c>, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"; null if not exported.</summary>
+    public string? Config { get; }
+
+    public bool CanSetThreads => _setNumThreads != null;
+
+    /// <summary>
+    /// Loads the library (cached per path). With <paramref name="libraryPath"/> null or empty, tries
+    /// <see cref="DefaultLibraryName"/> through the dynamic loader's search path, then the Debian multiarch path.
+    /// </summary>
+    public static bool TryLoad(string? libraryPath, [NotNullWhen(true)] out LapackNative? native, out string reason)
+    {
+        string[] candidates = string.IsNullOrWhiteSpace(libraryPath) ? DefaultCandidates : [libraryPath.Trim()];
+        var failures = new List<string>();
+        lock (CacheLock)
+        {
+            foreach (var candidate in candidates)
+            {
+                if (Cache.TryGetValue(candidate, out native))
+                {
+                    reason = $"loaded '{candidate}'";
+                    return true;
+                }
+
+                if (!NativeLibrary.TryLoad(candidate, out var handle))
+                {
+                    failures.Add($"'{candidate}' not found or not loadable");
+                    continue;
+                }
+
+                var missing = RequiredSymbols.Where(s => !NativeLibrary.TryGetExport(handle, s, out _)).ToArray();
+                if (missing.Length > 0)
+                {
+                    failures.Add($"'{candidate}' loaded but does not export {string.Join(", ", missing)}");
+                    continue; // the handle stays loaded; harmless (and unloading could break other users of it)
+                }
+
+                native = new LapackNative(candidate, handle);
+                Cache[candidate] = native;
+                reason = $"loaded '{candidate}'";
+                return true;
+            }
+        }
+
+        native = null;
+        reason = "could not load a LAPACK library: " + string.Join("; ", failures);
+        return false;
+    }
+
+    private static readonly string[] RequiredSymbols = ["dgeqrt_", "dgemqrt_", "dtpqrt_", "dgelsd_"];
+
+    public void SetNumThreads(int threads)
+    {
+        if (_setNumThreads != null)
+            _setNumThreads(threads);
+    }
+
+    /// <summary>Current OpenBLAS thread count, or 0 if the library does not say.</summary>
+    public int GetNumThreads() => _getNumThreads != null ? _getNumThreads() : 0;
+
+    /// <summary>Blocked QR of the m x n matrix <paramref name="a"/> (compact WY, T is nb x min(m, n)).</summary>
+    public void Geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt, double* work)
+    {
+        int info;
+        _dgeqrt(&m, &n, &nb, a, &lda, t, &ldt, work, &info);
+        Check("dgeqrt", info);
+    }
+
+    /// <summary>Applies Q or Q^T from <see cref="Geqrt"/> to the m x n matrix C from the left ('L') or right ('R').</summary>
+    public void Gemqrt(byte side, byte trans, int m, int n, int k, int nb, double* v, int ldv, double* t, int ldt, double* c, int ldc, double* work)
+    {
+        int info;
+        _dgemqrt(&side, &trans, &m, &n, &k, &nb, v, &ldv, t, &ldt, c, &ldc, work, &info, 1, 1);
+        Check("dgemqrt", info);
+    }
+
+    /// <summary>
+    /// QR of the triangular-pentagonal stack [A; B]: A (n x n upper triangular) is overwritten by the new R,
+    /// B (m x n, its last l rows upper trapezoidal) by the reflectors.
+    /// </summary>
+    public void Tpqrt(int m, int n, int l, int nb, double* a, int lda, double* b, int ldb, double* t, int ldt, double* work)
+    {
+        int info;
+        _dtpqrt(&m, &n, &l, &nb, a, &lda, b, &ldb, t, &ldt, work, &info);
+        Check("dtpqrt", info);
+    }
+
+    /// <summary>Raw dgelsd call; returns INFO (caller interprets convergence failures).</summary>
+    public int Gelsd(int m, int n, int nrhs, double* a, int lda, double* b, int ldb, double* s, double rcond, out int rank,
+        double* work, int lwork, int* iwork)
+    {
+        int info;
+        int r;
+        _dgelsd(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, &r, work, &lwork, iwork, &info);
+        rank = r;
+        if (info < 0)
+            Check("dgelsd", info);
+        return info;
+    }
+
+    private static void Check(string routine, int info)
+    {
+        if (info < 0)
+            throw new InvalidOperationException($"LAPACK {routine}: argument {-info} had an illegal value (this is a bug in the caller).");
+        if (info > 0)
+            throw new InvalidOperationException($"LAPACK {routine} failed with INFO = {info}.");
+    }
+}

@@ -1,0 +1,226 @@
+using Hnn.Datasets;
+using Hnn.Stages.Model;
+
+namespace Hnn.Stages.Sampling;
+
+/// <summary>
+/// SWIM / U-SWIM / A-SWIM hidden layers (DESIGN.md §2.1). Pure functions of the data, the candidate pairs and a seed.
+/// </summary>
+public static class SwimSampler
+{
+    /// <summary>Smallest pair distance (DESIGN.md §2.1: dist = max(||x_to - x_from||, 1e-10)).</summary>
+    public const double MinDistance = 1e-10;
+
+    /// <summary>Below this total the SWIM probabilities fall back to uniform.</summary>
+    public const double UniformFallbackThreshold = 1e-10;
+
+    private static readonly double Ln3 = Math.Log(3.0);
+
+    /// <summary>Uniform probabilities (U-SWIM).</summary>
+    public static double[] UniformProbabilities(CandidatePairs pairs)
+    {
+        var p = new double[pairs.Count];
+        Array.Fill(p, 1.0 / pairs.Count);
+        return p;
+    }
+
+    /// <summary>
+    /// SWIM probabilities: proportional to |y_to - y_from| / dist (one output, y = H or an approximation of it);
+    /// uniform when their sum is below 1e-10.
+    /// </summary>
+    public static double[] GradientProbabilities(CandidatePairs pairs, double[][] x, double[] y)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (y.Length != pairs.PointCount)
+        {
+            throw new ArgumentException($"{y.Length} function values for {pairs.PointCount} points", nameof(y));
+        }
+
+        var g = new double[pairs.Count];
+        double sum = 0;
+        for (var k = 0; k < pairs.Count; k++)
+        {
+            int a = pairs.From[k], b = pairs.To[k];
+            var dist = Math.Max(Math.Sqrt(SquaredDistance(x, a, b)), MinDistance);
+            g[k] = Math.Abs(y[b] - y[a]) / dist;
+            sum += g[k];
+        }
+
+        if (!(sum >= UniformFallbackThreshold) || !double.IsFinite(sum))
+        {
+            return UniformProbabilities(pairs);
+        }
+
+        for (var k = 0; k < g.Length; k++)
+        {
+            g[k] /= sum;
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// Draws <paramref name="width"/> distinct candidate indices: draw with replacement from the categorical
+    /// distribution, then re-draw the duplicate positions until all are distinct. When fewer than width candidates
+    /// have positive probability, all of them are taken and the rest are drawn uniformly from the others.
+    /// </summary>
+    public static int[] SelectDistinct(double[] probabilities, int width, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        if (width > probabilities.Length)
+        {
+            throw new ArgumentException($"cannot select {width} distinct candidates out of {probabilities.Length}", nameof(width));
+        }
+
+        var rng = new Rng(seed);
+        var cumulative = new double[probabilities.Length];
+        double total = 0;
+        var positive = 0;
+        for (var k = 0; k < probabilities.Length; k++)
+        {
+            var pk = probabilities[k];
+            if (!(pk >= 0) || !double.IsFinite(pk))
+            {
+                throw new ArgumentException($"probability {k} is {pk}; probabilities must be finite and >= 0", nameof(probabilities));
+            }
+
+            if (pk > 0)
+            {
+                positive++;
+            }
+
+            total += pk;
+            cumulative[k] = total;
+        }
+
+        if (positive < width)
+        {
+            return SelectWithFill(probabilities, width, rng);
+        }
+
+        var chosen = new int[width];
+        for (var j = 0; j < width; j++)
+        {
+            chosen[j] = Draw(cumulative, total, rng);
+        }
+
+        var seen = new HashSet<int>(width);
+        var redraw = new List<int>();
+        while (true)
+        {
+            seen.Clear();
+            redraw.Clear();
+            for (var j = 0; j < width; j++)
+            {
+                if (!seen.Add(chosen[j]))
+                {
+                    redraw.Add(j);
+                }
+            }
+
+            if (redraw.Count == 0)
+            {
+                return chosen;
+            }
+
+            foreach (var j in redraw)
+            {
+                chosen[j] = Draw(cumulative, total, rng);
+            }
+        }
+    }
+
+    /// <summary>
+    /// tanh weights through a pair: w = ln(3) (x_to - x_from) / ||x_to - x_from||^2, b = -w . x_from - ln(3)/2,
+    /// so that tanh(z(x_from)) = -1/2 and tanh(z(x_to)) = +1/2.
+    /// </summary>
+    public static HiddenLayer Weights(CandidatePairs pairs, int[] selected, double[][] x)
+    {
+        ArgumentNullException.ThrowIfNull(selected);
+        var dim = x.Length;
+        var width = selected.Length;
+        var weights = new double[dim][];
+        for (var i = 0; i < dim; i++)
+        {
+            weights[i] = new double[width];
+        }
+
+        var biases = new double[width];
+        for (var j = 0; j < width; j++)
+        {
+            int a = pairs.From[selected[j]], b = pairs.To[selected[j]];
+            var d2 = Math.Max(SquaredDistance(x, a, b), MinDistance * MinDistance);
+            var bias = -Ln3 / 2;
+            for (var i = 0; i < dim; i++)
+            {
+                var w = Ln3 * (x[i][b] - x[i][a]) / d2;
+                weights[i][j] = w;
+                bias -= w * x[i][a];
+            }
+
+            biases[j] = bias;
+        }
+
+        return new HiddenLayer(weights, biases);
+    }
+
+    private static double SquaredDistance(double[][] x, int a, int b)
+    {
+        double s = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            var d = x[i][b] - x[i][a];
+            s += d * d;
+        }
+
+        return s;
+    }
+
+    /// <summary>Smallest index whose cumulative probability exceeds u (so never a zero-probability entry).</summary>
+    private static int Draw(double[] cumulative, double total, Rng rng)
+    {
+        var u = rng.NextDouble() * total;
+        int lo = 0, hi = cumulative.Length - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (cumulative[mid] > u)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
+        }
+
+        // Rounding can put u at the very top: step back to the last entry with positive probability.
+        while (lo > 0 && cumulative[lo] == cumulative[lo - 1])
+        {
+            lo--;
+        }
+
+        return lo;
+    }
+
+    private static int[] SelectWithFill(double[] probabilities, int width, Rng rng)
+    {
+        var result = new List<int>(width);
+        var rest = new List<int>();
+        for (var k = 0; k < probabilities.Length; k++)
+        {
+            (probabilities[k] > 0 ? result : rest).Add(k);
+        }
+
+        // Partial Fisher-Yates over the zero-probability candidates.
+        for (var j = 0; result.Count < width; j++)
+        {
+            var pick = j + rng.NextInt(rest.Count - j);
+            (rest[j], rest[pick]) = (rest[pick], rest[j]);
+            result.Add(rest[j]);
+        }
+
+        return [.. result];
+    }
+}

@@ -1,0 +1,181 @@
+using Hnn.Stages.Model;
+using Hnn.Stages.Numerics;
+
+namespace Hnn.Stages.Training;
+
+/// <summary>
+/// Assembly of the least-squares problem of DESIGN.md §2.2 (full) and of its reduced form (§2.3).
+/// Training data are columns: <c>x[i][k]</c> (q_1..q_d, p_1..p_d) and <c>dx[i][k]</c> (dq_1..dq_d, dp_1..dp_d).
+/// Output column r of the 2d right-hand sides pairs with the diagonal D_r: for r &lt; d (dq_r/dt) D = +W[p_r],
+/// for r &gt;= d (dp_(r-d)/dt) D = -W[q_(r-d)].
+/// </summary>
+public static class GradientSystem
+{
+    /// <summary>The signed weight row D_r of right-hand side r (see the type's remarks).</summary>
+    public static double DiagonalEntry(HiddenLayer hidden, int r, int j)
+    {
+        var d = hidden.InputDim / 2;
+        return r < d ? hidden.Weights[d + r][j] : -hidden.Weights[r - d][j];
+    }
+
+    /// <summary>
+    /// The rows x (N + 2d) block [S | U] for rows <c>start .. start+count</c>: S = 1 - tanh^2(z), U = dx. Column-major.
+    /// </summary>
+    public static double[] AugmentedBlock(HiddenLayer hidden, double[][] x, double[][] dx, int start, int count)
+    {
+        CheckData(hidden, x, dx);
+        var n = hidden.Width;
+        var block = new double[(long)count * (n + dx.Length)];
+        var s = block.AsSpan(0, count * n);
+        hidden.PreActivations(x, start, count, s);
+        for (var k = 0; k < s.Length; k++)
+        {
+            var t = Math.Tanh(s[k]);
+            s[k] = 1 - (t * t);
+        }
+
+        for (var r = 0; r < dx.Length; r++)
+        {
+            dx[r].AsSpan(start, count).CopyTo(block.AsSpan((n + r) * count, count));
+        }
+
+        return block;
+    }
+
+    /// <summary>The anchor row [tanh(z_j(x0)) ..., 1].</summary>
+    public static double[] AnchorRow(HiddenLayer hidden, Anchor anchor)
+    {
+        if (anchor.X0.Length != hidden.InputDim)
+        {
+            throw new ArgumentException($"anchor x0 has {anchor.X0.Length} coordinates, the model has {hidden.InputDim}", nameof(anchor));
+        }
+
+        var row = new double[hidden.Width + 1];
+        for (var j = 0; j < hidden.Width; j++)
+        {
+            row[j] = Math.Tanh(hidden.PreActivation(j, anchor.X0));
+        }
+
+        row[hidden.Width] = 1;
+        return row;
+    }
+
+    /// <summary>
+    /// The reduced (2d r_S + 1) x (N + 1) system of DESIGN.md §2.3 from the R factor of [S | U]
+    /// (<paramref name="rRows"/> x (N + 2d), column-major).
+    /// </summary>
+    public static LinearSystem Reduce(HiddenLayer hidden, double[] r, int rRows, Anchor anchor)
+    {
+        var n = hidden.Width;
+        var outputs = hidden.InputDim;
+        var cols = n + outputs;
+        if (r.Length != (long)rRows * cols)
+        {
+            throw new ArgumentException($"R has {r.Length} entries, expected {rRows} x {cols}", nameof(r));
+        }
+
+        var rs = Math.Min(rRows, n);
+        var rows = (outputs * rs) + 1;
+        var a = new double[(long)rows * (n + 1)];
+        var b = new double[rows];
+        for (var o = 0; o < outputs; o++)
+        {
+            var rowOffset = o * rs;
+            for (var j = 0; j < n; j++)
+            {
+                var dj = DiagonalEntry(hidden, o, j);
+                var src = r.AsSpan(j * rRows, Math.Min(j + 1, rs));
+                var dst = a.AsSpan((j * rows) + rowOffset, src.Length);
+                for (var k = 0; k < src.Length; k++)
+                {
+                    dst[k] = src[k] * dj;
+                }
+            }
+
+            for (var k = 0; k < rs; k++)
+            {
+                b[rowOffset + k] = r[((n + o) * rRows) + k];
+            }
+        }
+
+        var anchorRow = AnchorRow(hidden, anchor);
+        for (var j = 0; j <= n; j++)
+        {
+            a[((long)j * rows) + rows - 1] = anchorRow[j];
+        }
+
+        b[rows - 1] = anchor.H0;
+        return new LinearSystem(a, rows, n + 1, b);
+    }
+
+    /// <summary>The full (2dK + 1) x (N + 1) system of DESIGN.md §2.2 (what the reference hands to dgelsd).</summary>
+    public static LinearSystem Full(HiddenLayer hidden, double[][] x, double[][] dx, Anchor anchor)
+    {
+        CheckData(hidden, x, dx);
+        var k = x[0].Length;
+        var n = hidden.Width;
+        var outputs = dx.Length;
+        var rows = checked((outputs * k) + 1);
+        var a = new double[(long)rows * (n + 1)];
+        var b = new double[rows];
+        var s = new double[(long)k * n];
+        hidden.PreActivations(x, 0, k, s);
+        for (var e = 0; e < s.Length; e++)
+        {
+            var t = Math.Tanh(s[e]);
+            s[e] = 1 - (t * t);
+        }
+
+        for (var o = 0; o < outputs; o++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var dj = DiagonalEntry(hidden, o, j);
+                var src = s.AsSpan(j * k, k);
+                var dst = a.AsSpan(checked((j * rows) + (o * k)), k);
+                for (var e = 0; e < k; e++)
+                {
+                    dst[e] = src[e] * dj;
+                }
+            }
+
+            dx[o].AsSpan(0, k).CopyTo(b.AsSpan(o * k, k));
+        }
+
+        var anchorRow = AnchorRow(hidden, anchor);
+        for (var j = 0; j <= n; j++)
+        {
+            a[((long)j * rows) + rows - 1] = anchorRow[j];
+        }
+
+        b[rows - 1] = anchor.H0;
+        return new LinearSystem(a, rows, n + 1, b);
+    }
+
+    /// <summary>Solves the (full or reduced) system with rcond truncation and returns the network.</summary>
+    public static (Network Network, int Rank) Solve(ILinearAlgebra la, HiddenLayer hidden, LinearSystem system, double rcond)
+    {
+        if (system.Cols != hidden.Width + 1)
+        {
+            throw new ArgumentException($"system has {system.Cols} unknowns, the layer needs {hidden.Width + 1}", nameof(system));
+        }
+
+        var result = la.SolveLeastSquares(system.A, system.Rows, system.Cols, system.B, 1, rcond);
+        var c = result.X.AsSpan(0, hidden.Width).ToArray();
+        return (new Network(hidden, c, result.X[hidden.Width]), result.Rank);
+    }
+
+    internal static void CheckData(HiddenLayer hidden, double[][] x, double[][] dx)
+    {
+        if (x.Length != hidden.InputDim || dx.Length != hidden.InputDim)
+        {
+            throw new ArgumentException(
+                $"data has {x.Length} coordinates and {dx.Length} derivatives, the layer expects {hidden.InputDim} of each");
+        }
+
+        if (hidden.InputDim % 2 != 0)
+        {
+            throw new ArgumentException($"input dimension {hidden.InputDim} is not even (x = (q, p))");
+        }
+    }
+}
