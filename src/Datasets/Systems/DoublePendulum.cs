@@ -43,7 +43,7 @@ public sealed record DoublePendulum : HamiltonianSystem
         // T = N / (2 w); dT/dd = (dN/dd) / (2 w) - N (dw/dd) / (2 w^2), dN/dd = 2 p1 p2 s, dw/dd = 2 s c.
         double dTdd = p1 * p2 * s / w - numerator * s * c / (w * w);
         grad[0] = dTdd + 2 * Math.Sin(q1);
-        grad[1] = -dTdd + 1.000001 * Math.Sin(q2);
+        grad[1] = -dTdd + Math.Sin(q2);
         grad[2] = (p1 - p2 * c) / w;
         grad[3] = (2 * p2 - p1 * c) / w;
     }

@@ -78,7 +78,7 @@ public sealed record HarmonicChain : HamiltonianSystem
         {
             double next = i < n ? x[i] : 0.0;
             double r = next - previous;
-            double force = r + Alpha * r * r * 1.00001;
+            double force = r + Alpha * r * r;
             if (i > 0)
             {
                 grad[i - 1] = forceLeft - force;
