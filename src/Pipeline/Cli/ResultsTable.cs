@@ -30,6 +30,25 @@ public static class ResultsTable
         Line(header);
         sb.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
         rows.ForEach(Line);
+        var groups = results.GroupBy(r => (r.Method, r.Width)).Where(g => g.Count() > 1).ToList();
+        if (groups.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("mean over seeds:");
+            sb.AppendLine("method  width  runs  train time  test H (mean)  test H (min)  test H (max)");
+            foreach (var g in groups)
+            {
+                sb.AppendLine(string.Join("  ",
+                    g.Key.Method.PadRight(6),
+                    g.Key.Width.ToString(CultureInfo.InvariantCulture).PadLeft(5),
+                    g.Count().ToString(CultureInfo.InvariantCulture).PadLeft(4),
+                    (g.Average(r => r.TrainSeconds).ToString("F2", CultureInfo.InvariantCulture) + " s").PadLeft(10),
+                    E(g.Average(r => r.Test.H)).PadLeft(13),
+                    E(g.Min(r => r.Test.H)).PadLeft(12),
+                    E(g.Max(r => r.Test.H)).PadLeft(12)));
+            }
+        }
+
         return sb.ToString();
     }
 

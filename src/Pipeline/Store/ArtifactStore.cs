@@ -37,7 +37,7 @@ public sealed class ArtifactStore
 
     /// <param name="root">Store root, e.g. ".hnn" (made absolute against the current directory now).</param>
     /// <param name="onWarning">Receives human-readable warnings (corrupt artifact found and removed, ...).</param>
-    /// <param name="writeOptions">Row-group size and compression for artifacts; default 1Mi rows, Snappy.</param>
+    /// <param name="writeOptions">Row-group size and compression for artifacts; default 1Mi rows, uncompressed.</param>
     public ArtifactStore(string root, Action<string>? onWarning = null, ParquetWriteOptions? writeOptions = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);

@@ -13,6 +13,7 @@ namespace Hnn.Pipeline.Store;
 internal sealed class ContentHasher : IDisposable
 {
     private const string VersionTag = "hnn-content-sha256-v1";
+    private const long ParallelThresholdElements = 1 << 19;
 
     private readonly ColumnSpec[] _schema;
     private readonly IncrementalHash[] _columns;
@@ -36,9 +37,17 @@ internal sealed class ContentHasher : IDisposable
     /// <summary>Adds rows [start, start+count) of every column of <paramref name="chunk"/> (schema must match).</summary>
     public void Append(Table chunk, int start, int count)
     {
-        for (int i = 0; i < _columns.Length; i++)
+        // Columns hash independently, so large chunks are hashed one column per core.
+        if ((long)count * _columns.Length >= ParallelThresholdElements && _columns.Length > 1)
         {
-            _columns[i].AppendData(Bytes(chunk.Columns[i], start, count));
+            Parallel.For(0, _columns.Length, i => _columns[i].AppendData(Bytes(chunk.Columns[i], start, count)));
+        }
+        else
+        {
+            for (int i = 0; i < _columns.Length; i++)
+            {
+                _columns[i].AppendData(Bytes(chunk.Columns[i], start, count));
+            }
         }
 
         _rows += count;

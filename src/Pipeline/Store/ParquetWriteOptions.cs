@@ -3,10 +3,10 @@ namespace Hnn.Pipeline.Store;
 /// <summary>Page compression for written files. Both are readable by pandas/pyarrow/DuckDB.</summary>
 public enum ParquetCompression
 {
-    /// <summary>Uncompressed pages: fastest; random doubles barely compress anyway.</summary>
+    /// <summary>Uncompressed pages (the default): fastest to read and write; doubles barely compress anyway.</summary>
     None,
 
-    /// <summary>Snappy (pyarrow's default): cheap, helps for repetitive/integer data.</summary>
+    /// <summary>Snappy (pyarrow's default): smaller files for integer/repetitive columns, slower reads in Parquet.Net.</summary>
     Snappy,
 }
 
@@ -21,7 +21,11 @@ public sealed record ParquetWriteOptions
     /// <summary>Maximum rows per row group; larger appended chunks are split. Must be positive.</summary>
     public int RowGroupSize { get; init; } = DefaultRowGroupSize;
 
-    public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
+    /// <summary>
+    /// Page compression; default <see cref="ParquetCompression.None"/>: measured on 1M x 5 random doubles, Snappy saved
+    /// nothing and made reads ~2-3x slower; on trajectory-like data with integer index columns it saved ~25%.
+    /// </summary>
+    public ParquetCompression Compression { get; init; } = ParquetCompression.None;
 
     internal void Validate()
     {

@@ -75,9 +75,10 @@ public sealed class LeastSquaresTests
     private static readonly double[] PrescribedSingularValues = [1, 0.7, 0.3, 1e-1, 3e-2, 1e-2, 1e-3, 1e-14, 1e-15, 1e-16];
     private const int ExpectedRank = 7;
 
-    // Error budget of a truncated-SVD solution: ~ eps * sigma_1 / sigma_rank * ||x|| plus subspace perturbation
-    // eps / (sigma_7 - sigma_8); measured max relative deviation is ~1e-13, asserted with margin.
-    private const double RankDeficientRelativeTolerance = 1e-9;
+    // Error budget of a truncated-SVD solution: ~ eps * sigma_1 / sigma_rank * ||x|| (~1e-13) plus the subspace
+    // perturbation eps / (sigma_7 - sigma_8). Measured (max |dx| / max |x|): LAPACK 5e-14, managed 2e-13,
+    // LAPACK vs managed 2e-13; asserted at 1e-11.
+    private const double RankDeficientRelativeTolerance = 1e-11;
 
     [Theory]
     [InlineData(60)] // m >= 2n
