@@ -108,6 +108,59 @@ public static class GradientSystem
         return new LinearSystem(a, rows, n + 1, b);
     }
 
+    /// <summary>
+    /// Solves the reduced problem of DESIGN.md §2.3 without ever holding it whole: each block [R_S D_r | 0 | Q^T u_r]
+    /// (r_S x (N + 2)) and the anchor row [tanh(z(x0)) | 1 | H0] are folded into a running QR, whose (N + 1) x (N + 1)
+    /// triangle (same singular values as the reduced matrix) and transformed right-hand side go to the rcond-truncated
+    /// solve. Memory O(N^2) instead of O(d N^2).
+    /// </summary>
+    public static (Network Network, int Rank) SolveReduced(ILinearAlgebra la, HiddenLayer hidden, double[] r, int rRows, Anchor anchor, double rcond)
+    {
+        ArgumentNullException.ThrowIfNull(la);
+        var n = hidden.Width;
+        var outputs = hidden.InputDim;
+        var cols = n + outputs;
+        if (r.Length != (long)rRows * cols)
+        {
+            throw new ArgumentException($"R has {r.Length} entries, expected {rRows} x {cols}", nameof(r));
+        }
+
+        var rs = Math.Min(rRows, n);
+        var acc = la.CreateQrAccumulator(n + 2);
+        var block = new double[(long)rs * (n + 2)];
+        for (var o = 0; o < outputs; o++)
+        {
+            Array.Clear(block);
+            for (var j = 0; j < n; j++)
+            {
+                var dj = DiagonalEntry(hidden, o, j);
+                var src = r.AsSpan(j * rRows, Math.Min(j + 1, rs));
+                var dst = block.AsSpan(j * rs, src.Length);
+                for (var k = 0; k < src.Length; k++)
+                {
+                    dst[k] = src[k] * dj;
+                }
+            }
+
+            r.AsSpan((n + o) * rRows, rs).CopyTo(block.AsSpan((n + 1) * rs, rs));
+            acc.Absorb(block, rs);
+        }
+
+        var anchorRow = AnchorRow(hidden, anchor);
+        acc.Absorb([.. anchorRow, anchor.H0], 1);
+
+        var rf = acc.GetR(out var rfRows);
+        var rows = Math.Min(rfRows, n + 1);
+        var a = new double[(long)rows * (n + 1)];
+        for (var j = 0; j <= n; j++)
+        {
+            rf.AsSpan(j * rfRows, rows).CopyTo(a.AsSpan(j * rows, rows));
+        }
+
+        var b = rf.AsSpan((n + 1) * rfRows, rows).ToArray();
+        return Solve(la, hidden, new LinearSystem(a, rows, n + 1, b), rcond);
+    }
+
     /// <summary>The full (2dK + 1) x (N + 1) system of DESIGN.md §2.2 (what the reference hands to dgelsd).</summary>
     public static LinearSystem Full(HiddenLayer hidden, double[][] x, double[][] dx, Anchor anchor)
     {

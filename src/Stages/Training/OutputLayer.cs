@@ -31,10 +31,10 @@ public static class OutputLayer
             throw new ArgumentOutOfRangeException(nameof(rcond), rcond, "rcond must be in [0, 1)");
         }
 
-        LinearSystem system;
         if (mode == SolveMode.Full)
         {
-            system = GradientSystem.Full(hidden, x, dx, anchor);
+            var (full, fullRank) = GradientSystem.Solve(la, hidden, GradientSystem.Full(hidden, x, dx, anchor), rcond);
+            return new FitResult(full, fullRank);
         }
         else
         {
@@ -52,10 +52,8 @@ public static class OutputLayer
             }
 
             var r = acc.GetR(out var rRows);
-            system = GradientSystem.Reduce(hidden, r, rRows, anchor);
+            var (network, rank) = GradientSystem.SolveReduced(la, hidden, r, rRows, anchor, rcond);
+            return new FitResult(network, rank);
         }
-
-        var (network, rank) = GradientSystem.Solve(la, hidden, system, rcond);
-        return new FitResult(network, rank);
     }
 }

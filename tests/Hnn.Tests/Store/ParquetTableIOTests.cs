@@ -109,7 +109,7 @@ public class ParquetTableIOTests
                 Assert.False(File.Exists(path)); // nothing visible before commit
             }
 
-            Assert.Throws<ArgumentException>(() => w.AppendAsync(TableFactory.Doubles(3, 0, "other")).GetAwaiter().GetResult());
+            await Assert.ThrowsAsync<ArgumentException>(() => w.AppendAsync(TableFactory.Doubles(3, 0, "other")));
             w.SetMetadata("trajectories", "17");
             await w.CommitAsync();
             Assert.Equal(1_700, w.RowsWritten);
