@@ -45,9 +45,16 @@ public static class HnnCli
         var dryRunOption = new Option<bool>("--dry-run") { Description = "Only list what would be removed" };
         var clean = new Command("clean", "Remove artifacts no run manifest references (and stale temporary files)") { storeOption, dryRunOption };
         var systems = new Command("systems", "List the Hamiltonian systems and their parameters");
+        var repeatOption = new Option<int>("--repeat") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
+        var noReferenceOption = new Option<bool>("--no-reference") { Description = "Skip the full-matrix dgelsd reference solve" };
+        var appendOption = new Option<string?>("--append") { Description = "Also append the markdown table to this file" };
+        var bench = new Command("bench", "Time training against a full-matrix dgelsd reference solve (what numpy calls) on the same data and hidden layers")
+        {
+            pipelineArg, setOption, repeatOption, noReferenceOption, appendOption, verboseOption, quietOption,
+        };
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
-            run, validate, list, show, clean, systems,
+            run, validate, list, show, clean, systems, bench,
         };
 
         var exit = 0;
@@ -55,6 +62,14 @@ public static class HnnCli
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
             exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct)).ConfigureAwait(false);
+        });
+        bench.SetAction(async (pr, token) =>
+        {
+            using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
+            var repeat = pr.GetValue(repeatOption);
+            exit = repeat < 1
+                ? await BadRepeat(stderr, repeat).ConfigureAwait(false)
+                : await Guard(stderr, log, () => Bench.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], repeat, !pr.GetValue(noReferenceOption), pr.GetValue(appendOption), stdout, log, ct)).ConfigureAwait(false);
         });
         validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));
         list.SetAction(pr => exit = GuardSync(stderr, () => Commands.List(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, stdout)));
@@ -78,14 +93,43 @@ public static class HnnCli
         return code != 0 ? code : exit;
     }
 
-    private static Serilog.Core.Logger CreateLogger(TextWriter stderr, bool verbose, bool quiet) => new LoggerConfiguration()
-        .MinimumLevel.Is(verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Warning : LogEventLevel.Information)
-        .Enrich.WithProperty("Stage", "-")
-        .WriteTo.Console(
-            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}",
-            standardErrorFromLevel: LogEventLevel.Verbose,
-            formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-        .CreateLogger();
+    private const string LogTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
+
+    private static async Task<int> BadRepeat(TextWriter stderr, int repeat)
+    {
+        await stderr.WriteLineAsync($"error: --repeat {repeat}: must be at least 1").ConfigureAwait(false);
+        return Commands.BadInput;
+    }
+
+    private static Serilog.Core.Logger CreateLogger(TextWriter stderr, bool verbose, bool quiet)
+    {
+        var config = new LoggerConfiguration()
+            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Warning : LogEventLevel.Information)
+            .Enrich.WithProperty("Stage", "-");
+
+        // The console sink (colours) only when stderr is the process's console; otherwise log to the writer we were given.
+        return (ReferenceEquals(stderr, Console.Error)
+            ? config.WriteTo.Console(
+                outputTemplate: LogTemplate,
+                standardErrorFromLevel: LogEventLevel.Verbose,
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            : config.WriteTo.Sink(new TextWriterSink(stderr)))
+            .CreateLogger();
+    }
+
+    private sealed class TextWriterSink(TextWriter writer) : Serilog.Core.ILogEventSink
+    {
+        private readonly Serilog.Formatting.Display.MessageTemplateTextFormatter _formatter = new(LogTemplate, System.Globalization.CultureInfo.InvariantCulture);
+
+        public void Emit(LogEvent logEvent)
+        {
+            lock (writer)
+            {
+                _formatter.Format(logEvent, writer);
+                writer.Flush();
+            }
+        }
+    }
 
     private static async Task<int> Guard(TextWriter stderr, ILogger log, Func<Task<int>> action)
     {

@@ -10,14 +10,21 @@ public abstract record ConfigNode(string Source)
     public static ConfigNode Parse(string text, string source)
     {
         var stream = new YamlStream();
+        using var reader = new StringReader(text);
+        var scanner = new Scanner(reader);
         try
         {
-            using var reader = new StringReader(text);
-            stream.Load(reader);
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException e)
         {
             throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {FirstLine(e.InnerException?.Message ?? e.Message)}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) for some unclosed flow collections, e.g. "q: [[-5, 5]" followed by more lines.
+            var at = scanner.CurrentPosition;
+            throw new InputException($"{source}:{at.Line}:{at.Column}: malformed YAML: unclosed '[' or '{{' (unbalanced brackets?)");
         }
 
         if (stream.Documents.Count == 0)

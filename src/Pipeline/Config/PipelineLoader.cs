@@ -18,7 +18,7 @@ public static class PipelineLoader
     private static readonly string[] DataKeys = ["train", "test", "seed", "seeds"];
     private static readonly string[] AnchorKeys = ["x0", "h0"];
     private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "rcond", "elm_bias"];
-    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows"];
+    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "workers"];
     private static readonly string[] RunKeys = ["store", "parallelism"];
     private static readonly string[] Backends = ["auto", "lapack", "managed"];
     private static readonly string[] Modes = ["structured", "full"];
@@ -134,10 +134,14 @@ public static class PipelineLoader
         // domain
         var domMap = r.Map(root, "domain", "domain", required: true);
         r.CheckKeys(domMap, "domain", DomainKeys);
+        var problemsBeforeDomain = r.Problems.Count;
         var q = Intervals(r, domMap?["q"], "domain.q");
         var p = Intervals(r, domMap?["p"], "domain.p");
         var domain = new Domain(q, p);
-        if (system is not null && domMap is not null)
+
+        // Only check the interval count when every interval was read: a rejected one (e.g. [1, 1]) is already
+        // reported and would otherwise also show up as a misleading "has 0 interval(s)".
+        if (system is not null && domMap is not null && r.Problems.Count == problemsBeforeDomain)
         {
             try
             {
@@ -254,6 +258,8 @@ public static class PipelineLoader
         var mode = r.String(solverMap, "mode", "solver.mode", "structured", Modes) == "full" ? SolveMode.Full : SolveMode.Structured;
         var chunkRows = (int)(r.Integer(solverMap?["chunk_rows"], "solver.chunk_rows", 1, 10_000_000) ?? OutputLayer.DefaultChunkRows);
 
+        var workers = (int)(r.Integer(solverMap?["workers"], "solver.workers", 0, 256) ?? 0);
+
         // run
         var runMap = r.Map(root, "run", "run", required: false);
         r.CheckKeys(runMap, "run", RunKeys);
@@ -273,7 +279,7 @@ public static class PipelineLoader
             new DataSpec(train, test, dataSeeds),
             new AnchorSpec(x0, h0),
             new ModelSpec(methods, widths, modelSeeds, rcond, elmBias),
-            new SolverSpec(backend, mode, chunkRows),
+            new SolverSpec(backend, mode, chunkRows, workers),
             new RunSpec(store, parallelism),
             file);
     }

@@ -33,7 +33,8 @@ public sealed record ModelSpec(
     double Rcond,
     (double Low, double High)? ElmBias);
 
-public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows);
+/// <summary>Solver settings; Workers 0 means one QR worker per core (divided by run.parallelism).</summary>
+public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Workers);
 
 /// <summary>Run settings that do not change results (kept out of cache keys).</summary>
 public sealed record RunSpec(string Store, int Parallelism);

@@ -145,7 +145,7 @@ public sealed class PipelineRunner
             new("seed", seed.ToString(CultureInfo.InvariantCulture)),
         ], []);
         var data = await CachedAsync("generate", genKey, $"data seed {seed}",
-            () => DataGenerator.Sample(system, spec.Domain, total, Rng.Derive(seed, "generate")),
+            () => Task.FromResult(DataGenerator.Sample(system, spec.Domain, total, Rng.Derive(seed, "generate"))),
             Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false);
 
         var splitKey = CacheKey.Compute("split", StageVersions["split"],
@@ -155,7 +155,7 @@ public sealed class PipelineRunner
             new("seed", seed.ToString(CultureInfo.InvariantCulture)),
         ], [genKey]);
         var split = await CachedAsync("split", splitKey, $"data seed {seed}",
-            () => DataSplit.Split(total, spec.Data.Train, Rng.Derive(seed, "split")),
+            () => Task.FromResult(DataSplit.Split(total, spec.Data.Train, Rng.Derive(seed, "split"))),
             s => Codecs.FromSplit(s.Train, s.Test), Codecs.ToSplit, ct).ConfigureAwait(false);
         return new PreparedData(seed, splitKey, DataSplit.Take(data, split.Train), DataSplit.Take(data, split.Test));
     }
@@ -193,13 +193,13 @@ public sealed class PipelineRunner
         var sampleKey = CacheKey.Compute("sample", StageVersions["sample"], sampleParams, [job.Data.SplitKey]);
         keys["sample"] = sampleKey;
         var hidden = await CachedAsync("sample", sampleKey, label,
-            () => SampleHidden(sampleMethod, train, job.Width, job.ModelSeed, biasLow, biasHigh),
+            () => Task.FromResult(SampleHidden(sampleMethod, train, job.Width, job.ModelSeed, biasLow, biasHigh)),
             h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
 
         var fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [sampleKey, job.Data.SplitKey]);
         keys["fit"] = fitKey;
         var fit = await CachedAsync("fit", fitKey, label,
-            () => OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.Mode, spec.Solver.ChunkRows),
+            () => FitAsync(spec, hidden, train, anchor, label, ct),
             f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
 
         if (job.Method == SamplingMethod.ASwim)
@@ -210,12 +210,12 @@ public sealed class PipelineRunner
             keys["resample"] = resampleKey;
             var first = fit.Network;
             var resampled = await CachedAsync("resample", resampleKey, label,
-                () => SwimStages.Resample(first, train.X, job.Width, job.ModelSeed),
+                () => Task.FromResult(SwimStages.Resample(first, train.X, job.Width, job.ModelSeed)),
                 h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
             fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
             keys["fit2"] = fitKey;
             fit = await CachedAsync("fit", fitKey, label,
-                () => OutputLayer.Fit(_la, resampled, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.Mode, spec.Solver.ChunkRows),
+                () => FitAsync(spec, resampled, train, anchor, label, ct),
                 f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
         }
 
@@ -224,7 +224,7 @@ public sealed class PipelineRunner
         var network = fit.Network;
         var test = job.Data.Test;
         var metrics = await CachedAsync("evaluate", evalKey, label,
-            () => (Evaluator.Evaluate(network, train.X, train.Dx, train.H), Evaluator.Evaluate(network, test.X, test.Dx, test.H)),
+            () => Task.FromResult((Evaluator.Evaluate(network, train.X, train.Dx, train.H), Evaluator.Evaluate(network, test.X, test.Dx, test.H))),
             m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
 
         var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample").Sum(r => r.ComputeSeconds);
@@ -234,6 +234,19 @@ public sealed class PipelineRunner
             label, metrics.Item2.H, metrics.Item1.H, fit.Rank, job.Width);
         return new ExperimentResult(job.Method.ToName(), job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, fit.Rank,
             metrics.Item1, metrics.Item2, allCached, keys);
+    }
+
+    private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)
+    {
+        var share = Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
+        if (spec.Solver.Mode == SolveMode.Full)
+        {
+            return Task.FromResult(OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
+        }
+
+        var workers = spec.Solver.Workers > 0 ? spec.Solver.Workers : share;
+        var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
+        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, share, progress, ct);
     }
 
     private void Record(StageRecord record, List<StageRecord>? sink)
@@ -262,7 +275,7 @@ public sealed class PipelineRunner
     /// metadata so cached runs still report the original training time.
     /// </summary>
     private async Task<T> CachedAsync<T>(
-        string stage, string key, string label, Func<T> compute, Func<T, Table> encode, Func<Table, T> decode, CancellationToken ct, List<StageRecord>? sink = null)
+        string stage, string key, string label, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, CancellationToken ct, List<StageRecord>? sink = null)
     {
         ct.ThrowIfCancellationRequested();
         var log = _log.ForContext("Stage", stage);

@@ -63,7 +63,8 @@ public static class SwimSampler
     /// <summary>
     /// Draws <paramref name="width"/> distinct candidate indices: draw with replacement from the categorical
     /// distribution, then re-draw the duplicate positions until all are distinct. When fewer than width candidates
-    /// have positive probability, all of them are taken and the rest are drawn uniformly from the others.
+    /// have positive probability (one too small to change the running sum counts as zero), all of them are taken and
+    /// the rest are drawn uniformly from the others.
     /// </summary>
     public static int[] SelectDistinct(double[] probabilities, int width, ulong seed)
     {
@@ -85,18 +86,21 @@ public static class SwimSampler
                 throw new ArgumentException($"probability {k} is {pk}; probabilities must be finite and >= 0", nameof(probabilities));
             }
 
-            if (pk > 0)
+            // Only an entry that raises the running total can ever be drawn: a positive pk below its resolution
+            // counts as zero here, or the duplicate re-draw below could never finish.
+            var next = total + pk;
+            if (next > total)
             {
                 positive++;
             }
 
-            total += pk;
+            total = next;
             cumulative[k] = total;
         }
 
         if (positive < width)
         {
-            return SelectWithFill(probabilities, width, rng);
+            return SelectWithFill(cumulative, width, rng);
         }
 
         var chosen = new int[width];
@@ -204,13 +208,13 @@ public static class SwimSampler
         return lo;
     }
 
-    private static int[] SelectWithFill(double[] probabilities, int width, Rng rng)
+    private static int[] SelectWithFill(double[] cumulative, int width, Rng rng)
     {
         var result = new List<int>(width);
         var rest = new List<int>();
-        for (var k = 0; k < probabilities.Length; k++)
+        for (var k = 0; k < cumulative.Length; k++)
         {
-            (probabilities[k] > 0 ? result : rest).Add(k);
+            (cumulative[k] > (k == 0 ? 0 : cumulative[k - 1]) ? result : rest).Add(k);
         }
 
         // Partial Fisher-Yates over the zero-probability candidates.

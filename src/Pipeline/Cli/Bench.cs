@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Hnn.Datasets;
+using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Execution;
+using Hnn.Stages.Evaluation;
+using Hnn.Stages.Model;
+using Hnn.Stages.Numerics;
+using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
+using Serilog;
+
+namespace Hnn.Pipeline.Cli;
+
+/// <summary>
+/// `hnn bench`: in one process, on the same data and hidden layers, times our training (sampling + structured
+/// parallel solve; A-SWIM includes both solves) against the reference path — dgelsd on the full (2dK+1) x (N+1)
+/// matrix, which is what numpy.linalg.lstsq calls — and reports medians, errors and peak RSS of each.
+/// Nothing is cached: every repetition recomputes.
+/// </summary>
+public static class Bench
+{
+    public sealed record Row(
+        string System, int Train, int Width, string Method, int Repeats,
+        double OursSeconds, double RefSeconds, double OursTestH, double RefTestH, double OursPeakGb, double RefPeakGb,
+        int Workers, int ChunkRows);
+
+    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct)
+    {
+        var spec = PipelineLoader.Load(pipelinePath, overrides);
+        var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
+        log.Information("Linear algebra: {Backend} ({Note})", la.Name, note);
+        var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var seed = spec.Data.Seeds[0];
+        var modelSeed = spec.Model.Seeds[0];
+        var total = spec.Data.Train + spec.Data.Test;
+        var data = DataGenerator.Sample(system, spec.Domain, total, Rng.Derive(seed, "generate"));
+        var (trainIdx, testIdx) = DataSplit.Split(total, spec.Data.Train, Rng.Derive(seed, "split"));
+        var train = DataSplit.Take(data, trainIdx);
+        var test = DataSplit.Take(data, testIdx);
+        data = null!;
+        var x0 = spec.Anchor.X0.ToArray();
+        var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
+        var cores = Environment.ProcessorCount;
+        var workers = spec.Solver.Workers > 0 ? spec.Solver.Workers : cores;
+        var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain.MinLimit, spec.Domain.MaxLimit);
+        var rows = new List<Row>();
+
+        foreach (var width in spec.Model.Widths)
+        {
+            foreach (var method in spec.Model.Methods)
+            {
+                ct.ThrowIfCancellationRequested();
+                Network? ours = null, refNet = null;
+                var oursTimes = new List<double>();
+                var refTimes = new List<double>();
+                ResetPeak();
+                for (var rep = 0; rep < repeats; rep++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh,
+                        (h, c) => ParallelFit.FitAsync(la, h, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, cores, null, c), ct).ConfigureAwait(false);
+                    oursTimes.Add(sw.Elapsed.TotalSeconds);
+                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
+                }
+
+                var oursPeak = PeakGb();
+                var oursErr = Evaluator.Evaluate(ours!, test.X, test.Dx, test.H).H;
+                double refErr = double.NaN, refPeak = double.NaN;
+                if (reference)
+                {
+                    la.SetThreads(cores);
+                    ResetPeak();
+                    for (var rep = 0; rep < repeats; rep++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        refNet = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh,
+                            (h, c) => Task.FromResult(FullDgelsd(la, h, train, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
+                        refTimes.Add(sw.Elapsed.TotalSeconds);
+                        log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
+                    }
+
+                    refPeak = PeakGb();
+                    refErr = Evaluator.Evaluate(refNet!, test.X, test.Dx, test.H).H;
+                }
+
+                rows.Add(new Row(system.ToString(), train.Count, width, method.ToName(), repeats, Median(oursTimes),
+                    reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, workers, spec.Solver.ChunkRows));
+            }
+        }
+
+        var md = Format(rows, la.Name);
+        await stdout.WriteLineAsync(md).ConfigureAwait(false);
+        if (appendTo is not null)
+        {
+            await File.AppendAllTextAsync(appendTo, md + Environment.NewLine, ct).ConfigureAwait(false);
+        }
+
+        return Commands.Ok;
+    }
+
+    private static async Task<Network> TrainAsync(
+        SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh,
+        Func<HiddenLayer, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
+    {
+        HiddenLayer hidden = method switch
+        {
+            SamplingMethod.Elm => ElmSampler.Sample(2 * train.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm")),
+            SamplingMethod.Swim => SwimStages.Sample(train.X, train.H, width, seed),
+            _ => SwimStages.Sample(train.X, null, width, seed),
+        };
+        var result = await fit(hidden, ct).ConfigureAwait(false);
+        if (method == SamplingMethod.ASwim)
+        {
+            result = await fit(SwimStages.Resample(result.Network, train.X, width, seed), ct).ConfigureAwait(false);
+        }
+
+        return result.Network;
+    }
+
+    private static FitResult FullDgelsd(ILinearAlgebra la, HiddenLayer h, DataSet train, Anchor anchor, double rcond)
+    {
+        var system = GradientSystem.Full(h, train.X, train.Dx, anchor);
+        var result = la is LapackLinearAlgebra lapack
+            ? lapack.SolveLeastSquares(system.A, system.Rows, system.Cols, system.B, 1, rcond, LeastSquaresPath.Direct)
+            : la.SolveLeastSquares(system.A, system.Rows, system.Cols, system.B, 1, rcond);
+        return new FitResult(new Network(h, result.X[..h.Width], result.X[h.Width]), result.Rank);
+    }
+
+    private static string Format(IReadOnlyList<Row> rows, string backend)
+    {
+        static string E(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", CultureInfo.InvariantCulture);
+        static string F(double v, string f) => double.IsNaN(v) ? "-" : v.ToString(f, CultureInfo.InvariantCulture);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine();
+        sb.AppendLine("| system | K | N | method | runs | ours (s, median) | full dgelsd (s, median) | ratio | ours test H | dgelsd test H | ours peak RSS (GB) | dgelsd peak RSS (GB) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in rows)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {r.System} | {r.Train} | {r.Width} | {r.Method} | {r.Repeats} | {F(r.OursSeconds, "F2")} | {F(r.RefSeconds, "F2")} | {F(r.OursSeconds / r.RefSeconds, "F2")} | {E(r.OursTestH)} | {E(r.RefTestH)} | {F(r.OursPeakGb, "F2")} | {F(r.RefPeakGb, "F2")} |");
+        }
+
+        return sb.ToString();
+    }
+
+    private static double Median(List<double> v)
+    {
+        if (v.Count == 0)
+        {
+            return double.NaN;
+        }
+
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[(s.Length / 2) - 1] + s[s.Length / 2]) / 2;
+    }
+
+    /// <summary>Resets the kernel's peak-RSS counter (VmHWM) of this process (Linux: write 5 to clear_refs).</summary>
+    private static void ResetPeak()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Peak RSS (VmHWM) in GB, or NaN where /proc is unavailable.</summary>
+    public static double PeakGb()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    var kb = double.Parse(line[6..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    return kb / 1024 / 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return double.NaN;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using System.Threading.Tasks.Dataflow;
+using Hnn.Stages.Model;
+using Hnn.Stages.Numerics;
+using Hnn.Stages.Training;
+
+namespace Hnn.Pipeline.Execution;
+
+/// <summary>
+/// The structured solve of DESIGN.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
+/// into per-worker QR accumulators in parallel (one BLAS thread each, so the workers do not oversubscribe the cores),
+/// the partial R factors are merged as a tree, and the reduced problem is solved with all BLAS threads.
+/// Peak memory: O(workers x chunk x N + N^2), independent of the number of rows.
+/// </summary>
+public static class ParallelFit
+{
+    /// <summary>Progress of the QR: rows absorbed so far.</summary>
+    public readonly record struct Progress(long RowsDone, long RowsTotal);
+
+    public static async Task<FitResult> FitAsync(
+        ILinearAlgebra la,
+        HiddenLayer hidden,
+        double[][] x,
+        double[][] dx,
+        Anchor anchor,
+        double rcond,
+        int chunkRows,
+        int workers,
+        int blasThreads,
+        IProgress<Progress>? progress,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(la);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        var k = x[0].Length;
+        var cols = hidden.Width + dx.Length;
+        var chunks = (k + chunkRows - 1) / chunkRows;
+        workers = Math.Max(1, Math.Min(workers, chunks));
+
+        var pool = new ConcurrentBag<IQrAccumulator>();
+        var all = new ConcurrentBag<IQrAccumulator>();
+        long done = 0;
+        la.SetThreads(workers > 1 ? 1 : blasThreads);
+        try
+        {
+            var absorb = new ActionBlock<int>(
+                start =>
+                {
+                    var count = Math.Min(chunkRows, k - start);
+                    var block = GradientSystem.AugmentedBlock(hidden, x, dx, start, count);
+                    if (!pool.TryTake(out var acc))
+                    {
+                        acc = la.CreateQrAccumulator(cols);
+                        all.Add(acc);
+                    }
+
+                    acc.Absorb(block, count);
+                    pool.Add(acc);
+                    progress?.Report(new Progress(Interlocked.Add(ref done, count), k));
+                },
+                new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = workers, BoundedCapacity = 2 * workers, CancellationToken = ct });
+            for (var start = 0; start < k; start += chunkRows)
+            {
+                await absorb.SendAsync(start, ct).ConfigureAwait(false);
+            }
+
+            absorb.Complete();
+            await absorb.Completion.ConfigureAwait(false);
+
+            // Tree reduction of the partial R factors, pairs merged in parallel.
+            var level = all.ToList();
+            while (level.Count > 1)
+            {
+                var next = new IQrAccumulator[(level.Count + 1) / 2];
+                var current = level;
+                Parallel.For(0, next.Length, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, i =>
+                {
+                    var a = current[2 * i];
+                    if ((2 * i) + 1 < current.Count)
+                    {
+                        a.Merge(current[(2 * i) + 1]);
+                    }
+
+                    next[i] = a;
+                });
+                level = [.. next];
+            }
+
+            ct.ThrowIfCancellationRequested();
+            la.SetThreads(blasThreads);
+            var r = level[0].GetR(out var rRows);
+            var (network, rank) = GradientSystem.SolveReduced(la, hidden, r, rRows, anchor, rcond);
+            return new FitResult(network, rank);
+        }
+        finally
+        {
+            la.SetThreads(blasThreads);
+        }
+    }
+}
