@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Tasks.Dataflow;
 using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
@@ -38,38 +37,39 @@ public static class ParallelFit
         var chunks = (k + chunkRows - 1) / chunkRows;
         workers = Math.Max(1, Math.Min(workers, chunks));
 
-        var pool = new ConcurrentBag<IQrAccumulator>();
-        var all = new ConcurrentBag<IQrAccumulator>();
+        // Worker w absorbs chunks w, w + W, w + 2W, ... in order, and the partial factors are merged in a fixed
+        // tree order, so the result is bit-for-bit reproducible for a given (chunk_rows, workers).
+        var partials = new IQrAccumulator[workers];
         long done = 0;
         la.SetThreads(workers > 1 ? 1 : blasThreads);
         try
         {
             var absorb = new ActionBlock<int>(
-                start =>
+                w =>
                 {
-                    var count = Math.Min(chunkRows, k - start);
-                    var block = GradientSystem.AugmentedBlock(hidden, x, dx, start, count);
-                    if (!pool.TryTake(out var acc))
+                    var acc = la.CreateQrAccumulator(cols);
+                    for (var c = w; c < chunks; c += workers)
                     {
-                        acc = la.CreateQrAccumulator(cols);
-                        all.Add(acc);
+                        ct.ThrowIfCancellationRequested();
+                        var start = c * chunkRows;
+                        var count = Math.Min(chunkRows, k - start);
+                        acc.Absorb(GradientSystem.AugmentedBlock(hidden, x, dx, start, count), count);
+                        progress?.Report(new Progress(Interlocked.Add(ref done, count), k));
                     }
 
-                    acc.Absorb(block, count);
-                    pool.Add(acc);
-                    progress?.Report(new Progress(Interlocked.Add(ref done, count), k));
+                    partials[w] = acc;
                 },
-                new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = workers, BoundedCapacity = 2 * workers, CancellationToken = ct });
-            for (var start = 0; start < k; start += chunkRows)
+                new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = workers, BoundedCapacity = workers, CancellationToken = ct });
+            for (var w = 0; w < workers; w++)
             {
-                await absorb.SendAsync(start, ct).ConfigureAwait(false);
+                await absorb.SendAsync(w, ct).ConfigureAwait(false);
             }
 
             absorb.Complete();
             await absorb.Completion.ConfigureAwait(false);
 
             // Tree reduction of the partial R factors, pairs merged in parallel.
-            var level = all.ToList();
+            var level = partials.ToList();
             while (level.Count > 1)
             {
                 var next = new IQrAccumulator[(level.Count + 1) / 2];

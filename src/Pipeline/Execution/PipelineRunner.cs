@@ -172,6 +172,8 @@ public sealed class PipelineRunner
             new("rcond", CacheKey.Canon(spec.Model.Rcond)),
             new("mode", spec.Solver.Mode.ToString()),
             new("backend", _la.IsNative ? "lapack" : "managed"),
+            new("chunk_rows", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(spec.Solver.ChunkRows)),
+            new("workers", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(Workers(spec))),
             new("x0", CacheKey.Canon(anchor.X0)),
             new("h0", CacheKey.Canon(anchor.H0)),
         };
@@ -244,10 +246,14 @@ public sealed class PipelineRunner
             return Task.FromResult(OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
         }
 
-        var workers = spec.Solver.Workers > 0 ? spec.Solver.Workers : share;
+        var workers = Workers(spec);
         var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
         return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, share, progress, ct);
     }
+
+    /// <summary>QR workers: solver.workers, or one per core divided by run.parallelism. Part of the fit key (rounding).</summary>
+    private static int Workers(PipelineSpec spec) =>
+        spec.Solver.Workers > 0 ? spec.Solver.Workers : Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
 
     private void Record(StageRecord record, List<StageRecord>? sink)
     {
