@@ -222,6 +222,25 @@ internal sealed unsafe class LapackQrAccumulator : IQrAccumulator
         RowsAbsorbed += rows;
     }
 
+    public void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows)
+    {
+        NumericsGuard.CheckBlock(block, rows, Cols);
+        if (rows > Cols)
+        {
+            throw new ArgumentException($"an upper-trapezoidal block has at most {Cols} rows, got {rows}", nameof(rows));
+        }
+
+        if (rows > 0)
+        {
+            // A short R is a valid factor once padded with zero rows (the buffer is zero below _rRows), so dtpqrt
+            // can take the triangular block directly instead of a dgeqrt of the stack.
+            _rRows = Cols;
+            AbsorbRows(block, rows, 0, rows, trapezoidal: true);
+        }
+
+        RowsAbsorbed += rows;
+    }
+
     public void Merge(IQrAccumulator other)
     {
         ArgumentNullException.ThrowIfNull(other);

@@ -140,6 +140,8 @@ internal sealed class ManagedQrAccumulator : IQrAccumulator
         RowsAbsorbed += rows;
     }
 
+    public void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows) => Absorb(block, rows);
+
     public void Merge(IQrAccumulator other)
     {
         ArgumentNullException.ThrowIfNull(other);

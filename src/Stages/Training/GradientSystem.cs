@@ -143,7 +143,7 @@ public static class GradientSystem
             }
 
             r.AsSpan((n + o) * rRows, rs).CopyTo(block.AsSpan((n + 1) * rs, rs));
-            acc.Absorb(block, rs);
+            acc.AbsorbUpperTrapezoidal(block, rs);
         }
 
         var anchorRow = AnchorRow(hidden, anchor);

@@ -1,0 +1,112 @@
+using Hnn.Pipeline.Cli;
+using Xunit;
+
+namespace Hnn.Tests.Pipeline;
+
+[Collection(CliCollection.Name)]
+public sealed class BadInputTests
+{
+    /// <summary>
+    /// Each case: how to break <see cref="CliSandbox.SmallPipeline"/> (a text replacement in the file, or --set
+    /// overrides), and fragments the one-line message must contain (case-insensitive).
+    /// "{file}" stands for the pipeline's path.
+    /// </summary>
+    public static TheoryData<string, string, string, string[], string[]> Cases => new()
+    {
+        { "unknown system", "name: mass-spring", "name: mass-sprin", [], ["system.name", "'mass-sprin'", "did you mean 'mass-spring'"] },
+        { "unknown method", string.Empty, string.Empty, ["model.methods=[elm, swimm]"], ["model.methods[1]", "'swimm'", "did you mean 'swim'"] },
+        { "width 0", string.Empty, string.Empty, ["model.widths=[0]"], ["model.widths[0]", "'0'", "integer in [1,"] },
+        { "width -5", "widths: [100]", "widths: [-5]", [], ["{file}", "model.widths[0]", "'-5'"] },
+        { "empty domain", "q: [[-5, 5]]", "q: [[1, 1]]", [], ["{file}", "domain.q[0]", "[1, 1] is empty"] },
+        { "inverted domain", "p: [[-5, 5]]", "p: [[5, -5]]", [], ["domain.p[0]", "[5, -5] is inverted"] },
+        { "train 1", "train: 600", "train: 1", [], ["data.train", "'1'"] },
+        { "unbalanced brackets", "q: [[-5, 5]]", "q: [[-5, 5]", [], ["{file}", "malformed yaml"] },
+        { "unclosed flow mapping", "system:\n  name: mass-spring", "system: {name: mass-spring", [], ["{file}", "malformed yaml"] },
+        { "unknown top-level key", "model:", "modle:", [], ["{file}", "modle", "did you mean 'model'"] },
+        { "unknown nested key", "widths: [100]", "widht: [100]", [], ["{file}", "model.widht", "did you mean 'model.widths'"] },
+        { "wrong dof for henon-heiles", "name: mass-spring", "name: henon-heiles", ["anchor.x0=[0, 0, 0, 0]"], ["domain", "'q' has 1 interval", "henon-heiles", "2 degree(s) of freedom"] },
+        { "--set without =", string.Empty, string.Empty, ["model.widths"], ["--set 'model.widths'", "key.path=value"] },
+        { "--set of an unknown key", string.Empty, string.Empty, ["model.widht=[3]"], ["model.widht", "did you mean 'model.widths'"] },
+        { "non-finite rcond", string.Empty, string.Empty, ["model.rcond=.nan"], ["model.rcond", "finite"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Bad_pipeline_exits_2_with_one_line_naming_the_problem(string name, string find, string replace, string[] sets, string[] expected)
+    {
+        using var box = new CliSandbox();
+        Assert.True(find.Length == 0 || CliSandbox.SmallPipeline.Contains(find, StringComparison.Ordinal), $"{name}: '{find}' not in the pipeline");
+        var pipeline = box.Write("p.yaml", find.Length == 0 ? CliSandbox.SmallPipeline : CliSandbox.SmallPipeline.Replace(find, replace, StringComparison.Ordinal));
+
+        var r = await box.RunAsync(pipeline, sets);
+
+        AssertBadInput(r, expected.Select(e => e.Replace("{file}", pipeline, StringComparison.Ordinal)).ToArray());
+        Assert.False(Directory.Exists(box.StoreRoot), "nothing may be run (or stored) for an invalid pipeline");
+
+        // validate reports the same.
+        var v = await CliSandbox.InvokeAsync(["validate", pipeline, .. sets.SelectMany(s => new[] { "--set", s })]);
+        Assert.Equal(r.Stderr, v.Stderr);
+        Assert.Equal(Commands.BadInput, v.ExitCode);
+    }
+
+    [Fact]
+    public async Task Missing_pipeline_file_exits_2()
+    {
+        using var box = new CliSandbox();
+        var missing = Path.Combine(box.Root, "nope.yaml");
+        AssertBadInput(await box.RunAsync(missing), [missing, "not found"]);
+        AssertBadInput(await CliSandbox.InvokeAsync(["validate", missing]), [missing, "not found"]);
+    }
+
+    [Fact]
+    public async Task Show_of_an_unknown_run_exits_2()
+    {
+        using var box = new CliSandbox();
+        AssertBadInput(await CliSandbox.InvokeAsync(["show", "nosuchrun", "--store", box.StoreRoot]), ["nosuchrun", "no such run"]);
+    }
+
+    [Fact]
+    public async Task Unknown_option_exits_2()
+    {
+        var r = await CliSandbox.InvokeAsync(["run", "p.yaml", "--frobnicate"]);
+        Assert.Equal(Commands.BadInput, r.ExitCode);
+        Assert.Contains("--frobnicate", r.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Data_that_overflows_exits_2_with_a_clear_message()
+    {
+        // Lotka-Volterra: H contains beta e^q; e^q overflows for q > ~709.
+        using var box = new CliSandbox();
+        var pipeline = box.Write("lv.yaml", CliSandbox.SmallPipeline
+            .Replace("name: mass-spring", "name: lotka-volterra", StringComparison.Ordinal)
+            .Replace("q: [[-5, 5]]", "q: [[0, 800]]", StringComparison.Ordinal)
+            .Replace("p: [[-5, 5]]", "p: [[-1, 1]]", StringComparison.Ordinal)
+            .Replace("x0: [1, 0]", "x0: [0, 0]", StringComparison.Ordinal));
+
+        var r = await box.RunAsync(pipeline);
+
+        Assert.True(r.ExitCode == Commands.BadInput, r.ToString());
+        Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+        var errors = r.Stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        var error = Assert.Single(errors);
+        Assert.Contains("lotka-volterra", error, StringComparison.Ordinal);
+        Assert.Contains("non-finite", error, StringComparison.Ordinal);
+        Assert.Contains("shrink the domain", error, StringComparison.Ordinal);
+        Assert.Empty(box.TempFiles());
+    }
+
+    private static void AssertBadInput(CliResult r, string[] expected)
+    {
+        Assert.True(r.ExitCode == Commands.BadInput, r.ToString());
+        Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        foreach (var e in expected)
+        {
+            Assert.Contains(e, line, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+}
