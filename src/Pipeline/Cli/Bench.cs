@@ -24,7 +24,7 @@ public static class Bench
     public sealed record Row(
         string System, int Train, int Width, string Method, int Repeats,
         double OursSeconds, double RefSeconds, double OursTestH, double RefTestH, double OursPeakGb, double RefPeakGb,
-        int Workers, int ChunkRows);
+        int Workers, int ChunkRows, double QrSeconds, double SolveSeconds, double QrGflops);
 
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct)
     {
@@ -54,14 +54,19 @@ public static class Bench
                 ct.ThrowIfCancellationRequested();
                 Network? ours = null, refNet = null;
                 var oursTimes = new List<double>();
+                var qrTimes = new List<double>();
+                var solveTimes = new List<double>();
                 var refTimes = new List<double>();
                 ResetPeak();
                 for (var rep = 0; rep < repeats; rep++)
                 {
                     var sw = Stopwatch.StartNew();
+                    var timings = new ParallelFit.Timings();
                     ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh,
-                        (h, c) => ParallelFit.FitAsync(la, h, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, cores, null, c), ct).ConfigureAwait(false);
+                        (h, c) => ParallelFit.FitAsync(la, h, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, cores, null, c, timings), ct).ConfigureAwait(false);
                     oursTimes.Add(sw.Elapsed.TotalSeconds);
+                    qrTimes.Add(timings.QrSeconds);
+                    solveTimes.Add(timings.SolveSeconds);
                     log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
                 }
 
@@ -85,12 +90,18 @@ public static class Bench
                     refErr = Evaluator.Evaluate(refNet!, test.X, test.Dx, test.H).H;
                 }
 
+                // QR flops for the K x (N + 2d) matrix: 2 m n^2 - 2 n^3 / 3 (Householder, R only).
+                var n = (double)(width + (2 * train.Dof));
+                var qrFlops = (2.0 * train.Count * n * n) - (2.0 * n * n * n / 3);
                 rows.Add(new Row(system.ToString(), train.Count, width, method.ToName(), repeats, Median(oursTimes),
-                    reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, workers, spec.Solver.ChunkRows));
+                    reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, workers, spec.Solver.ChunkRows,
+                    Median(qrTimes), Median(solveTimes), qrFlops / Median(qrTimes) / 1e9));
             }
         }
 
-        var md = Format(rows, la.Name);
+        la.SetThreads(cores);
+        var gemm = la is LapackLinearAlgebra lapack ? GemmGflops(lapack) : double.NaN;
+        var md = Format(rows, la.Name, gemm);
         await stdout.WriteLineAsync(md).ConfigureAwait(false);
         if (appendTo is not null)
         {
@@ -128,19 +139,43 @@ public static class Bench
         return new FitResult(new Network(h, result.X[..h.Width], result.X[h.Width]), result.Rank);
     }
 
-    private static string Format(IReadOnlyList<Row> rows, string backend)
+    /// <summary>Best of 3 dgemm rates on 2000 x 2000 matrices with all BLAS threads.</summary>
+    private static double GemmGflops(LapackLinearAlgebra la, int n = 2000)
+    {
+        var a = new double[n * n];
+        var b = new double[n * n];
+        var c = new double[n * n];
+        var rng = new Rng(1);
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = rng.NextDouble();
+            b[i] = rng.NextDouble();
+        }
+
+        var best = double.MaxValue;
+        for (var r = 0; r < 3; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            la.MultiplySquare(n, a, b, c);
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+
+        return 2.0 * n * n * n / best / 1e9;
+    }
+
+    private static string Format(IReadOnlyList<Row> rows, string backend, double gemmGflops)
     {
         static string E(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", CultureInfo.InvariantCulture);
         static string F(double v, string f) => double.IsNaN(v) ? "-" : v.ToString(f, CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; dgemm {gemmGflops:F1} GFLOP/s (n = 2000); {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
-        sb.AppendLine("| system | K | N | method | runs | ours (s, median) | full dgelsd (s, median) | ratio | ours test H | dgelsd test H | ours peak RSS (GB) | dgelsd peak RSS (GB) |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| system | K | N | method | runs | ours (s, median) | full dgelsd (s, median) | ratio | ours test H | dgelsd test H | ours peak RSS (GB) | dgelsd peak RSS (GB) | QR (s) | reduced solve (s) | QR GFLOP/s | QR % of dgemm |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.System} | {r.Train} | {r.Width} | {r.Method} | {r.Repeats} | {F(r.OursSeconds, "F2")} | {F(r.RefSeconds, "F2")} | {F(r.OursSeconds / r.RefSeconds, "F2")} | {E(r.OursTestH)} | {E(r.RefTestH)} | {F(r.OursPeakGb, "F2")} | {F(r.RefPeakGb, "F2")} |");
+                $"| {r.System} | {r.Train} | {r.Width} | {r.Method} | {r.Repeats} | {F(r.OursSeconds, "F2")} | {F(r.RefSeconds, "F2")} | {F(r.OursSeconds / r.RefSeconds, "F2")} | {E(r.OursTestH)} | {E(r.RefTestH)} | {F(r.OursPeakGb, "F2")} | {F(r.RefPeakGb, "F2")} | {F(r.QrSeconds, "F2")} | {F(r.SolveSeconds, "F2")} | {F(r.QrGflops, "F1")} | {F(100 * r.QrGflops / gemmGflops, "F0")} |");
         }
 
         return sb.ToString();

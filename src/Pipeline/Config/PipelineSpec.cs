@@ -33,7 +33,7 @@ public sealed record ModelSpec(
     double Rcond,
     (double Low, double High)? ElmBias);
 
-/// <summary>Solver settings; Workers 0 means one QR worker per core (divided by run.parallelism).</summary>
+/// <summary>Solver settings; Workers 0 means one QR worker per core (not divided by run.parallelism: workers change the rounding, so they are part of the fit key).</summary>
 public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Workers);
 
 /// <summary>Run settings that do not change results (kept out of cache keys).</summary>

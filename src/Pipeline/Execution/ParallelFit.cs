@@ -13,6 +13,14 @@ namespace Hnn.Pipeline.Execution;
 /// </summary>
 public static class ParallelFit
 {
+    /// <summary>Wall-clock split of the last fit (filled in when passed to <see cref="FitAsync"/>).</summary>
+    public sealed class Timings
+    {
+        public double QrSeconds { get; set; }
+
+        public double SolveSeconds { get; set; }
+    }
+
     /// <summary>Progress of the QR: rows absorbed so far.</summary>
     public readonly record struct Progress(long RowsDone, long RowsTotal);
 
@@ -27,8 +35,10 @@ public static class ParallelFit
         int workers,
         int blasThreads,
         IProgress<Progress>? progress,
-        CancellationToken ct)
+        CancellationToken ct,
+        Timings? timings = null)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentNullException.ThrowIfNull(la);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
@@ -88,9 +98,16 @@ public static class ParallelFit
             }
 
             ct.ThrowIfCancellationRequested();
+            var qrSeconds = clock.Elapsed.TotalSeconds;
             la.SetThreads(blasThreads);
             var r = level[0].GetR(out var rRows);
             var (network, rank) = GradientSystem.SolveReduced(la, hidden, r, rRows, anchor, rcond);
+            if (timings is not null)
+            {
+                timings.QrSeconds = qrSeconds;
+                timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
+            }
+
             return new FitResult(network, rank);
         }
         finally

@@ -251,9 +251,12 @@ public sealed class PipelineRunner
         return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, share, progress, ct);
     }
 
-    /// <summary>QR workers: solver.workers, or one per core divided by run.parallelism. Part of the fit key (rounding).</summary>
+    /// <summary>
+    /// QR workers: solver.workers, or one per core. Part of the fit key (the TSQR partition changes the rounding), so
+    /// the default must not depend on run.parallelism, which by contract does not change results or keys.
+    /// </summary>
     private static int Workers(PipelineSpec spec) =>
-        spec.Solver.Workers > 0 ? spec.Solver.Workers : Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
+        spec.Solver.Workers > 0 ? spec.Solver.Workers : Environment.ProcessorCount;
 
     private void Record(StageRecord record, List<StageRecord>? sink)
     {

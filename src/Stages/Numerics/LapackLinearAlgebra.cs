@@ -181,6 +181,23 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 
     /// <summary>OpenBLAS's current thread count, or 0 if the library does not export openblas_get_num_threads.</summary>
     public int GetThreads() => _native.GetNumThreads();
+
+    /// <summary>C = A B for square n x n column-major matrices through dgemm (benchmarks use it as the yardstick).</summary>
+    public void MultiplySquare(int n, double[] a, double[] b, double[] c)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(c);
+        if (a.Length < n * n || b.Length < n * n || c.Length < n * n)
+        {
+            throw new ArgumentException($"matrices must hold {n} x {n} entries");
+        }
+
+        fixed (double* pa = a, pb = b, pc = c)
+        {
+            _native.Gemm(n, pa, pb, pc);
+        }
+    }
 }
 
 /// <summary>

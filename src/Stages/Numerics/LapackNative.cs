@@ -35,6 +35,9 @@ internal sealed unsafe class LapackNative
     // SUBROUTINE DGELSD(M, N, NRHS, A, LDA, B, LDB, S, RCOND, RANK, WORK, LWORK, IWORK, INFO)
     private readonly delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, double*, int*, double*, int*, int*, int*, void> _dgelsd;
 
+    // dgemm_ (optional: used only to measure the machine's dgemm rate for benchmarks).
+    private readonly delegate* unmanaged<byte*, byte*, int*, int*, int*, double*, double*, int*, double*, int*, double*, double*, int*, nint, nint, void> _dgemm;
+
     // void openblas_set_num_threads(int); int openblas_get_num_threads(void) — optional (OpenBLAS only).
     private readonly delegate* unmanaged<int, void> _setNumThreads;
     private readonly delegate* unmanaged<int> _getNumThreads;
@@ -51,6 +54,8 @@ internal sealed unsafe class LapackNative
         _dgelsd = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, double*, int*, double*, int*, int*, int*, void>)
             NativeLibrary.GetExport(handle, "dgelsd_");
 
+        if (NativeLibrary.TryGetExport(handle, "dgemm_", out var gemm))
+            _dgemm = (delegate* unmanaged<byte*, byte*, int*, int*, int*, double*, double*, int*, double*, int*, double*, double*, int*, nint, nint, void>)gemm;
         if (NativeLibrary.TryGetExport(handle, "openblas_set_num_threads", out var set))
             _setNumThreads = (delegate* unmanaged<int, void>)set;
         if (NativeLibrary.TryGetExport(handle, "openblas_get_num_threads", out var get))
@@ -123,6 +128,19 @@ internal sealed unsafe class LapackNative
 
     /// <summary>Current OpenBLAS thread count, or 0 if the library does not say.</summary>
     public int GetNumThreads() => _getNumThreads != null ? _getNumThreads() : 0;
+
+    /// <summary>True when dgemm_ is exported.</summary>
+    public bool HasGemm => _dgemm != null;
+
+    /// <summary>C = A B for square n x n matrices (column-major), through dgemm_.</summary>
+    public void Gemm(int n, double* a, double* b, double* c)
+    {
+        if (_dgemm == null)
+            throw new InvalidOperationException("dgemm_ is not exported by " + LibraryPath);
+        byte no = (byte)'N';
+        double one = 1, zero = 0;
+        _dgemm(&no, &no, &n, &n, &n, &one, a, &n, b, &n, &zero, c, &n, 1, 1);
+    }
 
     /// <summary>Blocked QR of the m x n matrix <paramref name="a"/> (compact WY, T is nb x min(m, n)).</summary>
     public void Geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt, double* work)
