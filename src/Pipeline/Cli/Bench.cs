@@ -24,13 +24,13 @@ public static class Bench
     public sealed record Row(
         string System, int Train, int Width, string Method, int Repeats,
         double OursSeconds, double RefSeconds, double OursTestH, double RefTestH, double OursPeakGb, double RefPeakGb,
-        int Workers, int ChunkRows, double QrSeconds, double SolveSeconds, double QrGflops);
+        int Lanes, int ChunkRows, double QrSeconds, double SolveSeconds, double QrGflops);
 
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
-        log.Information("Linear algebra: {Backend} ({Note})", la.Name, note);
+        log.Information("{Note}", note);
         var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
         var seed = spec.Data.Seeds[0];
         var modelSeed = spec.Model.Seeds[0];
@@ -43,7 +43,7 @@ public static class Bench
         var x0 = spec.Anchor.X0.ToArray();
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
         var cores = Environment.ProcessorCount;
-        var workers = spec.Solver.Workers > 0 ? spec.Solver.Workers : cores;
+        var lanes = ParallelFit.EffectiveLanes(spec.Solver.Lanes, train.Count, spec.Solver.ChunkRows);
         var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain.MinLimit, spec.Domain.MaxLimit);
         var rows = new List<Row>();
 
@@ -63,7 +63,7 @@ public static class Bench
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
                     ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh,
-                        (h, c) => ParallelFit.FitAsync(la, h, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, cores, null, c, timings), ct).ConfigureAwait(false);
+                        (h, c) => ParallelFit.FitAsync(la, h, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, cores, null, c, timings), ct).ConfigureAwait(false);
                     oursTimes.Add(sw.Elapsed.TotalSeconds);
                     qrTimes.Add(timings.QrSeconds);
                     solveTimes.Add(timings.SolveSeconds);
@@ -94,7 +94,7 @@ public static class Bench
                 var n = (double)(width + (2 * train.Dof));
                 var qrFlops = (2.0 * train.Count * n * n) - (2.0 * n * n * n / 3);
                 rows.Add(new Row(system.ToString(), train.Count, width, method.ToName(), repeats, Median(oursTimes),
-                    reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, workers, spec.Solver.ChunkRows,
+                    reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, lanes, spec.Solver.ChunkRows,
                     Median(qrTimes), Median(solveTimes), qrFlops / Median(qrTimes) / 1e9));
             }
         }

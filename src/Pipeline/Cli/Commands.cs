@@ -22,7 +22,7 @@ public static class Commands
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         var storeRoot = storeOverride ?? spec.Run.Store;
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
-        log.Information("Linear algebra: {Backend} ({Note})", la.Name, note);
+        log.Information("{Note}", note);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
         var runner = new PipelineRunner(store, la, log);
         var started = DateTimeOffset.Now;

@@ -73,7 +73,7 @@ public sealed record RunManifest(
             spec.Model.Rcond,
             ElmBias = spec.Model.ElmBias is { } b ? new[] { b.Low, b.High } : null,
         },
-        Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Workers },
+        Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Lanes },
         Run = new { spec.Run.Store, spec.Run.Parallelism },
     }, Json);
 }

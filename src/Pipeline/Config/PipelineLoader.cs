@@ -18,7 +18,10 @@ public static class PipelineLoader
     private static readonly string[] DataKeys = ["train", "test", "seed", "seeds"];
     private static readonly string[] AnchorKeys = ["x0", "h0"];
     private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "rcond", "elm_bias"];
-    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "workers"];
+    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "lanes"];
+
+    /// <summary>Default QR lanes: two, whatever the machine (keys and results do not depend on the core count).</summary>
+    public const int DefaultLanes = 2;
     private static readonly string[] RunKeys = ["store", "parallelism"];
     private static readonly string[] Backends = ["auto", "lapack", "managed"];
     private static readonly string[] Modes = ["structured", "full"];
@@ -258,7 +261,7 @@ public static class PipelineLoader
         var mode = r.String(solverMap, "mode", "solver.mode", "structured", Modes) == "full" ? SolveMode.Full : SolveMode.Structured;
         var chunkRows = (int)(r.Integer(solverMap?["chunk_rows"], "solver.chunk_rows", 1, 10_000_000) ?? OutputLayer.DefaultChunkRows);
 
-        var workers = (int)(r.Integer(solverMap?["workers"], "solver.workers", 0, 256) ?? 0);
+        var lanes = (int)(r.Integer(solverMap?["lanes"], "solver.lanes", 1, 256) ?? DefaultLanes);
 
         // run
         var runMap = r.Map(root, "run", "run", required: false);
@@ -279,7 +282,7 @@ public static class PipelineLoader
             new DataSpec(train, test, dataSeeds),
             new AnchorSpec(x0, h0),
             new ModelSpec(methods, widths, modelSeeds, rcond, elmBias),
-            new SolverSpec(backend, mode, chunkRows, workers),
+            new SolverSpec(backend, mode, chunkRows, lanes),
             new RunSpec(store, parallelism),
             file);
     }
@@ -356,6 +359,8 @@ public static class PipelineLoader
     private static string FirstLine(string s)
     {
         var i = s.IndexOfAny(['\r', '\n']);
-        return i < 0 ? s : s[..i];
+        var line = i < 0 ? s : s[..i];
+        var p = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return p > 0 ? line[..p] : line;
     }
 }

@@ -33,8 +33,11 @@ public sealed record ModelSpec(
     double Rcond,
     (double Low, double High)? ElmBias);
 
-/// <summary>Solver settings; Workers 0 means one QR worker per core (not divided by run.parallelism: workers change the rounding, so they are part of the fit key).</summary>
-public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Workers);
+/// <summary>
+/// Solver settings. Lanes: partial QR factors merged at the end (they fix the rounding, so they are part of the fit
+/// key, and the default does not depend on the machine); how many run at once follows the cores.
+/// </summary>
+public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Lanes);
 
 /// <summary>Run settings that do not change results (kept out of cache keys).</summary>
 public sealed record RunSpec(string Store, int Parallelism);

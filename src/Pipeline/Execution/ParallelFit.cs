@@ -7,9 +7,11 @@ namespace Hnn.Pipeline.Execution;
 
 /// <summary>
 /// The structured solve of DESIGN.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
-/// into per-worker QR accumulators in parallel (one BLAS thread each, so the workers do not oversubscribe the cores),
-/// the partial R factors are merged as a tree, and the reduced problem is solved with all BLAS threads.
-/// Peak memory: O(workers x chunk x N + N^2), independent of the number of rows.
+/// into <c>lanes</c> partial QR factors (lane l takes chunks l, l + lanes, ...), the partial R factors are merged as a
+/// fixed tree, and the reduced problem is solved with all the BLAS threads the fit may use. The lanes fix the order
+/// of floating-point operations (so the result); how many run at once is a matter of the cores available: lanes run
+/// concurrently up to <c>cores</c>, each with cores / concurrent BLAS threads, so nothing oversubscribes.
+/// Peak memory: O(concurrent lanes x chunk x N + lanes x N^2), independent of the number of rows.
 /// </summary>
 public static class ParallelFit
 {
@@ -20,6 +22,10 @@ public static class ParallelFit
 
         public double SolveSeconds { get; set; }
     }
+
+    /// <summary>Lanes actually used: no more than there are chunks.</summary>
+    public static int EffectiveLanes(int lanes, int rows, int chunkRows) =>
+        Math.Max(1, Math.Min(lanes, (rows + chunkRows - 1) / chunkRows));
 
     /// <summary>Progress of the QR: rows absorbed so far.</summary>
     public readonly record struct Progress(long RowsDone, long RowsTotal);
@@ -32,8 +38,8 @@ public static class ParallelFit
         Anchor anchor,
         double rcond,
         int chunkRows,
-        int workers,
-        int blasThreads,
+        int lanes,
+        int cores,
         IProgress<Progress>? progress,
         CancellationToken ct,
         Timings? timings = null)
@@ -41,24 +47,27 @@ public static class ParallelFit
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentNullException.ThrowIfNull(la);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
         var k = x[0].Length;
         var cols = hidden.Width + dx.Length;
         var chunks = (k + chunkRows - 1) / chunkRows;
-        workers = Math.Max(1, Math.Min(workers, chunks));
+        lanes = EffectiveLanes(lanes, k, chunkRows);
+        var concurrent = Math.Min(lanes, cores);
+        var blasThreads = cores;
 
-        // Worker w absorbs chunks w, w + W, w + 2W, ... in order, and the partial factors are merged in a fixed
-        // tree order, so the result is bit-for-bit reproducible for a given (chunk_rows, workers).
-        var partials = new IQrAccumulator[workers];
+        // Lane l absorbs chunks l, l + lanes, ... in order, and the partial factors are merged in a fixed tree order,
+        // so the result is bit-for-bit reproducible for a given (chunk_rows, lanes), whatever the core count.
+        var partials = new IQrAccumulator[lanes];
         long done = 0;
-        la.SetThreads(workers > 1 ? 1 : blasThreads);
+        la.SetThreads(Math.Max(1, cores / concurrent));
         try
         {
             var absorb = new ActionBlock<int>(
                 w =>
                 {
                     var acc = la.CreateQrAccumulator(cols);
-                    for (var c = w; c < chunks; c += workers)
+                    for (var c = w; c < chunks; c += lanes)
                     {
                         ct.ThrowIfCancellationRequested();
                         var start = c * chunkRows;
@@ -69,8 +78,8 @@ public static class ParallelFit
 
                     partials[w] = acc;
                 },
-                new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = workers, BoundedCapacity = workers, CancellationToken = ct });
-            for (var w = 0; w < workers; w++)
+                new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = concurrent, BoundedCapacity = concurrent, CancellationToken = ct });
+            for (var w = 0; w < lanes; w++)
             {
                 await absorb.SendAsync(w, ct).ConfigureAwait(false);
             }
@@ -84,7 +93,7 @@ public static class ParallelFit
             {
                 var next = new IQrAccumulator[(level.Count + 1) / 2];
                 var current = level;
-                Parallel.For(0, next.Length, new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, i =>
+                Parallel.For(0, next.Length, new ParallelOptions { MaxDegreeOfParallelism = concurrent, CancellationToken = ct }, i =>
                 {
                     var a = current[2 * i];
                     if ((2 * i) + 1 < current.Count)

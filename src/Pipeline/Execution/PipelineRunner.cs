@@ -35,7 +35,7 @@ public sealed class PipelineRunner
     private readonly ArtifactStore _store;
     private readonly ILinearAlgebra _la;
     private readonly ILogger _log;
-    private readonly ConcurrentBag<StageRecord> _records = [];
+    private readonly ConcurrentQueue<StageRecord> _records = new();
 
     public PipelineRunner(ArtifactStore store, ILinearAlgebra la, ILogger log)
     {
@@ -173,7 +173,7 @@ public sealed class PipelineRunner
             new("mode", spec.Solver.Mode.ToString()),
             new("backend", _la.IsNative ? "lapack" : "managed"),
             new("chunk_rows", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(spec.Solver.ChunkRows)),
-            new("workers", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(Workers(spec))),
+            new("lanes", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(ParallelFit.EffectiveLanes(spec.Solver.Lanes, job.Data.Train.Count, spec.Solver.ChunkRows))),
             new("x0", CacheKey.Canon(anchor.X0)),
             new("h0", CacheKey.Canon(anchor.H0)),
         };
@@ -246,21 +246,13 @@ public sealed class PipelineRunner
             return Task.FromResult(OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
         }
 
-        var workers = Workers(spec);
         var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
-        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, workers, share, progress, ct);
+        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, share, progress, ct);
     }
-
-    /// <summary>
-    /// QR workers: solver.workers, or one per core. Part of the fit key (the TSQR partition changes the rounding), so
-    /// the default must not depend on run.parallelism, which by contract does not change results or keys.
-    /// </summary>
-    private static int Workers(PipelineSpec spec) =>
-        spec.Solver.Workers > 0 ? spec.Solver.Workers : Environment.ProcessorCount;
 
     private void Record(StageRecord record, List<StageRecord>? sink)
     {
-        _records.Add(record);
+        _records.Enqueue(record);
         sink?.Add(record);
     }
 
