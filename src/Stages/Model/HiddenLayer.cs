@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Hnn.Stages.Model;
 
 /// <summary>
@@ -37,6 +39,14 @@ public sealed record HiddenLayer
 
     public int Width => Biases.Length;
 
+    /// <summary>In place: z -> s = 1 - tanh^2(z), the derivative of tanh (vectorised).</summary>
+    public static void TanhDerivativeInPlace(Span<double> z)
+    {
+        TensorPrimitives.Tanh(z, z);
+        TensorPrimitives.Multiply(z, z, z);
+        TensorPrimitives.Subtract(1.0, z, z);
+    }
+
     /// <summary>Pre-activation z_j = w_j . x + b_j for one point.</summary>
     public double PreActivation(int j, ReadOnlySpan<double> x)
     {
@@ -71,12 +81,8 @@ public sealed record HiddenLayer
             col.Fill(Biases[j]);
             for (var i = 0; i < x.Length; i++)
             {
-                var w = Weights[i][j];
-                var xi = x[i].AsSpan(start, count);
-                for (var k = 0; k < count; k++)
-                {
-                    col[k] += w * xi[k];
-                }
+                // col = x_i * w_ij + col (vectorised).
+                TensorPrimitives.MultiplyAdd(x[i].AsSpan(start, count), Weights[i][j], col, col);
             }
         }
     }

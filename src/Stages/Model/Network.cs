@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Hnn.Stages.Model;
 
 /// <summary>
@@ -44,32 +46,22 @@ public sealed record Network(HiddenLayer Hidden, double[] Coefficients, double O
                 zs.Fill(Hidden.Biases[j]);
                 for (var i = 0; i < x.Length; i++)
                 {
-                    var w = Hidden.Weights[i][j];
-                    var xi = x[i].AsSpan(start + s, n);
-                    for (var k = 0; k < n; k++)
-                    {
-                        zs[k] += w * xi[k];
-                    }
+                    TensorPrimitives.MultiplyAdd(x[i].AsSpan(start + s, n), Hidden.Weights[i][j], zs, zs);
                 }
 
+                // h += c tanh(z); zs <- c (1 - tanh^2(z)), the factor of w_j in grad H.
                 var hs = h.Slice(s, n);
-                for (var k = 0; k < n; k++)
-                {
-                    var t = Math.Tanh(zs[k]);
-                    hs[k] += c * t;
-                    zs[k] = c * (1 - (t * t));
-                }
-
+                TensorPrimitives.Tanh(zs, zs);
+                TensorPrimitives.MultiplyAdd(zs, c, hs, hs);
                 if (grad is not null)
                 {
+                    TensorPrimitives.Multiply(zs, zs, zs);
+                    TensorPrimitives.Subtract(1.0, zs, zs);
+                    TensorPrimitives.Multiply(zs, c, zs);
                     for (var i = 0; i < x.Length; i++)
                     {
-                        var w = Hidden.Weights[i][j];
                         var gs = grad[i].AsSpan(s, n);
-                        for (var k = 0; k < n; k++)
-                        {
-                            gs[k] += zs[k] * w;
-                        }
+                        TensorPrimitives.MultiplyAdd(zs, Hidden.Weights[i][j], gs, gs);
                     }
                 }
             }

@@ -31,7 +31,7 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     public const int TallBlockSize = 64;
 
     /// <summary>Block size (NB) of dgeqrt/dtpqrt inside the QR accumulator.</summary>
-    public const int AccumulatorBlockSize = 64;
+    public const int AccumulatorBlockSize = 32;
 
     private readonly LapackNative _native;
 

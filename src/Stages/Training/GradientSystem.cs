@@ -28,11 +28,7 @@ public static class GradientSystem
         var block = new double[(long)count * (n + dx.Length)];
         var s = block.AsSpan(0, count * n);
         hidden.PreActivations(x, start, count, s);
-        for (var k = 0; k < s.Length; k++)
-        {
-            var t = Math.Tanh(s[k]);
-            s[k] = 1 - (t * t);
-        }
+        HiddenLayer.TanhDerivativeInPlace(s);
 
         for (var r = 0; r < dx.Length; r++)
         {
@@ -173,11 +169,7 @@ public static class GradientSystem
         var b = new double[rows];
         var s = new double[(long)k * n];
         hidden.PreActivations(x, 0, k, s);
-        for (var e = 0; e < s.Length; e++)
-        {
-            var t = Math.Tanh(s[e]);
-            s[e] = 1 - (t * t);
-        }
+        HiddenLayer.TanhDerivativeInPlace(s);
 
         for (var o = 0; o < outputs; o++)
         {

@@ -12,7 +12,7 @@ public sealed record FitResult(Network Network, int Rank);
 public static class OutputLayer
 {
     /// <summary>Default rows per chunk for the structured solve.</summary>
-    public const int DefaultChunkRows = 4096;
+    public const int DefaultChunkRows = 1024;
 
     public static FitResult Fit(
         ILinearAlgebra la,
