@@ -14,7 +14,7 @@ public sealed class RepoPipelinesTests
 
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("valid (mass-spring, 4 method(s) x 1 width(s)", r.Stdout, StringComparison.Ordinal);
-        Assert.Contains("\"chunk_rows\": 4096", r.Stdout, StringComparison.Ordinal); // from the included configs/solver.yaml
+        Assert.Contains("\"chunk_rows\": 1024", r.Stdout, StringComparison.Ordinal); // from the included configs/solver.yaml
         Assert.Equal(string.Empty, r.Stderr);
     }
 
