@@ -31,6 +31,11 @@ public static class Bench
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
         log.Information("{Note}", note);
+        if (spec.System is null || spec.Domain is null)
+        {
+            throw new InputException($"{pipelinePath}: bench needs generated data (system and domain), not data.file");
+        }
+
         var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
         var seed = spec.Data.Seeds[0];
         var modelSeed = spec.Model.Seeds[0];

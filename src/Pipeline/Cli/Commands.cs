@@ -88,7 +88,7 @@ public static class Commands
     public static int Validate(string pipelinePath, IReadOnlyList<string> overrides, TextWriter stdout)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
-        stdout.WriteLine($"{pipelinePath}: valid ({spec.System.Name}, {spec.Model.Methods.Count} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s))");
+        stdout.WriteLine($"{pipelinePath}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.Model.Methods.Count} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s))");
         stdout.WriteLine(JsonSerializer.Serialize(RunManifest.SpecToJson(spec), RunManifest.Json));
         return Ok;
     }

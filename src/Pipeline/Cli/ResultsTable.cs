@@ -52,5 +52,5 @@ public static class ResultsTable
         return sb.ToString();
     }
 
-    private static string E(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
+    private static string E(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", CultureInfo.InvariantCulture);
 }

@@ -61,9 +61,10 @@ public sealed record RunManifest(
     {
         spec.Name,
         spec.Description,
-        System = new { spec.System.Name, Params = spec.System.Parameters },
-        Domain = new { Q = spec.Domain.Q.Select(i => new[] { i.Lower, i.Upper }), P = spec.Domain.P.Select(i => new[] { i.Lower, i.Upper }) },
-        Data = new { spec.Data.Train, spec.Data.Test, spec.Data.Seeds },
+        System = spec.System is null ? null : new { spec.System.Name, Params = spec.System.Parameters },
+        Domain = spec.Domain is null ? null : new { Q = spec.Domain.Q.Select(i => new[] { i.Lower, i.Upper }), P = spec.Domain.P.Select(i => new[] { i.Lower, i.Upper }) },
+        spec.Dof,
+        Data = new { spec.Data.File, spec.Data.Train, spec.Data.Test, spec.Data.Seeds },
         Anchor = new { spec.Anchor.X0, spec.Anchor.H0 },
         Model = new
         {

@@ -1,4 +1,5 @@
 using Hnn.Datasets;
+using Hnn.Pipeline.Data;
 using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
 
@@ -15,7 +16,7 @@ public static class PipelineLoader
     private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "solver", "run"];
     private static readonly string[] SystemKeys = ["name", "params"];
     private static readonly string[] DomainKeys = ["q", "p"];
-    private static readonly string[] DataKeys = ["train", "test", "seed", "seeds"];
+    private static readonly string[] DataKeys = ["file", "train", "test", "seed", "seeds"];
     private static readonly string[] AnchorKeys = ["x0", "h0"];
     private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "rcond", "elm_bias"];
     private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "lanes"];
@@ -101,8 +102,31 @@ public static class PipelineLoader
         var name = r.String(root, "name", "name", Path.GetFileNameWithoutExtension(file))!;
         var description = r.String(root, "description", "description", string.Empty)!;
 
+        // data file (read first: it decides whether system and domain are required)
+        string? dataFile = null;
+        DataFile.Layout? layout = null;
+        if ((root["data"] as MapNode)?["file"] is { } fileNode)
+        {
+            if (fileNode is ScalarNode { Value: { Length: > 0 } fv })
+            {
+                dataFile = Path.IsPathRooted(fv) ? fv : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, fv));
+                try
+                {
+                    layout = DataFile.ReadLayout(dataFile);
+                }
+                catch (InputException e)
+                {
+                    r.Problem("data.file", e.Message);
+                }
+            }
+            else
+            {
+                r.Problem("data.file", "must be a path to a .csv or .parquet file");
+            }
+        }
+
         // system
-        var sysMap = r.Map(root, "system", "system", required: true);
+        var sysMap = r.Map(root, "system", "system", required: dataFile is null);
         r.CheckKeys(sysMap, "system", SystemKeys);
         var sysName = r.String(sysMap, "name", "system.name", null);
         if (sysMap is not null && sysName is null && sysMap["name"] is null)
@@ -134,17 +158,26 @@ public static class PipelineLoader
             }
         }
 
-        // domain
-        var domMap = r.Map(root, "domain", "domain", required: true);
+        if (system is not null && layout is not null && system.Dof != layout.Dof)
+        {
+            r.Problem("data.file", $"has {layout.Dof} degree(s) of freedom (q1..q{layout.Dof}); system '{system.Name}' has {system.Dof}");
+        }
+
+        var dof = layout?.Dof ?? system?.Dof ?? 0;
+
+        // domain (to generate data and for the default ELM bias range; optional with a data file)
+        var domMap = r.Map(root, "domain", "domain", required: dataFile is null);
         r.CheckKeys(domMap, "domain", DomainKeys);
         var problemsBeforeDomain = r.Problems.Count;
-        var q = Intervals(r, domMap?["q"], "domain.q");
-        var p = Intervals(r, domMap?["p"], "domain.p");
-        var domain = new Domain(q, p);
+        Domain? domain = null;
+        if (domMap is not null || dataFile is null)
+        {
+            domain = new Domain(Intervals(r, domMap?["q"], "domain.q"), Intervals(r, domMap?["p"], "domain.p"));
+        }
 
         // Only check the interval count when every interval was read: a rejected one (e.g. [1, 1]) is already
         // reported and would otherwise also show up as a misleading "has 0 interval(s)".
-        if (system is not null && domMap is not null && r.Problems.Count == problemsBeforeDomain)
+        if (system is not null && domain is not null && domMap is not null && r.Problems.Count == problemsBeforeDomain)
         {
             try
             {
@@ -160,7 +193,7 @@ public static class PipelineLoader
         var dataMap = r.Map(root, "data", "data", required: true);
         r.CheckKeys(dataMap, "data", DataKeys);
         var train = (int)(r.Integer(dataMap?["train"], "data.train", 2, int.MaxValue / 4) ?? 0);
-        if (dataMap is not null && dataMap["train"] is null)
+        if (dataMap is not null && dataMap["train"] is null && dataFile is null)
         {
             r.Problem("data.train", "is required (number of training points, at least 2)");
         }
@@ -180,17 +213,21 @@ public static class PipelineLoader
         if (anchorMap?["x0"] is { } x0Node)
         {
             x0 = r.OneOrMany(x0Node).Select((n, i) => r.Double(n, $"anchor.x0[{i}]") ?? 0).ToArray();
-            if (system is not null && x0.Count != 2 * system.Dof)
+            if (dof > 0 && x0.Count != 2 * dof)
             {
-                r.Problem("anchor.x0", $"has {x0.Count} coordinates; system '{system.Name}' needs {2 * system.Dof} (q then p)");
+                r.Problem("anchor.x0", $"has {x0.Count} coordinates; {(system is null ? "the data have" : $"system '{system.Name}' has")} {dof} degree(s) of freedom, so {2 * dof} are needed (q then p)");
             }
         }
         else
         {
-            x0 = system?.DefaultAnchor ?? (system is null ? [] : new double[2 * system.Dof]);
+            x0 = system?.DefaultAnchor ?? new double[2 * dof];
         }
 
         var h0 = r.Double(anchorMap?["h0"], "anchor.h0");
+        if (system is null && dataFile is not null && h0 is null)
+        {
+            r.Problem("anchor.h0", "is required when the data come from a file without a system: give H at anchor.x0 (e.g. 0 at an equilibrium)");
+        }
 
         // model
         var modelMap = r.Map(root, "model", "model", required: true);
@@ -216,6 +253,11 @@ public static class PipelineLoader
         if (modelMap is not null && modelMap["methods"] is null)
         {
             methods.AddRange([SamplingMethod.Elm, SamplingMethod.USwim, SamplingMethod.ASwim, SamplingMethod.Swim]);
+        }
+
+        if (layout is { HasEnergy: false } && methods.Contains(SamplingMethod.Swim))
+        {
+            r.Problem("model.methods", $"swim needs the true H and {dataFile} has no H column; use a-swim (it needs no H)");
         }
 
         var widths = new List<int>();
@@ -277,9 +319,11 @@ public static class PipelineLoader
         return new PipelineSpec(
             name,
             description,
-            new SystemSpec(system!.Name, system.Parameters),
+            system is null ? null : new SystemSpec(system.Name, system.Parameters),
             domain,
-            new DataSpec(train, test, dataSeeds),
+            dof,
+            layout?.HasEnergy ?? true,
+            new DataSpec(dataFile, train, test, dataSeeds),
             new AnchorSpec(x0, h0),
             new ModelSpec(methods, widths, modelSeeds, rcond, elmBias),
             new SolverSpec(backend, mode, chunkRows, lanes),

@@ -5,11 +5,17 @@ using Hnn.Stages.Training;
 namespace Hnn.Pipeline.Config;
 
 /// <summary>A validated pipeline definition (a value: parsing and validation happen before anything runs).</summary>
+/// <remarks>
+/// <see cref="System"/> and <see cref="Domain"/> are null when the data come from a file without a known system;
+/// <see cref="HasEnergy"/> is false when the data carry no H (then SWIM is unavailable and H errors are NaN).
+/// </remarks>
 public sealed record PipelineSpec(
     string Name,
     string Description,
-    SystemSpec System,
-    Domain Domain,
+    SystemSpec? System,
+    Domain? Domain,
+    int Dof,
+    bool HasEnergy,
     DataSpec Data,
     AnchorSpec Anchor,
     ModelSpec Model,
@@ -19,8 +25,11 @@ public sealed record PipelineSpec(
 
 public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double> Parameters);
 
-/// <summary>Data set sizes and seeds; one data set per seed.</summary>
-public sealed record DataSpec(int Train, int Test, IReadOnlyList<ulong> Seeds);
+/// <summary>
+/// Data set sizes and seeds; one data set (split) per seed. <see cref="File"/>: a CSV or Parquet file of observations
+/// instead of generated data; then Train = 0 means "every row not held out for testing".
+/// </summary>
+public sealed record DataSpec(string? File, int Train, int Test, IReadOnlyList<ulong> Seeds);
 
 /// <summary>Anchor x0 and H0; H0 null means H(x0) of the true system.</summary>
 public sealed record AnchorSpec(IReadOnlyList<double> X0, double? H0);

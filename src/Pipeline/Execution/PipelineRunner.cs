@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Threading.Tasks.Dataflow;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Data;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Evaluation;
 using Hnn.Stages.Model;
@@ -25,6 +26,7 @@ public sealed class PipelineRunner
     public static readonly IReadOnlyDictionary<string, int> StageVersions = new Dictionary<string, int>
     {
         ["generate"] = 1,
+        ["load"] = 1,
         ["split"] = 1,
         ["sample"] = 1,
         ["fit"] = 1,
@@ -48,9 +50,9 @@ public sealed class PipelineRunner
 
     public async Task<IReadOnlyList<ExperimentResult>> RunAsync(PipelineSpec spec, CancellationToken ct)
     {
-        var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var system = spec.System is null ? null : SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
         var x0 = spec.Anchor.X0.ToArray();
-        var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
+        var anchor = new Anchor(x0, spec.Anchor.H0 ?? system!.Energy(x0));
         var parallelism = spec.Run.Parallelism;
         if (parallelism > 1)
         {
@@ -131,33 +133,71 @@ public sealed class PipelineRunner
         }
     }
 
-    private async Task<PreparedData> PrepareDataAsync(PipelineSpec spec, HamiltonianSystem system, ulong seed, CancellationToken ct)
+    private async Task<PreparedData> PrepareDataAsync(PipelineSpec spec, HamiltonianSystem? system, ulong seed, CancellationToken ct)
     {
-        var dof = system.Dof;
-        var total = spec.Data.Train + spec.Data.Test;
-        var genKey = CacheKey.Compute("generate", StageVersions["generate"],
-        [
-            new("system", system.Name),
-            .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
-            new("domain.q", string.Join(";", spec.Domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
-            new("domain.p", string.Join(";", spec.Domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
-            new("count", CacheKey.Canon(total)),
-            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
-        ], []);
-        var data = await CachedAsync("generate", genKey, $"data seed {seed}",
-            () => Task.FromResult(DataGenerator.Sample(system, spec.Domain, total, Rng.Derive(seed, "generate"))),
-            Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false);
+        var dof = spec.Dof;
+        DataSet data;
+        string genKey;
+        int total, trainCount;
+        if (spec.Data.File is { } file)
+        {
+            (data, genKey) = await LoadFileAsync(file, dof, ct).ConfigureAwait(false);
+            total = data.Count;
+            trainCount = spec.Data.Train > 0 ? spec.Data.Train : total - spec.Data.Test;
+            if (trainCount < 2 || trainCount + spec.Data.Test > total)
+            {
+                throw new InputException(
+                    $"{file}: {total} rows cannot give data.train = {(spec.Data.Train > 0 ? spec.Data.Train : trainCount)} and data.test = {spec.Data.Test} (need train >= 2 and train + test <= rows)");
+            }
+        }
+        else
+        {
+            trainCount = spec.Data.Train;
+            total = spec.Data.Train + spec.Data.Test;
+            (data, genKey) = await GenerateAsync(spec, system!, seed, total, ct).ConfigureAwait(false);
+        }
 
         var splitKey = CacheKey.Compute("split", StageVersions["split"],
         [
-            new("train", CacheKey.Canon(spec.Data.Train)),
+            new("train", CacheKey.Canon(trainCount)),
             new("test", CacheKey.Canon(spec.Data.Test)),
             new("seed", seed.ToString(CultureInfo.InvariantCulture)),
         ], [genKey]);
         var split = await CachedAsync("split", splitKey, $"data seed {seed}",
-            () => Task.FromResult(DataSplit.Split(total, spec.Data.Train, Rng.Derive(seed, "split"))),
+            () => Task.FromResult(DataSplit.Split(total, trainCount, Rng.Derive(seed, "split"))),
             s => Codecs.FromSplit(s.Train, s.Test), Codecs.ToSplit, ct).ConfigureAwait(false);
-        return new PreparedData(seed, splitKey, DataSplit.Take(data, split.Train), DataSplit.Take(data, split.Test));
+        // With a file, rows beyond train + test (if data.train is given) are left out.
+        var train = DataSplit.Take(data, split.Train);
+        var test = DataSplit.Take(data, split.Test[..spec.Data.Test]);
+        return new PreparedData(seed, splitKey, train, test);
+    }
+
+    /// <summary>Loads a user data file; its key is the SHA-256 of its bytes, so an edited file is reloaded.</summary>
+    private async Task<(DataSet, string)> LoadFileAsync(string file, int dof, CancellationToken ct)
+    {
+        var key = CacheKey.Compute("load", StageVersions["load"], [new("sha256", DataFile.ContentHash(file))], []);
+        var data = await CachedAsync("load", key, Path.GetFileName(file),
+            () => Task.FromResult(DataFile.Read(file)),
+            Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false);
+        return (data, key);
+    }
+
+    private async Task<(DataSet, string)> GenerateAsync(PipelineSpec spec, HamiltonianSystem system, ulong seed, int total, CancellationToken ct)
+    {
+        var domain = spec.Domain!;
+        var genKey = CacheKey.Compute("generate", StageVersions["generate"],
+        [
+            new("system", system.Name),
+            .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
+            new("domain.q", string.Join(";", domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+            new("domain.p", string.Join(";", domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+            new("count", CacheKey.Canon(total)),
+            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
+        ], []);
+        var data = await CachedAsync("generate", genKey, $"data seed {seed}",
+            () => Task.FromResult(DataGenerator.Sample(system, domain, total, Rng.Derive(seed, "generate"))),
+            Codecs.FromDataSet, t => Codecs.ToDataSet(t, system.Dof), ct).ConfigureAwait(false);
+        return (data, genKey);
     }
 
     private async Task<ExperimentResult> RunExperimentAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, CancellationToken ct)
@@ -180,7 +220,7 @@ public sealed class PipelineRunner
 
         // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact).
         var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
-        var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain.MinLimit, spec.Domain.MaxLimit);
+        var (biasLow, biasHigh) = spec.Model.ElmBias ?? DefaultElmBias(spec.Domain, train);
         var sampleParams = new List<KeyValuePair<string, string>>
         {
             new("method", sampleMethod.ToName()),
@@ -212,7 +252,7 @@ public sealed class PipelineRunner
             keys["resample"] = resampleKey;
             var first = fit.Network;
             var resampled = await CachedAsync("resample", resampleKey, label,
-                () => Task.FromResult(SwimStages.Resample(first, train.X, job.Width, job.ModelSeed)),
+                () => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(first, train.X, Share(spec), ct), job.Width, job.ModelSeed)),
                 h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
             fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
             keys["fit2"] = fitKey;
@@ -226,7 +266,9 @@ public sealed class PipelineRunner
         var network = fit.Network;
         var test = job.Data.Test;
         var metrics = await CachedAsync("evaluate", evalKey, label,
-            () => Task.FromResult((Evaluator.Evaluate(network, train.X, train.Dx, train.H), Evaluator.Evaluate(network, test.X, test.Dx, test.H))),
+            () => Task.FromResult((
+                ParallelChunks.Evaluate(network, train.X, train.Dx, train.H, Share(spec), ct),
+                ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, Share(spec), ct))),
             m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
 
         var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample").Sum(r => r.ComputeSeconds);
@@ -240,7 +282,7 @@ public sealed class PipelineRunner
 
     private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)
     {
-        var share = Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
+        var share = Share(spec);
         if (spec.Solver.Mode == SolveMode.Full)
         {
             return Task.FromResult(OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
@@ -249,6 +291,15 @@ public sealed class PipelineRunner
         var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
         return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, share, progress, ct);
     }
+
+    /// <summary>ELM bias default (DESIGN.md §2.1): [min, max] over all domain limits; without a domain, over the training data.</summary>
+    public static (double Low, double High) DefaultElmBias(Domain? domain, DataSet train) =>
+        domain is not null
+            ? (domain.MinLimit, domain.MaxLimit)
+            : (train.X.Min(c => c.Min()), train.X.Max(c => c.Max()));
+
+    /// <summary>Cores one experiment may use: all of them divided by run.parallelism.</summary>
+    private static int Share(PipelineSpec spec) => Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
 
     private void Record(StageRecord record, List<StageRecord>? sink)
     {

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Hnn.Datasets;
+using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Store;
+
+namespace Hnn.Pipeline.Data;
+
+/// <summary>
+/// User data: a CSV (header line, comma-separated numbers) or Parquet file with columns q1..qd, p1..pd (states),
+/// dq1..dqd, dp1..dpd (time derivatives) and optionally H. Every problem is an <see cref="InputException"/> that
+/// names the file, the column, the row and the value.
+/// </summary>
+public static partial class DataFile
+{
+    /// <summary>What the header/schema says: degrees of freedom and whether H is present.</summary>
+    public sealed record Layout(int Dof, bool HasEnergy);
+
+    public static Layout ReadLayout(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InputException($"{path}: data file not found");
+        }
+
+        var names = IsParquet(path)
+            ? ParquetTableIO.ReadSchemaAsync(path).GetAwaiter().GetResult().Select(c => c.Name).ToList()
+            : [.. SplitCsv(FirstLine(path))];
+        return CheckColumns(path, names);
+    }
+
+    /// <summary>Reads and validates the whole file (finite values only).</summary>
+    public static DataSet Read(string path)
+    {
+        var layout = ReadLayout(path);
+        Dictionary<string, double[]> columns;
+        if (IsParquet(path))
+        {
+            Table table;
+            try
+            {
+                table = ParquetTableIO.ReadAsync(path).GetAwaiter().GetResult();
+            }
+            catch (Exception e) when (e is not InputException)
+            {
+                throw new InputException($"{path}: not a readable Parquet file: {e.Message}");
+            }
+
+            columns = table.ColumnNames.ToDictionary(n => n, n => ToDouble(path, table.GetColumn(n)));
+        }
+        else
+        {
+            columns = ReadCsv(path);
+        }
+
+        var d = layout.Dof;
+        var names = DataSet.ColumnNames(d);
+        foreach (var name in names.Take(4 * d).Append("H").Where(columns.ContainsKey))
+        {
+            var col = columns[name];
+            for (var k = 0; k < col.Length; k++)
+            {
+                if (!double.IsFinite(col[k]))
+                {
+                    var where = IsParquet(path) ? $"row {k + 1}" : $"row {k + 1} (line {k + 2})";
+                    throw new InputException($"{path}: column '{name}' {where} is {col[k].ToString(CultureInfo.InvariantCulture)}: data must be finite numbers");
+                }
+            }
+        }
+
+        var x = names.Take(2 * d).Select(n => columns[n]).ToArray();
+        var dx = names.Skip(2 * d).Take(2 * d).Select(n => columns[n]).ToArray();
+        var rows = x[0].Length;
+        if (rows < 3)
+        {
+            throw new InputException($"{path}: {rows} row(s); need at least 3 (2 to train, 1 to test)");
+        }
+
+        var h = layout.HasEnergy ? columns["H"] : Enumerable.Repeat(double.NaN, rows).ToArray();
+        return new DataSet(d, x, dx, h);
+    }
+
+    /// <summary>SHA-256 of the file's bytes (the cache key of a loaded data set).</summary>
+    public static string ContentHash(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
+    private static Layout CheckColumns(string path, IReadOnlyList<string> names)
+    {
+        var dof = names.Count(n => QColumn().IsMatch(n));
+        if (dof == 0)
+        {
+            throw new InputException($"{path}: no q1 column; expected columns q1..qd, p1..pd, dq1..dqd, dp1..dpd and optionally H (found: {string.Join(", ", names)})");
+        }
+
+        var expected = DataSet.ColumnNames(dof).Take(4 * dof);
+        var missing = expected.Where(n => !names.Contains(n)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InputException($"{path}: missing column(s) {string.Join(", ", missing)} for {dof} degree(s) of freedom (found: {string.Join(", ", names)})");
+        }
+
+        var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InputException($"{path}: column '{duplicate.Key}' appears twice");
+        }
+
+        return new Layout(dof, names.Contains("H"));
+    }
+
+    private static Dictionary<string, double[]> ReadCsv(string path)
+    {
+        using var reader = new StreamReader(path);
+        var header = SplitCsv(reader.ReadLine() ?? string.Empty);
+        var values = header.Select(_ => new List<double>()).ToArray();
+        var line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var cells = SplitCsv(text);
+            if (cells.Length != header.Length)
+            {
+                throw new InputException($"{path}:{line}: {cells.Length} value(s), the header has {header.Length} column(s)");
+            }
+
+            for (var i = 0; i < cells.Length; i++)
+            {
+                if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                {
+                    throw new InputException($"{path}:{line}: column '{header[i]}' value '{cells[i]}' is not a number");
+                }
+
+                values[i].Add(v);
+            }
+        }
+
+        return header.Select((h, i) => (h, i)).ToDictionary(p => p.h, p => values[p.i].ToArray());
+    }
+
+    private static double[] ToDouble(string path, TableColumn column) => column.Values switch
+    {
+        double[] d => d,
+        long[] l => [.. l.Select(v => (double)v)],
+        int[] n => [.. n.Select(v => (double)v)],
+        _ => throw new InputException($"{path}: column '{column.Name}' is not numeric"),
+    };
+
+    private static string[] SplitCsv(string line) => [.. line.Split(',').Select(c => c.Trim().Trim('"'))];
+
+    private static string FirstLine(string path)
+    {
+        using var reader = new StreamReader(path);
+        return reader.ReadLine() ?? string.Empty;
+    }
+
+    private static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
+
+    [GeneratedRegex("^q[0-9]+$")]
+    private static partial Regex QColumn();
+}
