@@ -204,42 +204,23 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 /// Streaming QR on LAPACK: the first Cols rows are gathered by dgeqrt of [R; block] stacks, after which each block
 /// is absorbed into the Cols x Cols triangle with dtpqrt (L = 0), and a merged R with dtpqrt (L = its rows).
 /// </summary>
-internal sealed unsafe class LapackQrAccumulator : IQrAccumulator
+internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
 {
     /// <summary>Large blocks are absorbed in slices of at most this many rows to bound the copy buffer.</summary>
     private const int ChunkRows = 4096;
 
     private readonly LapackNative _native;
-    private readonly double[] _r; // Cols x Cols, leading dimension Cols, zero below the diagonal
-    private int _rRows;
     private double[] _buffer = [];
     private double[] _t = [];
     private double[] _work = [];
 
     public LapackQrAccumulator(LapackNative native, int cols)
+        : base(cols, ChunkRows)
     {
         _native = native;
-        Cols = cols;
-        _r = new double[cols * cols];
     }
 
-    public int Cols { get; }
-
-    public long RowsAbsorbed { get; private set; }
-
-    public void Absorb(ReadOnlySpan<double> block, int rows)
-    {
-        NumericsGuard.CheckBlock(block, rows, Cols);
-        if (Cols > 0)
-        {
-            for (var start = 0; start < rows; start += ChunkRows)
-                AbsorbRows(block, rows, start, Math.Min(ChunkRows, rows - start), trapezoidal: false);
-        }
-
-        RowsAbsorbed += rows;
-    }
-
-    public void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows)
+    public override void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows)
     {
         NumericsGuard.CheckBlock(block, rows, Cols);
         if (rows > Cols)
@@ -249,41 +230,20 @@ internal sealed unsafe class LapackQrAccumulator : IQrAccumulator
 
         if (rows > 0)
         {
-            // A short R is a valid factor once padded with zero rows (the buffer is zero below _rRows), so dtpqrt
+            // A short R is a valid factor once padded with zero rows (the buffer is zero below RRows), so dtpqrt
             // can take the triangular block directly instead of a dgeqrt of the stack.
-            _rRows = Cols;
+            RRows = Cols;
             AbsorbRows(block, rows, 0, rows, trapezoidal: true);
         }
 
-        RowsAbsorbed += rows;
-    }
-
-    public void Merge(IQrAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        if (other.Cols != Cols)
-            throw new ArgumentException($"Cannot merge a QR accumulator with {other.Cols} columns into one with {Cols}.", nameof(other));
-        var otherRows = other.RowsAbsorbed;
-        var r = other.GetR(out var rows);
-        if (rows > 0)
-            AbsorbRows(r, rows, 0, rows, trapezoidal: true);
-        RowsAbsorbed += otherRows;
-    }
-
-    public double[] GetR(out int rows)
-    {
-        rows = _rRows;
-        var result = new double[rows * Cols];
-        for (var j = 0; j < Cols; j++)
-            _r.AsSpan(j * Cols, rows).CopyTo(result.AsSpan(j * rows, rows));
-        return result;
+        AddRowsAbsorbed(rows);
     }
 
     /// <summary>Absorbs rows [start, start + h) of the column-major <paramref name="source"/> (leading dimension ld).</summary>
-    private void AbsorbRows(ReadOnlySpan<double> source, int ld, int start, int h, bool trapezoidal)
+    protected override void AbsorbRows(ReadOnlySpan<double> source, int ld, int start, int h, bool trapezoidal)
     {
         var n = Cols;
-        if (_rRows == n)
+        if (RRows == n)
         {
             // [R; B] -> R' with dtpqrt; B is h x n (upper trapezoidal when it is another accumulator's R).
             var b = Rent(ref _buffer, h * n);
@@ -292,19 +252,19 @@ internal sealed unsafe class LapackQrAccumulator : IQrAccumulator
             var nb = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, n);
             Rent(ref _t, nb * n);
             Rent(ref _work, nb * n);
-            fixed (double* pr = _r, pb = _buffer, pt = _t, pw = _work)
+            fixed (double* pr = R, pb = _buffer, pt = _t, pw = _work)
                 _native.Tpqrt(h, n, trapezoidal ? h : 0, nb, pr, n, pb, h, pt, nb, pw);
             return;
         }
 
         // Fewer than Cols rows so far: QR of the stack [current r x n trapezoid; new rows].
-        var mStack = _rRows + h;
+        var mStack = RRows + h;
         var k = Math.Min(mStack, n);
         var s = Rent(ref _buffer, mStack * n);
         for (var j = 0; j < n; j++)
         {
-            _r.AsSpan(j * n, _rRows).CopyTo(s.Slice(j * mStack, _rRows));
-            source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + _rRows, h));
+            R.AsSpan(j * n, RRows).CopyTo(s.Slice(j * mStack, RRows));
+            source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + RRows, h));
         }
 
         var nbStack = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, k);
@@ -316,11 +276,11 @@ internal sealed unsafe class LapackQrAccumulator : IQrAccumulator
         for (var j = 0; j < n; j++)
         {
             var upper = Math.Min(j + 1, k);
-            s.Slice(j * mStack, upper).CopyTo(_r.AsSpan(j * n, upper));
-            _r.AsSpan(j * n + upper, n - upper).Clear();
+            s.Slice(j * mStack, upper).CopyTo(R.AsSpan(j * n, upper));
+            R.AsSpan(j * n + upper, n - upper).Clear();
         }
 
-        _rRows = k;
+        RRows = k;
     }
 
     private static Span<double> Rent(ref double[] buffer, int length)

@@ -110,89 +110,47 @@ public sealed class ManagedLinearAlgebra : ILinearAlgebra
 /// current r x Cols trapezoid and the stack is factored; afterwards the stack [R; block] is factored with reflectors
 /// that skip R's known zeros (the dtpqrt structure), so a block of h rows costs O(h Cols^2).
 /// </summary>
-internal sealed class ManagedQrAccumulator : IQrAccumulator
+internal sealed class ManagedQrAccumulator : QrAccumulatorBase
 {
     private const int ChunkRows = 1024;
 
-    private readonly double[] _r; // Cols x Cols, leading dimension Cols, zero below the diagonal
-    private int _rRows;
     private double[] _buffer = [];
 
     public ManagedQrAccumulator(int cols)
+        : base(cols, ChunkRows)
     {
-        Cols = cols;
-        _r = new double[cols * cols];
     }
 
-    public int Cols { get; }
-
-    public long RowsAbsorbed { get; private set; }
-
-    public void Absorb(ReadOnlySpan<double> block, int rows)
-    {
-        NumericsGuard.CheckBlock(block, rows, Cols);
-        if (Cols > 0)
-        {
-            for (var start = 0; start < rows; start += ChunkRows)
-                AbsorbRows(block, rows, start, Math.Min(ChunkRows, rows - start), trapezoidal: false);
-        }
-
-        RowsAbsorbed += rows;
-    }
-
-    public void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows) => Absorb(block, rows);
-
-    public void Merge(IQrAccumulator other)
-    {
-        ArgumentNullException.ThrowIfNull(other);
-        if (other.Cols != Cols)
-            throw new ArgumentException($"Cannot merge a QR accumulator with {other.Cols} columns into one with {Cols}.", nameof(other));
-        var otherRows = other.RowsAbsorbed;
-        var r = other.GetR(out var rows);
-        if (rows > 0)
-            AbsorbRows(r, rows, 0, rows, trapezoidal: true);
-        RowsAbsorbed += otherRows;
-    }
-
-    public double[] GetR(out int rows)
-    {
-        rows = _rRows;
-        var result = new double[rows * Cols];
-        for (var j = 0; j < Cols; j++)
-            _r.AsSpan(j * Cols, rows).CopyTo(result.AsSpan(j * rows, rows));
-        return result;
-    }
-
-    private void AbsorbRows(ReadOnlySpan<double> source, int ld, int start, int h, bool trapezoidal)
+    protected override void AbsorbRows(ReadOnlySpan<double> source, int ld, int start, int h, bool trapezoidal)
     {
         var n = Cols;
-        if (_rRows == n)
+        if (RRows == n)
         {
             var w = Rent(h * n);
             for (var j = 0; j < n; j++)
                 source.Slice(j * ld + start, h).CopyTo(w.Slice(j * h, h));
-            Kernels.TriangleUpdate(_r, n, w, h, trapezoidal);
+            Kernels.TriangleUpdate(R, n, w, h, trapezoidal);
             return;
         }
 
-        var mStack = _rRows + h;
+        var mStack = RRows + h;
         var k = Math.Min(mStack, n);
         var s = Rent(mStack * n);
         for (var j = 0; j < n; j++)
         {
-            _r.AsSpan(j * n, _rRows).CopyTo(s.Slice(j * mStack, _rRows));
-            source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + _rRows, h));
+            R.AsSpan(j * n, RRows).CopyTo(s.Slice(j * mStack, RRows));
+            source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + RRows, h));
         }
 
         Kernels.HouseholderR(s, mStack, n);
         for (var j = 0; j < n; j++)
         {
             var upper = Math.Min(j + 1, k);
-            s.Slice(j * mStack, upper).CopyTo(_r.AsSpan(j * n, upper));
-            _r.AsSpan(j * n + upper, n - upper).Clear();
+            s.Slice(j * mStack, upper).CopyTo(R.AsSpan(j * n, upper));
+            R.AsSpan(j * n + upper, n - upper).Clear();
         }
 
-        _rRows = k;
+        RRows = k;
     }
 
     private Span<double> Rent(int length)

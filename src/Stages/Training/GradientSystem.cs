@@ -62,36 +62,14 @@ public static class GradientSystem
     /// </summary>
     public static LinearSystem Reduce(HiddenLayer hidden, double[] r, int rRows, Anchor anchor)
     {
+        var rs = ReducedRows(hidden, r, rRows);
         var n = hidden.Width;
-        var outputs = hidden.InputDim;
-        var cols = n + outputs;
-        if (r.Length != (long)rRows * cols)
-        {
-            throw new ArgumentException($"R has {r.Length} entries, expected {rRows} x {cols}", nameof(r));
-        }
-
-        var rs = Math.Min(rRows, n);
-        var rows = (outputs * rs) + 1;
+        var rows = (hidden.InputDim * rs) + 1;
         var a = new double[(long)rows * (n + 1)];
         var b = new double[rows];
-        for (var o = 0; o < outputs; o++)
+        for (var o = 0; o < hidden.InputDim; o++)
         {
-            var rowOffset = o * rs;
-            for (var j = 0; j < n; j++)
-            {
-                var dj = DiagonalEntry(hidden, o, j);
-                var src = r.AsSpan(j * rRows, Math.Min(j + 1, rs));
-                var dst = a.AsSpan((j * rows) + rowOffset, src.Length);
-                for (var k = 0; k < src.Length; k++)
-                {
-                    dst[k] = src[k] * dj;
-                }
-            }
-
-            for (var k = 0; k < rs; k++)
-            {
-                b[rowOffset + k] = r[((n + o) * rRows) + k];
-            }
+            FillReducedBlock(hidden, r, rRows, rs, o, a, b, rows, o * rs);
         }
 
         var anchorRow = AnchorRow(hidden, anchor);
@@ -113,32 +91,17 @@ public static class GradientSystem
     public static (Network Network, int Rank) SolveReduced(ILinearAlgebra la, HiddenLayer hidden, double[] r, int rRows, Anchor anchor, double rcond)
     {
         ArgumentNullException.ThrowIfNull(la);
+        var rs = ReducedRows(hidden, r, rRows);
         var n = hidden.Width;
-        var outputs = hidden.InputDim;
-        var cols = n + outputs;
-        if (r.Length != (long)rRows * cols)
-        {
-            throw new ArgumentException($"R has {r.Length} entries, expected {rRows} x {cols}", nameof(r));
-        }
-
-        var rs = Math.Min(rRows, n);
         var acc = la.CreateQrAccumulator(n + 2);
         var block = new double[(long)rs * (n + 2)];
-        for (var o = 0; o < outputs; o++)
+        var rhs = new double[rs];
+        for (var o = 0; o < hidden.InputDim; o++)
         {
-            Array.Clear(block);
-            for (var j = 0; j < n; j++)
-            {
-                var dj = DiagonalEntry(hidden, o, j);
-                var src = r.AsSpan(j * rRows, Math.Min(j + 1, rs));
-                var dst = block.AsSpan(j * rs, src.Length);
-                for (var k = 0; k < src.Length; k++)
-                {
-                    dst[k] = src[k] * dj;
-                }
-            }
-
-            r.AsSpan((n + o) * rRows, rs).CopyTo(block.AsSpan((n + 1) * rs, rs));
+            // [R_S D_o | 0 | Q^T u_o]: upper trapezoidal, so the cheap triangular absorb applies. Every block writes
+            // the same positions, so the zeros below the diagonal and in column N stay from the allocation.
+            FillReducedBlock(hidden, r, rRows, rs, o, block, rhs, rs, 0);
+            rhs.CopyTo(block.AsSpan((n + 1) * rs, rs));
             acc.AbsorbUpperTrapezoidal(block, rs);
         }
 
@@ -155,6 +118,39 @@ public static class GradientSystem
 
         var b = rf.AsSpan((n + 1) * rfRows, rows).ToArray();
         return Solve(la, hidden, new LinearSystem(a, rows, n + 1, b), rcond);
+    }
+
+    /// <summary>Checks R's shape and returns r_S = min(rows of R, N): the rows of R that belong to S.</summary>
+    private static int ReducedRows(HiddenLayer hidden, double[] r, int rRows)
+    {
+        var cols = hidden.Width + hidden.InputDim;
+        if (r.Length != (long)rRows * cols)
+        {
+            throw new ArgumentException($"R has {r.Length} entries, expected {rRows} x {cols}", nameof(r));
+        }
+
+        return Math.Min(rRows, hidden.Width);
+    }
+
+    /// <summary>
+    /// Writes block o of the reduced system, R_S D_o, into rows <paramref name="rowOffset"/>.. of the column-major
+    /// <paramref name="a"/> (leading dimension <paramref name="ld"/>), and Q^T u_o (column N + o of R) into b.
+    /// </summary>
+    private static void FillReducedBlock(HiddenLayer hidden, double[] r, int rRows, int rs, int o, double[] a, double[] b, int ld, int rowOffset)
+    {
+        var n = hidden.Width;
+        for (var j = 0; j < n; j++)
+        {
+            var dj = DiagonalEntry(hidden, o, j);
+            var src = r.AsSpan(j * rRows, Math.Min(j + 1, rs));
+            var dst = a.AsSpan((j * ld) + rowOffset, src.Length);
+            for (var k = 0; k < src.Length; k++)
+            {
+                dst[k] = src[k] * dj;
+            }
+        }
+
+        r.AsSpan((n + o) * rRows, rs).CopyTo(b.AsSpan(rowOffset, rs));
     }
 
     /// <summary>The full (2dK + 1) x (N + 1) system of DESIGN.md §2.2 (what the reference hands to dgelsd).</summary>
