@@ -24,9 +24,18 @@ public static partial class DataFile
             throw new InputException($"{path}: data file not found");
         }
 
-        var names = IsParquet(path)
-            ? ParquetTableIO.ReadSchemaAsync(path).GetAwaiter().GetResult().Select(c => c.Name).ToList()
-            : [.. SplitCsv(FirstLine(path))];
+        List<string> names;
+        try
+        {
+            names = IsParquet(path)
+                ? ParquetTableIO.ReadSchemaAsync(path).GetAwaiter().GetResult().Select(c => c.Name).ToList()
+                : [.. SplitCsv(FirstLine(path))];
+        }
+        catch (Exception e) when (e is not InputException && IsParquet(path))
+        {
+            throw new InputException($"{path}: not a readable Parquet file: {e.Message}");
+        }
+
         return CheckColumns(path, names);
     }
 
@@ -35,6 +44,7 @@ public static partial class DataFile
     {
         var layout = ReadLayout(path);
         Dictionary<string, double[]> columns;
+        int[]? lineOf = null;
         if (IsParquet(path))
         {
             Table table;
@@ -51,7 +61,7 @@ public static partial class DataFile
         }
         else
         {
-            columns = ReadCsv(path);
+            columns = ReadCsv(path, out lineOf);
         }
 
         var d = layout.Dof;
@@ -63,7 +73,7 @@ public static partial class DataFile
             {
                 if (!double.IsFinite(col[k]))
                 {
-                    var where = IsParquet(path) ? $"row {k + 1}" : $"row {k + 1} (line {k + 2})";
+                    var where = lineOf is null ? $"row {k + 1}" : $"row {k + 1} (line {lineOf[k]})";
                     throw new InputException($"{path}: column '{name}' {where} is {col[k].ToString(CultureInfo.InvariantCulture)}: data must be finite numbers");
                 }
             }
@@ -112,11 +122,13 @@ public static partial class DataFile
         return new Layout(dof, names.Contains("H"));
     }
 
-    private static Dictionary<string, double[]> ReadCsv(string path)
+    /// <summary>The columns by name; <paramref name="lineOf"/>[k] is the line number of data row k (blank lines are skipped).</summary>
+    private static Dictionary<string, double[]> ReadCsv(string path, out int[] lineOf)
     {
         using var reader = new StreamReader(path);
         var header = SplitCsv(reader.ReadLine() ?? string.Empty);
         var values = header.Select(_ => new List<double>()).ToArray();
+        var lines = new List<int>();
         var line = 1;
         while (reader.ReadLine() is { } text)
         {
@@ -141,7 +153,11 @@ public static partial class DataFile
 
                 values[i].Add(v);
             }
+
+            lines.Add(line);
         }
+
+        lineOf = [.. lines];
 
         return header.Select((h, i) => (h, i)).ToDictionary(p => p.h, p => values[p.i].ToArray());
     }

@@ -23,6 +23,17 @@ public static class ParallelFit
         public double SolveSeconds { get; set; }
     }
 
+    /// <summary>
+    /// A blocking, compacting collection including the large-object heap. The fit allocates and drops arrays of
+    /// hundreds of MB; without this the GC may keep several generations of them mapped (measured: peak RSS 7 GB instead
+    /// of under 2 GB at width 5000). It costs milliseconds next to a fit that takes seconds.
+    /// </summary>
+    public static void ReleaseMemory()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
+
     /// <summary>Lanes actually used: no more than there are chunks.</summary>
     public static int EffectiveLanes(int lanes, int rows, int chunkRows) =>
         Math.Max(1, Math.Min(lanes, (rows + chunkRows - 1) / chunkRows));
@@ -110,6 +121,12 @@ public static class ParallelFit
             var qrSeconds = clock.Elapsed.TotalSeconds;
             la.SetThreads(blasThreads);
             var r = level[0].GetR(out var rRows);
+
+            // The partial factors and their work buffers (O(lanes N^2)) are garbage now: drop them and give the memory
+            // back before the reduced solve allocates its own O(N^2) arrays, so peak memory stays near one phase's.
+            Array.Clear(partials);
+            level.Clear();
+            ReleaseMemory();
             var (network, rank) = GradientSystem.SolveReduced(la, hidden, r, rRows, anchor, rcond);
             if (timings is not null)
             {
@@ -117,6 +134,8 @@ public static class ParallelFit
                 timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
             }
 
+            r = [];
+            ReleaseMemory();
             return new FitResult(network, rank);
         }
         finally
