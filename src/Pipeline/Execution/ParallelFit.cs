@@ -24,14 +24,18 @@ public static class ParallelFit
     }
 
     /// <summary>
-    /// A blocking, compacting collection including the large-object heap. The fit allocates and drops arrays of
+    /// A blocking full collection (not compacting: freeing the dead large arrays is what matters, moving live ones costs). The fit allocates and drops arrays of
     /// hundreds of MB; without this the GC may keep several generations of them mapped (measured: peak RSS 7 GB instead
     /// of under 2 GB at width 5000). It costs milliseconds next to a fit that takes seconds.
     /// </summary>
-    public static void ReleaseMemory()
+    public static void ReleaseMemory(int cols)
     {
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        // Below ~2000 columns the arrays are tens of MB and a forced collection costs more than it saves.
+        if (cols >= 2000)
+        {
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
     }
 
     /// <summary>Lanes actually used: no more than there are chunks.</summary>
@@ -78,12 +82,15 @@ public static class ParallelFit
                 w =>
                 {
                     var acc = la.CreateQrAccumulator(cols);
+                    var buffer = GC.AllocateUninitializedArray<double>(Math.Min(chunkRows, k) * cols);
                     for (var c = w; c < chunks; c += lanes)
                     {
                         ct.ThrowIfCancellationRequested();
                         var start = c * chunkRows;
                         var count = Math.Min(chunkRows, k - start);
-                        acc.Absorb(GradientSystem.AugmentedBlock(hidden, x, dx, start, count), count);
+                        var block = buffer.AsSpan(0, count * cols);
+                        GradientSystem.AugmentedBlock(hidden, x, dx, start, count, block);
+                        acc.Absorb(block, count);
                         progress?.Report(new Progress(Interlocked.Add(ref done, count), k));
                     }
 
@@ -126,16 +133,19 @@ public static class ParallelFit
             // back before the reduced solve allocates its own O(N^2) arrays, so peak memory stays near one phase's.
             Array.Clear(partials);
             level.Clear();
-            ReleaseMemory();
-            var (network, rank) = GradientSystem.SolveReduced(la, hidden, r, rRows, anchor, rcond);
+            ReleaseMemory(cols);
+            var triangle = GradientSystem.ReducedTriangle(la, hidden, r, rRows, anchor);
+            r = [];
+            ReleaseMemory(cols);
+            var (network, rank) = GradientSystem.Solve(la, hidden, triangle, rcond);
             if (timings is not null)
             {
                 timings.QrSeconds = qrSeconds;
                 timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
             }
 
-            r = [];
-            ReleaseMemory();
+            triangle = null;
+            ReleaseMemory(cols);
             return new FitResult(network, rank);
         }
         finally

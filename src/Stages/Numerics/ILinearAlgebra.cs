@@ -49,10 +49,21 @@ public interface IQrAccumulator
 
     /// <summary>
     /// Absorbs an upper-trapezoidal block (entry (i, j) is zero for j &lt; i; rows &lt;= Cols) — the same result as
-    /// <see cref="Absorb"/> up to row signs, at about a third of the cost on LAPACK. Afterwards R may carry zero
-    /// rows, so <see cref="GetR"/> can return Cols rows even when fewer were absorbed.
+    /// <see cref="Absorb"/> up to row signs, at about a third of the cost on LAPACK, and without a copy: the block
+    /// is used as workspace and overwritten. Afterwards R may carry zero rows, so <see cref="GetR"/> can return
+    /// Cols rows even when fewer were absorbed.
     /// </summary>
-    void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows);
+    void AbsorbUpperTrapezoidal(double[] block, int rows);
+
+    /// <summary>Rows of the current R (what <see cref="GetR"/> would report).</summary>
+    int RowsInR { get; }
+
+    /// <summary>
+    /// Copies rows 0..<paramref name="rows"/> of columns <paramref name="firstCol"/>..+<paramref name="cols"/> of the
+    /// current R (rows at most <see cref="RowsInR"/>) into <paramref name="destination"/>, column-major with leading
+    /// dimension <paramref name="rows"/> — part of R without a full copy.
+    /// </summary>
+    void CopyR(int rows, int firstCol, int cols, Span<double> destination);
 
     /// <summary>Absorbs another accumulator's R (tree reduction); the other is left unchanged.</summary>
     void Merge(IQrAccumulator other);

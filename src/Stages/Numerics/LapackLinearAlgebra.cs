@@ -220,8 +220,9 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
         _native = native;
     }
 
-    public override void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows)
+    public override void AbsorbUpperTrapezoidal(double[] block, int rows)
     {
+        ArgumentNullException.ThrowIfNull(block);
         NumericsGuard.CheckBlock(block, rows, Cols);
         if (rows > Cols)
         {
@@ -233,10 +234,29 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
             // A short R is a valid factor once padded with zero rows (the buffer is zero below RRows), so dtpqrt
             // can take the triangular block directly instead of a dgeqrt of the stack.
             RRows = Cols;
-            AbsorbRows(block, rows, 0, rows, trapezoidal: true);
+            TpqrtInPlace(block, rows);
         }
 
         AddRowsAbsorbed(rows);
+    }
+
+    protected override void AbsorbOwnedTrapezoid(double[] block, int rows)
+    {
+        if (RRows == Cols)
+            TpqrtInPlace(block, rows);
+        else
+            base.AbsorbOwnedTrapezoid(block, rows);
+    }
+
+    /// <summary>[R; B] -> R' with dtpqrt (L = rows: B upper trapezoidal), B used as workspace.</summary>
+    private void TpqrtInPlace(double[] block, int rows)
+    {
+        var n = Cols;
+        var nb = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, n);
+        Rent(ref _t, nb * n);
+        Rent(ref _work, nb * n);
+        fixed (double* pr = R, pb = block, pt = _t, pw = _work)
+            _native.Tpqrt(rows, n, rows, nb, pr, n, pb, rows, pt, nb, pw);
     }
 
     /// <summary>Absorbs rows [start, start + h) of the column-major <paramref name="source"/> (leading dimension ld).</summary>

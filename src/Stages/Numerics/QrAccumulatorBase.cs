@@ -40,7 +40,27 @@ internal abstract class QrAccumulatorBase : IQrAccumulator
         RowsAbsorbed += rows;
     }
 
-    public virtual void AbsorbUpperTrapezoidal(ReadOnlySpan<double> block, int rows) => Absorb(block, rows);
+    public virtual void AbsorbUpperTrapezoidal(double[] block, int rows) => Absorb(block, rows);
+
+    public int RowsInR => RRows;
+
+    public void CopyR(int rows, int firstCol, int cols, Span<double> destination)
+    {
+        if (rows < 0 || rows > RRows || firstCol < 0 || cols < 0 || firstCol + cols > Cols)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows), $"rows {rows}, columns {firstCol}..{firstCol + cols} are outside R ({RRows} x {Cols})");
+        }
+
+        if (destination.Length < (long)rows * cols)
+        {
+            throw new ArgumentException($"destination has {destination.Length} entries, needs {rows} x {cols}", nameof(destination));
+        }
+
+        for (var j = 0; j < cols; j++)
+        {
+            R.AsSpan((firstCol + j) * Cols, rows).CopyTo(destination.Slice(j * rows, rows));
+        }
+    }
 
     public void Merge(IQrAccumulator other)
     {
@@ -54,7 +74,7 @@ internal abstract class QrAccumulatorBase : IQrAccumulator
         var r = other.GetR(out var rows);
         if (rows > 0)
         {
-            AbsorbRows(r, rows, 0, rows, trapezoidal: true);
+            AbsorbOwnedTrapezoid(r, rows);
         }
 
         RowsAbsorbed += otherRows;
@@ -71,6 +91,9 @@ internal abstract class QrAccumulatorBase : IQrAccumulator
 
         return result;
     }
+
+    /// <summary>Absorbs an upper-trapezoidal block this accumulator owns (it may be overwritten: no copy needed).</summary>
+    protected virtual void AbsorbOwnedTrapezoid(double[] block, int rows) => AbsorbRows(block, rows, 0, rows, trapezoidal: true);
 
     /// <summary>Counts rows absorbed outside <see cref="Absorb"/> (e.g. by a triangular fast path).</summary>
     protected void AddRowsAbsorbed(long rows) => RowsAbsorbed += rows;

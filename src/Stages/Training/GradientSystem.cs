@@ -23,19 +23,32 @@ public static class GradientSystem
     /// </summary>
     public static double[] AugmentedBlock(HiddenLayer hidden, double[][] x, double[][] dx, int start, int count)
     {
+        var block = new double[(long)count * (hidden.Width + dx.Length)];
+        AugmentedBlock(hidden, x, dx, start, count, block);
+        return block;
+    }
+
+    /// <summary>
+    /// <see cref="AugmentedBlock(HiddenLayer, double[][], double[][], int, int)"/> into a caller-owned buffer of at least
+    /// count x (N + 2d) entries (so a streaming caller can reuse one buffer per worker instead of allocating per chunk).
+    /// </summary>
+    public static void AugmentedBlock(HiddenLayer hidden, double[][] x, double[][] dx, int start, int count, Span<double> block)
+    {
         CheckData(hidden, x, dx);
         var n = hidden.Width;
-        var block = new double[(long)count * (n + dx.Length)];
-        var s = block.AsSpan(0, count * n);
+        if (block.Length < (long)count * (n + dx.Length))
+        {
+            throw new ArgumentException($"block buffer has {block.Length} entries, needs {count} x {n + dx.Length}", nameof(block));
+        }
+
+        var s = block[..(count * n)];
         hidden.PreActivations(x, start, count, s);
         HiddenLayer.TanhDerivativeInPlace(s);
 
         for (var r = 0; r < dx.Length; r++)
         {
-            dx[r].AsSpan(start, count).CopyTo(block.AsSpan((n + r) * count, count));
+            dx[r].AsSpan(start, count).CopyTo(block.Slice((n + r) * count, count));
         }
-
-        return block;
     }
 
     /// <summary>The anchor row [tanh(z_j(x0)) ..., 1].</summary>
@@ -88,7 +101,14 @@ public static class GradientSystem
     /// triangle (same singular values as the reduced matrix) and transformed right-hand side go to the rcond-truncated
     /// solve. Memory O(N^2) instead of O(d N^2).
     /// </summary>
-    public static (Network Network, int Rank) SolveReduced(ILinearAlgebra la, HiddenLayer hidden, double[] r, int rRows, Anchor anchor, double rcond)
+    public static (Network Network, int Rank) SolveReduced(ILinearAlgebra la, HiddenLayer hidden, double[] r, int rRows, Anchor anchor, double rcond) =>
+        Solve(la, hidden, ReducedTriangle(la, hidden, r, rRows, anchor), rcond);
+
+    /// <summary>
+    /// The first half of <see cref="SolveReduced"/>: the (N + 1) x (N + 1) triangle (and transformed right-hand side)
+    /// with the singular values of the reduced problem, ready for the rcond-truncated <see cref="Solve"/>.
+    /// </summary>
+    public static LinearSystem ReducedTriangle(ILinearAlgebra la, HiddenLayer hidden, double[] r, int rRows, Anchor anchor)
     {
         ArgumentNullException.ThrowIfNull(la);
         var rs = ReducedRows(hidden, r, rRows);
@@ -98,8 +118,9 @@ public static class GradientSystem
         var rhs = new double[rs];
         for (var o = 0; o < hidden.InputDim; o++)
         {
-            // [R_S D_o | 0 | Q^T u_o]: upper trapezoidal, so the cheap triangular absorb applies. Every block writes
-            // the same positions, so the zeros below the diagonal and in column N stay from the allocation.
+            // [R_S D_o | 0 | Q^T u_o]: upper trapezoidal, so the cheap triangular absorb applies. The absorb
+            // overwrites the block (no copy of an N x N array), hence the clear.
+            Array.Clear(block);
             FillReducedBlock(hidden, r, rRows, rs, o, block, rhs, rs, 0);
             rhs.CopyTo(block.AsSpan((n + 1) * rs, rs));
             acc.AbsorbUpperTrapezoidal(block, rs);
@@ -108,16 +129,14 @@ public static class GradientSystem
         var anchorRow = AnchorRow(hidden, anchor);
         acc.Absorb([.. anchorRow, anchor.H0], 1);
 
-        var rf = acc.GetR(out var rfRows);
-        var rows = Math.Min(rfRows, n + 1);
+        block = [];
+        // Rows 0..N of [R_A | Q^T b] (the last row of R, if any, only holds the residual norm).
+        var rows = Math.Min(acc.RowsInR, n + 1);
         var a = new double[(long)rows * (n + 1)];
-        for (var j = 0; j <= n; j++)
-        {
-            rf.AsSpan(j * rfRows, rows).CopyTo(a.AsSpan(j * rows, rows));
-        }
-
-        var b = rf.AsSpan((n + 1) * rfRows, rows).ToArray();
-        return Solve(la, hidden, new LinearSystem(a, rows, n + 1, b), rcond);
+        var b = new double[rows];
+        acc.CopyR(rows, 0, n + 1, a);
+        acc.CopyR(rows, n + 1, 1, b);
+        return new LinearSystem(a, rows, n + 1, b);
     }
 
     /// <summary>Checks R's shape and returns r_S = min(rows of R, N): the rows of R that belong to S.</summary>
