@@ -7,7 +7,7 @@ namespace Hnn.Pipeline.Execution;
 
 /// <summary>
 /// The structured solve of DESIGN.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
-/// into <c>lanes</c> partial QR factors (lane l takes chunks l, l + lanes, ...), the partial R factors are merged as a
+/// into <c>lanes</c> partial QR factors (lane l takes the l-th contiguous share of the rows), the partial R factors are merged as a
 /// fixed tree, and the reduced problem is solved with all the BLAS threads the fit may use. The lanes fix the order
 /// of floating-point operations (so the result); how many run at once is a matter of the cores available: lanes run
 /// concurrently up to <c>cores</c>, each with cores / concurrent BLAS threads, so nothing oversubscribes.
@@ -66,12 +66,11 @@ public static class ParallelFit
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
         var k = x[0].Length;
         var cols = hidden.Width + dx.Length;
-        var chunks = (k + chunkRows - 1) / chunkRows;
         lanes = EffectiveLanes(lanes, k, chunkRows);
         var concurrent = Math.Min(lanes, cores);
         var blasThreads = cores;
 
-        // Lane l absorbs chunks l, l + lanes, ... in order, and the partial factors are merged in a fixed tree order,
+        // Each lane absorbs its own contiguous rows in order and the partial factors are merged in a fixed tree order,
         // so the result is bit-for-bit reproducible for a given (chunk_rows, lanes), whatever the core count.
         var partials = new IQrAccumulator[lanes];
         long done = 0;
@@ -81,16 +80,23 @@ public static class ParallelFit
             var absorb = new ActionBlock<int>(
                 w =>
                 {
+                    // Lane w takes the contiguous rows [w K / lanes, (w + 1) K / lanes). Its first block has at least
+                    // Cols rows, so R is square from the start and every later chunk is one dtpqrt: growing the
+                    // triangle chunk by chunk would re-factor ever taller stacks (at N = 5000 and 1024-row chunks
+                    // that doubled the QR's flops).
                     var acc = la.CreateQrAccumulator(cols);
-                    var buffer = GC.AllocateUninitializedArray<double>(Math.Min(chunkRows, k) * cols);
-                    for (var c = w; c < chunks; c += lanes)
+                    var laneStart = (int)((long)w * k / lanes);
+                    var laneEnd = (int)((long)(w + 1) * k / lanes);
+                    var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
+                    var buffer = GC.AllocateUninitializedArray<double>(first * cols);
+                    for (var start = laneStart; start < laneEnd;)
                     {
                         ct.ThrowIfCancellationRequested();
-                        var start = c * chunkRows;
-                        var count = Math.Min(chunkRows, k - start);
+                        var count = Math.Min(start == laneStart ? first : chunkRows, laneEnd - start);
                         var block = buffer.AsSpan(0, count * cols);
                         GradientSystem.AugmentedBlock(hidden, x, dx, start, count, block);
                         acc.Absorb(block, count);
+                        start += count;
                         progress?.Report(new Progress(Interlocked.Add(ref done, count), k));
                     }
 

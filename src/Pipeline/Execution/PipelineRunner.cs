@@ -29,7 +29,7 @@ public sealed class PipelineRunner
         ["load"] = 1,
         ["split"] = 1,
         ["sample"] = 1,
-        ["fit"] = 1,
+        ["fit"] = 2,
         ["resample"] = 1,
         ["evaluate"] = 1,
     };
