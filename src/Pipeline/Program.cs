@@ -11,17 +11,23 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // First Ctrl-C / SIGTERM: stop between stages (finished artifacts stay; writes are atomic). A second one:
+        // terminate at once (a long LAPACK call cannot be interrupted; nothing partial is left either way).
         using var cts = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        bool FirstSignal()
         {
-            e.Cancel = true;
-            cts.Cancel();
-        };
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            cts.Cancel();
-        });
+            var first = !cts.IsCancellationRequested;
+            if (first)
+            {
+                Console.Error.WriteLine("stopping after the current step (again to stop at once)...");
+                cts.Cancel();
+            }
+
+            return first;
+        }
+
+        Console.CancelKeyPress += (_, e) => e.Cancel = FirstSignal();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => ctx.Cancel = FirstSignal());
         return await HnnCli.InvokeAsync(args, Console.Out, Console.Error, cts.Token).ConfigureAwait(false);
     }
 }
@@ -89,7 +95,10 @@ public static class HnnCli
             return Commands.BadInput;
         }
 
-        var code = await parsed.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct).ConfigureAwait(false);
+        // ProcessTerminationTimeout = null: signals are handled by Main (graceful stop, manifest written), not by
+        // System.CommandLine, which would kill the process two seconds after a signal.
+        var code = await parsed.InvokeAsync(
+            new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, ct).ConfigureAwait(false);
         return code != 0 ? code : exit;
     }
 
