@@ -49,7 +49,7 @@ public static class Bench
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
         var cores = Environment.ProcessorCount;
         var lanes = ParallelFit.EffectiveLanes(spec.Solver.Lanes, train.Count, spec.Solver.ChunkRows);
-        var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain.MinLimit, spec.Domain.MaxLimit);
+        var (biasLow, biasHigh) = spec.Model.ElmBias ?? PipelineRunner.DefaultElmBias(spec.Domain, train);
         var rows = new List<Row>();
 
         foreach (var width in spec.Model.Widths)
@@ -120,16 +120,11 @@ public static class Bench
         SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh,
         Func<HiddenLayer, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
     {
-        HiddenLayer hidden = method switch
-        {
-            SamplingMethod.Elm => ElmSampler.Sample(2 * train.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm")),
-            SamplingMethod.Swim => SwimStages.Sample(train.X, train.H, width, seed),
-            _ => SwimStages.Sample(train.X, null, width, seed),
-        };
-        var result = await fit(hidden, ct).ConfigureAwait(false);
+        var result = await fit(PipelineRunner.SampleHidden(method, train, width, seed, biasLow, biasHigh), ct).ConfigureAwait(false);
         if (method == SamplingMethod.ASwim)
         {
-            result = await fit(SwimStages.Resample(result.Network, train.X, width, seed), ct).ConfigureAwait(false);
+            var hHat = ParallelChunks.Energy(result.Network, train.X, Environment.ProcessorCount, ct);
+            result = await fit(SwimStages.Sample(train.X, hHat, width, seed), ct).ConfigureAwait(false);
         }
 
         return result.Network;

@@ -313,13 +313,17 @@ public sealed class PipelineRunner
         return new FitResult(n, rank);
     }
 
-    private static HiddenLayer SampleHidden(SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh) =>
+    /// <summary>
+    /// The first hidden layer of a method: ELM, U-SWIM (also A-SWIM's first stage) or SWIM, with the seeds every run
+    /// and `hnn bench` use.
+    /// </summary>
+    public static HiddenLayer SampleHidden(SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh) =>
         method switch
         {
             SamplingMethod.Elm => ElmSampler.Sample(2 * train.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm")),
-            SamplingMethod.USwim => SwimStages.Sample(train.X, null, width, seed),
+            SamplingMethod.USwim or SamplingMethod.ASwim => SwimStages.Sample(train.X, null, width, seed),
             SamplingMethod.Swim => SwimStages.Sample(train.X, train.H, width, seed),
-            _ => throw new InvalidOperationException($"{method} is not sampled directly"),
+            _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
         };
 
     /// <summary>
