@@ -274,8 +274,8 @@ public sealed class PipelineRunner
         var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample").Sum(r => r.ComputeSeconds);
         var allCached = mine.All(r => r.Cached);
         _log.ForContext("Stage", "evaluate").Information(
-            "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank}/{Width}",
-            label, metrics.Item2.H, metrics.Item1.H, fit.Rank, job.Width);
+            "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank} of {Unknowns} unknowns",
+            label, metrics.Item2.H, metrics.Item1.H, fit.Rank, job.Width + 1);
         return new ExperimentResult(job.Method.ToName(), job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, fit.Rank,
             metrics.Item1, metrics.Item2, allCached, keys);
     }
