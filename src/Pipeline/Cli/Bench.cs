@@ -67,8 +67,8 @@ public static class Bench
                 {
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
-                    ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh,
-                        (h, c) => ParallelFit.FitAsync(la, h, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, cores, null, c, timings), ct).ConfigureAwait(false);
+                    ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, spec.Model.ASwimFirst,
+                        (h, d, c) => ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, cores, null, c, timings), ct).ConfigureAwait(false);
                     oursTimes.Add(sw.Elapsed.TotalSeconds);
                     qrTimes.Add(timings.QrSeconds);
                     solveTimes.Add(timings.SolveSeconds);
@@ -85,8 +85,8 @@ public static class Bench
                     for (var rep = 0; rep < repeats; rep++)
                     {
                         var sw = Stopwatch.StartNew();
-                        refNet = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh,
-                            (h, c) => Task.FromResult(FullDgelsd(la, h, train, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
+                        refNet = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, ASwimFirstStage.Full,
+                            (h, d, c) => Task.FromResult(FullDgelsd(la, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
                         log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
                     }
@@ -98,7 +98,10 @@ public static class Bench
                 // QR flops for the K x (N + 2d) matrix: 2 m n^2 - 2 n^3 / 3 (Householder, R only).
                 var n = (double)(width + (2 * train.Dof));
                 var qrFlops = (2.0 * train.Count * n * n) - (2.0 * n * n * n / 3);
-                rows.Add(new Row(system.ToString(), train.Count, width, method.ToName(), repeats, Median(oursTimes),
+                var name = method == SamplingMethod.ASwim && !spec.Model.ASwimFirst.IsFull
+                    ? FormattableString.Invariant($"a-swim (first stage {spec.Model.ASwimFirst.TrainFraction:G3} K, {spec.Model.ASwimFirst.WidthFraction:G3} N)")
+                    : method.ToName();
+                rows.Add(new Row(system.ToString(), train.Count, width, name, repeats, Median(oursTimes),
                     reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, lanes, spec.Solver.ChunkRows,
                     Median(qrTimes), Median(solveTimes), qrFlops / Median(qrTimes) / 1e9));
             }
@@ -116,15 +119,22 @@ public static class Bench
         return Commands.Ok;
     }
 
+    /// <summary>
+    /// One method's training as the runner does it. A-SWIM's first stage follows <paramref name="first"/> (a subset of
+    /// the rows and of the width), its second stage always the whole training set.
+    /// </summary>
     private static async Task<Network> TrainAsync(
-        SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh,
-        Func<HiddenLayer, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
+        SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh, ASwimFirstStage first,
+        Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
     {
-        var result = await fit(PipelineRunner.SampleHidden(method, train, width, seed, biasLow, biasHigh), ct).ConfigureAwait(false);
+        var reduced = method == SamplingMethod.ASwim && !first.IsFull;
+        var firstTrain = reduced ? PipelineRunner.FirstStageData(train, first.TrainFraction) : train;
+        var firstWidth = reduced ? PipelineRunner.FirstStageWidth(width, first.WidthFraction) : width;
+        var result = await fit(PipelineRunner.SampleHidden(method, firstTrain, firstWidth, seed, biasLow, biasHigh), firstTrain, ct).ConfigureAwait(false);
         if (method == SamplingMethod.ASwim)
         {
             var hHat = ParallelChunks.Energy(result.Network, train.X, Environment.ProcessorCount, ct);
-            result = await fit(SwimStages.Sample(train.X, hHat, width, seed), ct).ConfigureAwait(false);
+            result = await fit(SwimStages.Sample(train.X, hHat, width, seed), train, ct).ConfigureAwait(false);
         }
 
         return result.Network;

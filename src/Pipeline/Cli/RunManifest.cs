@@ -73,6 +73,7 @@ public sealed record RunManifest(
             spec.Model.Seeds,
             spec.Model.Rcond,
             ElmBias = spec.Model.ElmBias is { } b ? new[] { b.Low, b.High } : null,
+            ASwimFirst = new { spec.Model.ASwimFirst.TrainFraction, spec.Model.ASwimFirst.WidthFraction },
         },
         Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Lanes },
         Run = new { spec.Run.Store, spec.Run.Parallelism },

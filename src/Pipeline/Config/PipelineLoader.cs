@@ -18,7 +18,8 @@ public static class PipelineLoader
     private static readonly string[] DomainKeys = ["q", "p"];
     private static readonly string[] DataKeys = ["file", "train", "test", "seed", "seeds"];
     private static readonly string[] AnchorKeys = ["x0", "h0"];
-    private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "rcond", "elm_bias"];
+    private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first"];
+    private static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
     private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "lanes"];
 
     /// <summary>Default QR lanes: two, whatever the machine (keys and results do not depend on the core count).</summary>
@@ -296,6 +297,22 @@ public static class PipelineLoader
             }
         }
 
+        var firstMap = r.Map(modelMap, "a_swim_first", "model.a_swim_first", required: false);
+        r.CheckKeys(firstMap, "model.a_swim_first", ASwimFirstKeys);
+        double Fraction(string key)
+        {
+            var v = r.Double(firstMap?[key], $"model.a_swim_first.{key}") ?? 1;
+            if (v is <= 0 or > 1)
+            {
+                r.Problem($"model.a_swim_first.{key}", $"{SpecReader.Format(v)} is not allowed: must be in (0, 1]");
+                return 1;
+            }
+
+            return v;
+        }
+
+        var aSwimFirst = new ASwimFirstStage(Fraction("train_fraction"), Fraction("width_fraction"));
+
         // solver
         var solverMap = r.Map(root, "solver", "solver", required: false);
         r.CheckKeys(solverMap, "solver", SolverKeys);
@@ -325,7 +342,7 @@ public static class PipelineLoader
             layout?.HasEnergy ?? true,
             new DataSpec(dataFile, train, test, dataSeeds),
             new AnchorSpec(x0, h0),
-            new ModelSpec(methods, widths, modelSeeds, rcond, elmBias),
+            new ModelSpec(methods, widths, modelSeeds, rcond, elmBias, aSwimFirst),
             new SolverSpec(backend, mode, chunkRows, lanes),
             new RunSpec(store, parallelism),
             file);

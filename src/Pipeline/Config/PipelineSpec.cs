@@ -40,7 +40,19 @@ public sealed record ModelSpec(
     IReadOnlyList<int> Widths,
     IReadOnlyList<ulong> Seeds,
     double Rcond,
-    (double Low, double High)? ElmBias);
+    (double Low, double High)? ElmBias,
+    ASwimFirstStage ASwimFirst);
+
+/// <summary>
+/// A-SWIM's first stage (it only shapes the pair probabilities): fit on this fraction of the training rows at this
+/// fraction of the width. (1, 1) is A-SWIM as published, sharing its first stage with U-SWIM.
+/// </summary>
+public sealed record ASwimFirstStage(double TrainFraction, double WidthFraction)
+{
+    public static ASwimFirstStage Full { get; } = new(1, 1);
+
+    public bool IsFull => TrainFraction >= 1 && WidthFraction >= 1;
+}
 
 /// <summary>
 /// Solver settings. Lanes: partial QR factors merged at the end (they fix the rounding, so they are part of the fit

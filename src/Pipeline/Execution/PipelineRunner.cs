@@ -218,13 +218,18 @@ public sealed class PipelineRunner
             new("h0", CacheKey.Canon(anchor.H0)),
         };
 
-        // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact).
+        // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact — unless its
+        // first stage is made cheaper with model.a_swim_first, then it is a U-SWIM layer of its own on a subset).
         var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
         var (biasLow, biasHigh) = spec.Model.ElmBias ?? DefaultElmBias(spec.Domain, train);
+        var first = spec.Model.ASwimFirst;
+        var reduced = job.Method == SamplingMethod.ASwim && !first.IsFull;
+        var firstTrain = reduced ? FirstStageData(train, first.TrainFraction) : train;
+        var firstWidth = reduced ? FirstStageWidth(job.Width, first.WidthFraction) : job.Width;
         var sampleParams = new List<KeyValuePair<string, string>>
         {
             new("method", sampleMethod.ToName()),
-            new("width", CacheKey.Canon(job.Width)),
+            new("width", CacheKey.Canon(firstWidth)),
             new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
         };
         if (sampleMethod == SamplingMethod.Elm)
@@ -232,16 +237,22 @@ public sealed class PipelineRunner
             sampleParams.Add(new("bias", CacheKey.Canon([biasLow, biasHigh])));
         }
 
+        if (reduced)
+        {
+            sampleParams.Add(new("rows", CacheKey.Canon(firstTrain.Count)));
+        }
+
         var sampleKey = CacheKey.Compute("sample", StageVersions["sample"], sampleParams, [job.Data.SplitKey]);
         keys["sample"] = sampleKey;
         var hidden = await CachedAsync("sample", sampleKey, label,
-            () => Task.FromResult(SampleHidden(sampleMethod, train, job.Width, job.ModelSeed, biasLow, biasHigh)),
+            () => Task.FromResult(SampleHidden(sampleMethod, firstTrain, firstWidth, job.ModelSeed, biasLow, biasHigh)),
             h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
 
-        var fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [sampleKey, job.Data.SplitKey]);
+        var fitKey = CacheKey.Compute("fit", StageVersions["fit"],
+            reduced ? [.. fitParams, new("rows", CacheKey.Canon(firstTrain.Count))] : fitParams, [sampleKey, job.Data.SplitKey]);
         keys["fit"] = fitKey;
         var fit = await CachedAsync("fit", fitKey, label,
-            () => FitAsync(spec, hidden, train, anchor, label, ct),
+            () => FitAsync(spec, hidden, firstTrain, anchor, label, ct),
             f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
 
         if (job.Method == SamplingMethod.ASwim)
@@ -250,9 +261,9 @@ public sealed class PipelineRunner
                 [new("method", "a-swim"), new("width", CacheKey.Canon(job.Width)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture))],
                 [fitKey, job.Data.SplitKey]);
             keys["resample"] = resampleKey;
-            var first = fit.Network;
+            var firstNetwork = fit.Network;
             var resampled = await CachedAsync("resample", resampleKey, label,
-                () => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(first, train.X, Share(spec), ct), job.Width, job.ModelSeed)),
+                () => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(firstNetwork, train.X, Share(spec), ct), job.Width, job.ModelSeed)),
                 h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
             fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
             keys["fit2"] = fitKey;
@@ -297,6 +308,16 @@ public sealed class PipelineRunner
         domain is not null
             ? (domain.MinLimit, domain.MaxLimit)
             : (train.X.Min(c => c.Min()), train.X.Max(c => c.Max()));
+
+    /// <summary>A-SWIM's cheaper first stage: the first ceil(fraction K) training rows (the split is a random permutation).</summary>
+    public static DataSet FirstStageData(DataSet train, double fraction)
+    {
+        var rows = Math.Clamp((int)Math.Ceiling(fraction * train.Count), 2, train.Count);
+        return rows == train.Count ? train : DataSplit.Take(train, [.. Enumerable.Range(0, rows)]);
+    }
+
+    /// <summary>A-SWIM's cheaper first stage: round(fraction N) neurons, at least 1.</summary>
+    public static int FirstStageWidth(int width, double fraction) => Math.Clamp((int)Math.Round(fraction * width), 1, width);
 
     /// <summary>Cores one experiment may use: all of them divided by run.parallelism.</summary>
     private static int Share(PipelineSpec spec) => Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
