@@ -196,3 +196,21 @@ internal static class RepoRoot
         throw new InvalidOperationException($"Hnn.Pipeline.sln not found above {AppContext.BaseDirectory}");
     }
 }
+
+/// <summary>Assertions shared by the CLI tests.</summary>
+internal static class CliAssert
+{
+    /// <summary>Exit code 2, exactly one "error: ..." line on stderr containing every expected text, no stack trace.</summary>
+    public static void BadInput(CliResult r, string[] expected)
+    {
+        Assert.True(r.ExitCode == Hnn.Pipeline.Cli.Commands.BadInput, r.ToString());
+        Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
+        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var line = Assert.Single(lines);
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        foreach (var e in expected)
+        {
+            Assert.True(line.Contains(e, StringComparison.OrdinalIgnoreCase), $"'{e}' not in: {line}");
+        }
+    }
+}

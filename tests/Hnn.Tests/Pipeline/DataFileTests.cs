@@ -239,7 +239,7 @@ public sealed class DataFileTests(ITestOutputHelper output)
         var r = await CliSandbox.InvokeAsync(["run", pipeline, "--store", box.StoreRoot]);
 
         output.WriteLine(r.Stderr.Trim());
-        AssertBadInput(r, expected);
+        CliAssert.BadInput(r, expected);
         Assert.False(Directory.Exists(box.StoreRoot), "nothing may be run (or stored) for an invalid pipeline");
         var v = await CliSandbox.InvokeAsync(["validate", pipeline]);
         Assert.Equal(Commands.BadInput, v.ExitCode);
@@ -266,7 +266,7 @@ public sealed class DataFileTests(ITestOutputHelper output)
         var r = await CliSandbox.InvokeAsync(["run", pipeline, "--store", box.StoreRoot, "--quiet"]);
 
         output.WriteLine(r.Stderr.Trim());
-        AssertBadInput(r, expected);
+        CliAssert.BadInput(r, expected);
         Assert.DoesNotContain(box.RunDirectories().SelectMany(CliSandbox.Stages), s => s.Stage != "load");
         Assert.Empty(box.TempFiles());
     }
@@ -425,19 +425,6 @@ public sealed class DataFileTests(ITestOutputHelper output)
 
             default:
                 throw new ArgumentException($"unknown case '{name}'", nameof(name));
-        }
-    }
-
-    private static void AssertBadInput(CliResult r, string[] expected)
-    {
-        Assert.True(r.ExitCode == Commands.BadInput, r.ToString());
-        Assert.DoesNotContain("   at ", r.Stderr, StringComparison.Ordinal);
-        var lines = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var line = Assert.Single(lines);
-        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
-        foreach (var e in expected)
-        {
-            Assert.True(line.Contains(e, StringComparison.OrdinalIgnoreCase), $"'{e}' not in: {line}");
         }
     }
 
