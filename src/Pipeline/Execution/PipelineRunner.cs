@@ -38,6 +38,7 @@ public sealed class PipelineRunner
     private readonly ILinearAlgebra _la;
     private readonly ILogger _log;
     private readonly ConcurrentQueue<StageRecord> _records = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
 
     public PipelineRunner(ArtifactStore store, ILinearAlgebra la, ILogger log)
     {
@@ -353,6 +354,23 @@ public sealed class PipelineRunner
     /// </summary>
     private async Task<T> CachedAsync<T>(
         string stage, string key, string label, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, CancellationToken ct, List<StageRecord>? sink = null)
+    {
+        // Experiments running in parallel can share a stage (A-SWIM's first stage is U-SWIM's): one computes it, the
+        // others wait for it and then load it from the store.
+        var gate = _gates.GetOrAdd($"{stage}/{key}", _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await LoadOrComputeAsync(stage, key, label, compute, encode, decode, ct, sink).ConfigureAwait(false);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<T> LoadOrComputeAsync<T>(
+        string stage, string key, string label, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, CancellationToken ct, List<StageRecord>? sink)
     {
         ct.ThrowIfCancellationRequested();
         var log = _log.ForContext("Stage", stage);

@@ -49,3 +49,28 @@ public sealed class ASwimFirstStageTests
         Assert.Contains(expected, r.Stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Experiments running in parallel compute a shared stage once.</summary>
+[Collection(CliCollection.Name)]
+public sealed class SharedStageTests
+{
+    [Fact]
+    public async Task Parallel_experiments_compute_a_shared_stage_once()
+    {
+        using var box = new CliSandbox();
+        var pipeline = box.Write("p.yaml", CliSandbox.SmallPipeline
+            .Replace("methods: [elm, u-swim, a-swim, swim]", "methods: [u-swim, a-swim]", StringComparison.Ordinal)
+            .Replace("parallelism: 1", "parallelism: 2", StringComparison.Ordinal));
+        var r = await box.RunAsync(pipeline);
+        Assert.True(r.ExitCode == 0, r.ToString());
+
+        // U-SWIM's sample and fit are also A-SWIM's first stage: each key is computed once, the other use loads it.
+        var stages = CliSandbox.Stages(CliSandbox.RunDirectoryOf(r));
+        foreach (var group in stages.GroupBy(s => s.Key))
+        {
+            Assert.Equal(1, group.Count(s => !s.Cached));
+        }
+
+        Assert.Contains(stages.GroupBy(s => s.Key), g => g.Count() == 2);
+    }
+}
