@@ -265,72 +265,72 @@ public static class ParquetTableIO
                 await rg.ReadAsync<int>(col.Field, ((int[])dest).AsMemory(offset, n), null, ct).ConfigureAwait(false);
                 break;
             case (SourceKind.Float, false):
-            {
-                float[] tmp = ArrayPool<float>.Shared.Rent(n);
-                try
                 {
-                    await rg.ReadAsync<float>(col.Field, tmp.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                    float[] tmp = ArrayPool<float>.Shared.Rent(n);
+                    try
+                    {
+                        await rg.ReadAsync<float>(col.Field, tmp.AsMemory(0, n), null, ct).ConfigureAwait(false);
+                        var d = (double[])dest;
+                        for (int i = 0; i < n; i++)
+                        {
+                            d[offset + i] = tmp[i];
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<float>.Shared.Return(tmp);
+                    }
+
+                    break;
+                }
+
+            case (SourceKind.Double, true):
+                {
+                    double?[] tmp = await ReadNullableAsync<double>(rg, col.Field, n, ct).ConfigureAwait(false);
                     var d = (double[])dest;
                     for (int i = 0; i < n; i++)
                     {
-                        d[offset + i] = tmp[i];
+                        d[offset + i] = tmp[i] ?? double.NaN;
                     }
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(tmp);
-                }
 
-                break;
-            }
-
-            case (SourceKind.Double, true):
-            {
-                double?[] tmp = await ReadNullableAsync<double>(rg, col.Field, n, ct).ConfigureAwait(false);
-                var d = (double[])dest;
-                for (int i = 0; i < n; i++)
-                {
-                    d[offset + i] = tmp[i] ?? double.NaN;
+                    break;
                 }
-
-                break;
-            }
 
             case (SourceKind.Float, true):
-            {
-                float?[] tmp = await ReadNullableAsync<float>(rg, col.Field, n, ct).ConfigureAwait(false);
-                var d = (double[])dest;
-                for (int i = 0; i < n; i++)
                 {
-                    d[offset + i] = tmp[i] ?? double.NaN;
-                }
+                    float?[] tmp = await ReadNullableAsync<float>(rg, col.Field, n, ct).ConfigureAwait(false);
+                    var d = (double[])dest;
+                    for (int i = 0; i < n; i++)
+                    {
+                        d[offset + i] = tmp[i] ?? double.NaN;
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case (SourceKind.Int64, true):
-            {
-                long?[] tmp = await ReadNullableAsync<long>(rg, col.Field, n, ct).ConfigureAwait(false);
-                var d = (long[])dest;
-                for (int i = 0; i < n; i++)
                 {
-                    d[offset + i] = tmp[i] ?? throw NullsNotSupported(path, col);
-                }
+                    long?[] tmp = await ReadNullableAsync<long>(rg, col.Field, n, ct).ConfigureAwait(false);
+                    var d = (long[])dest;
+                    for (int i = 0; i < n; i++)
+                    {
+                        d[offset + i] = tmp[i] ?? throw NullsNotSupported(path, col);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case (SourceKind.Int32, true):
-            {
-                int?[] tmp = await ReadNullableAsync<int>(rg, col.Field, n, ct).ConfigureAwait(false);
-                var d = (int[])dest;
-                for (int i = 0; i < n; i++)
                 {
-                    d[offset + i] = tmp[i] ?? throw NullsNotSupported(path, col);
-                }
+                    int?[] tmp = await ReadNullableAsync<int>(rg, col.Field, n, ct).ConfigureAwait(false);
+                    var d = (int[])dest;
+                    for (int i = 0; i < n; i++)
+                    {
+                        d[offset + i] = tmp[i] ?? throw NullsNotSupported(path, col);
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             default:
                 throw new InvalidOperationException($"Unhandled column kind {col.Kind}.");

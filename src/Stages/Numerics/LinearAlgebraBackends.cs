@@ -34,41 +34,41 @@ public static class LinearAlgebraBackends
         switch (normalized)
         {
             case "managed":
-            {
-                var managed = new ManagedLinearAlgebra();
-                note = $"linear algebra: {managed.Name} (requested 'managed')";
-                return managed;
-            }
+                {
+                    var managed = new ManagedLinearAlgebra();
+                    note = $"linear algebra: {managed.Name} (requested 'managed')";
+                    return managed;
+                }
 
             case "lapack":
-            {
-                var path = LibraryOverride();
-                if (LapackLinearAlgebra.TryCreate(path, out var lapack, out var reason))
                 {
-                    note = $"linear algebra: {lapack.Name} (requested 'lapack'{OverrideText(path)})";
-                    return lapack;
-                }
+                    var path = LibraryOverride();
+                    if (LapackLinearAlgebra.TryCreate(path, out var lapack, out var reason))
+                    {
+                        note = $"linear algebra: {lapack.Name} (requested 'lapack'{OverrideText(path)})";
+                        return lapack;
+                    }
 
-                throw new InvalidOperationException(
-                    $"Linear algebra backend 'lapack' was requested but no usable LAPACK library was found " +
-                    $"(searched {Searched(path)}): {reason}. Install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0), " +
-                    $"point {LibraryEnvironmentVariable} at a LAPACK shared library, or choose 'auto' or 'managed'.");
-            }
+                    throw new InvalidOperationException(
+                        $"Linear algebra backend 'lapack' was requested but no usable LAPACK library was found " +
+                        $"(searched {Searched(path)}): {reason}. Install OpenBLAS (Debian/Ubuntu: apt-get install libopenblas0), " +
+                        $"point {LibraryEnvironmentVariable} at a LAPACK shared library, or choose 'auto' or 'managed'.");
+                }
 
             case "auto":
-            {
-                var path = LibraryOverride();
-                if (LapackLinearAlgebra.TryCreate(path, out var lapack, out var reason))
                 {
-                    note = $"linear algebra: {lapack.Name} (auto: native LAPACK loaded{OverrideText(path)})";
-                    return lapack;
-                }
+                    var path = LibraryOverride();
+                    if (LapackLinearAlgebra.TryCreate(path, out var lapack, out var reason))
+                    {
+                        note = $"linear algebra: {lapack.Name} (auto: native LAPACK loaded{OverrideText(path)})";
+                        return lapack;
+                    }
 
-                var managed = new ManagedLinearAlgebra();
-                note = $"linear algebra: {managed.Name} (auto: LAPACK unavailable, searched {Searched(path)}: {reason}; " +
-                       "using the slower managed fallback)";
-                return managed;
-            }
+                    var managed = new ManagedLinearAlgebra();
+                    note = $"linear algebra: {managed.Name} (auto: LAPACK unavailable, searched {Searched(path)}: {reason}; " +
+                           "using the slower managed fallback)";
+                    return managed;
+                }
 
             default:
                 throw new ArgumentException(

@@ -18,7 +18,10 @@ public class SystemRegistryTests
         Assert.Equal(new SinglePendulum(3), SystemRegistry.Create("single-pendulum", new Dictionary<string, double> { ["f"] = 3 }));
         Assert.Equal(LotkaVolterra.FiveCentred(), SystemRegistry.Create("lotka-volterra", new Dictionary<string, double>
         {
-            ["alpha"] = 3.5, ["beta"] = 0.025, ["gamma"] = 10, ["delta"] = 0.07,
+            ["alpha"] = 3.5,
+            ["beta"] = 0.025,
+            ["gamma"] = 10,
+            ["delta"] = 0.07,
         }));
         Assert.Equal(new HarmonicChain(4, 0.25), SystemRegistry.Create("harmonic-chain", new Dictionary<string, double> { ["n"] = 4 }));
         Assert.Equal(new DoublePendulum(), SystemRegistry.Create("double-pendulum", new Dictionary<string, double>()));

@@ -59,18 +59,18 @@ internal static class Dense
         Assert.Equal(k, k2);
         var c = new double[m * n];
         for (var j = 0; j < n; j++)
-        for (var i = 0; i < m; i++)
-        {
-            var sum = 0.0;
-            for (var p = 0; p < k; p++)
+            for (var i = 0; i < m; i++)
             {
-                var aip = transposeA ? a[i * ra + p] : a[p * ra + i];
-                var bpj = transposeB ? b[p * rb + j] : b[j * rb + p];
-                sum += aip * bpj;
-            }
+                var sum = 0.0;
+                for (var p = 0; p < k; p++)
+                {
+                    var aip = transposeA ? a[i * ra + p] : a[p * ra + i];
+                    var bpj = transposeB ? b[p * rb + j] : b[j * rb + p];
+                    sum += aip * bpj;
+                }
 
-            c[j * m + i] = sum;
-        }
+                c[j * m + i] = sum;
+            }
 
         return c;
     }
@@ -108,8 +108,8 @@ internal static class Dense
         v = Orthonormal(rng, n, n);
         var us = (double[])u.Clone();
         for (var j = 0; j < n; j++)
-        for (var i = 0; i < m; i++)
-            us[j * m + i] *= s[j];
+            for (var i = 0; i < m; i++)
+                us[j * m + i] *= s[j];
         return Multiply(us, m, n, v, n, n, transposeB: true);
     }
 
@@ -118,8 +118,8 @@ internal static class Dense
     {
         var utb = Multiply(u, m, n, b, m, nrhs, transposeA: true); // n x nrhs
         for (var j = 0; j < nrhs; j++)
-        for (var i = 0; i < n; i++)
-            utb[j * n + i] = i < rank ? utb[j * n + i] / s[i] : 0;
+            for (var i = 0; i < n; i++)
+                utb[j * n + i] = i < rank ? utb[j * n + i] / s[i] : 0;
         return Multiply(v, n, n, utb, n, nrhs);
     }
 
@@ -156,8 +156,8 @@ internal static class Dense
 
         var r = new double[k * n];
         for (var j = 0; j < n; j++)
-        for (var i = 0; i <= Math.Min(j, k - 1); i++)
-            r[j * k + i] = w[j * m + i];
+            for (var i = 0; i <= Math.Min(j, k - 1); i++)
+                r[j * k + i] = w[j * m + i];
         return NormaliseRowSigns(r, k, n);
     }
 

@@ -161,8 +161,8 @@ public sealed class QrAccumulatorTests
 
         // Upper trapezoidal.
         for (var j = 0; j < N; j++)
-        for (var i = j + 1; i < rows; i++)
-            Assert.Equal(0.0, r[j * rows + i]);
+            for (var i = j + 1; i < rows; i++)
+                Assert.Equal(0.0, r[j * rows + i]);
 
         var expected = Dense.ReferenceR(a, m, N);
         var actual = Dense.NormaliseRowSigns(r, rows, N);

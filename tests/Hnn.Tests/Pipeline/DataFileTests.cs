@@ -312,10 +312,10 @@ public sealed class DataFileTests(ITestOutputHelper output)
         switch (name)
         {
             case "missing file":
-            {
-                var missing = Path.Combine(box.Root, "nope.csv");
-                return (Pipeline(file: "nope.csv"), [box.Root, missing, "data.file", "not found"]);
-            }
+                {
+                    var missing = Path.Combine(box.Root, "nope.csv");
+                    return (Pipeline(file: "nope.csv"), [box.Root, missing, "data.file", "not found"]);
+                }
 
             case "missing column":
                 File.WriteAllText(csv, "q1,p1,dq1,H\n1,2,3,4\n1,2,3,4\n1,2,3,4\n");
@@ -351,20 +351,20 @@ public sealed class DataFileTests(ITestOutputHelper output)
                 return (Pipeline(file: "d.bin"), [Path.Combine(box.Root, "d.bin"), "no q1 column"]);
 
             case "not a parquet file":
-            {
-                var parquet = Path.Combine(box.Root, "d.parquet");
-                File.WriteAllText(parquet, "q1,p1,dq1,dp1\n1,2,3,4\n");
-                return (Pipeline(file: "d.parquet"), ["p.yaml", "data.file", parquet, "not a readable Parquet file"]);
-            }
+                {
+                    var parquet = Path.Combine(box.Root, "d.parquet");
+                    File.WriteAllText(parquet, "q1,p1,dq1,dp1\n1,2,3,4\n");
+                    return (Pipeline(file: "d.parquet"), ["p.yaml", "data.file", parquet, "not a readable Parquet file"]);
+                }
 
             case "truncated parquet file":
-            {
-                var parquet = Path.Combine(box.Root, "d.parquet");
-                await WriteParquetAsync(parquet, data, withH: true);
-                var bytes = File.ReadAllBytes(parquet);
-                File.WriteAllBytes(parquet, bytes[..(bytes.Length / 2)]);
-                return (Pipeline(file: "d.parquet"), ["p.yaml", "data.file", parquet, "not a readable Parquet file"]);
-            }
+                {
+                    var parquet = Path.Combine(box.Root, "d.parquet");
+                    await WriteParquetAsync(parquet, data, withH: true);
+                    var bytes = File.ReadAllBytes(parquet);
+                    File.WriteAllBytes(parquet, bytes[..(bytes.Length / 2)]);
+                    return (Pipeline(file: "d.parquet"), ["p.yaml", "data.file", parquet, "not a readable Parquet file"]);
+                }
 
             case "non-number cell":
                 WriteCsv(csv, data, withH: true);
@@ -387,16 +387,16 @@ public sealed class DataFileTests(ITestOutputHelper output)
                 return (Pipeline(), [csv, "column 'dp1'", "row 9", "line 10", "-Infinity", "finite"]);
 
             case "NaN cell after a blank line":
-            {
-                WriteCsv(csv, data, withH: true);
-                EditCell(20, "q1", "NaN");
-                var lines = File.ReadAllLines(csv).ToList();
-                lines.Insert(10, string.Empty);
-                File.WriteAllLines(csv, lines);
+                {
+                    WriteCsv(csv, data, withH: true);
+                    EditCell(20, "q1", "NaN");
+                    var lines = File.ReadAllLines(csv).ToList();
+                    lines.Insert(10, string.Empty);
+                    File.WriteAllLines(csv, lines);
 
-                // Data row 20 is now on line 22 (the header, then 20 rows and the blank line before it).
-                return (Pipeline(), [csv, "column 'q1'", "row 20", "line 22", "finite"]);
-            }
+                    // Data row 20 is now on line 22 (the header, then 20 rows and the blank line before it).
+                    return (Pipeline(), [csv, "column 'q1'", "row 20", "line 22", "finite"]);
+                }
 
             case "short line":
                 WriteCsv(csv, data, withH: true);
@@ -404,12 +404,12 @@ public sealed class DataFileTests(ITestOutputHelper output)
                 return (Pipeline(), [$"{csv}:5:", "6 value(s)", "5 column(s)"]);
 
             case "NaN in parquet":
-            {
-                var parquet = Path.Combine(box.Root, "d.parquet");
-                data.Dx[0][3] = double.NaN;
-                await WriteParquetAsync(parquet, data, withH: true);
-                return (Pipeline(file: "d.parquet"), [parquet, "column 'dq1'", "row 4", "NaN", "finite"]);
-            }
+                {
+                    var parquet = Path.Combine(box.Root, "d.parquet");
+                    data.Dx[0][3] = double.NaN;
+                    await WriteParquetAsync(parquet, data, withH: true);
+                    return (Pipeline(file: "d.parquet"), [parquet, "column 'dq1'", "row 4", "NaN", "finite"]);
+                }
 
             case "train + test > rows":
                 WriteCsv(csv, data, withH: true);
