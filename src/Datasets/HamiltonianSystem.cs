@@ -34,6 +34,12 @@ public abstract record HamiltonianSystem
     /// </summary>
     public virtual double[]? DefaultAnchor => null;
 
+    /// <summary>
+    /// The classic initial state for a rollout (length 2d), or null when the system has none (then rollouts start from
+    /// states drawn from the domain). Returns a fresh array on every call.
+    /// </summary>
+    public virtual double[]? DefaultRolloutStart => null;
+
     /// <summary>The Hamiltonian H(x). <paramref name="x"/> must have length 2·<see cref="Dof"/>.</summary>
     public abstract double Energy(ReadOnlySpan<double> x);
 

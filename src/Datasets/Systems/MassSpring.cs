@@ -43,6 +43,9 @@ public sealed record MassSpring : HamiltonianSystem
     /// <inheritdoc />
     public override double[]? DefaultAnchor => [QEq, 0.0];
 
+    /// <summary>(1.5, 0), the classic mass-spring example.</summary>
+    public override double[]? DefaultRolloutStart => [1.5, 0.0];
+
     /// <inheritdoc />
     public override double Energy(ReadOnlySpan<double> x)
     {

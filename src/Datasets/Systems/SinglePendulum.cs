@@ -29,6 +29,9 @@ public sealed record SinglePendulum : HamiltonianSystem
     /// <inheritdoc />
     public override double[]? DefaultAnchor => [0.0, 0.0];
 
+    /// <summary>(pi/2, 0), the classic pendulum example.</summary>
+    public override double[]? DefaultRolloutStart => [Math.PI / 2, 0.0];
+
     /// <inheritdoc />
     public override double Energy(ReadOnlySpan<double> x)
     {

@@ -68,13 +68,15 @@ public sealed record RunManifest(
         Anchor = new { spec.Anchor.X0, spec.Anchor.H0 },
         Model = new
         {
-            Methods = spec.Model.Methods.Select(m => Hnn.Stages.Sampling.SamplingMethods.ToName(m)),
+            Methods = spec.Model.Methods.Select(m => Hnn.Stages.Sampling.SamplingMethods.ToName(m)).Concat(spec.Adam is null ? [] : [PipelineLoader.AdamMethod]),
             spec.Model.Widths,
             spec.Model.Seeds,
             spec.Model.Rcond,
             ElmBias = spec.Model.ElmBias is { } b ? new[] { b.Low, b.High } : null,
             ASwimFirst = new { spec.Model.ASwimFirst.TrainFraction, spec.Model.ASwimFirst.WidthFraction },
         },
+        Adam = spec.Adam,
+        Rollout = spec.Rollout,
         Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Lanes },
         Run = new { spec.Run.Store, spec.Run.Parallelism },
     }, Json);

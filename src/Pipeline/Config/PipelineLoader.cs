@@ -13,13 +13,24 @@ public static class PipelineLoader
 {
     public const string DefaultStore = ".hnn";
 
-    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "solver", "run"];
+    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "adam", "rollout", "solver", "run"];
     private static readonly string[] SystemKeys = ["name", "params"];
     private static readonly string[] DomainKeys = ["q", "p"];
     private static readonly string[] DataKeys = ["file", "train", "test", "seed", "seeds"];
     private static readonly string[] AnchorKeys = ["x0", "h0"];
     private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first"];
     private static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
+    private static readonly string[] AdamKeys = ["learning_rate", "batch_size", "weight_decay", "steps"];
+    private static readonly string[] RolloutKeys = ["initial", "count", "seed", "dt", "steps", "t_end", "integrators", "reference_tol"];
+
+    /// <summary>Integrators a rollout may use (see Hnn.Stages.Rollout).</summary>
+    public static readonly IReadOnlyList<string> IntegratorNames = ["euler", "symplectic-euler", "verlet", "implicit-midpoint", "rk4", "dop853"];
+
+    /// <summary>The method name of the gradient-trained baseline in model.methods.</summary>
+    public const string AdamMethod = "adam";
+
+    /// <summary>Everything model.methods accepts.</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = [.. SamplingMethods.Names, AdamMethod];
     private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "lanes"];
 
     /// <summary>Default QR lanes: two, whatever the machine (keys and results do not depend on the core count).</summary>
@@ -234,9 +245,14 @@ public static class PipelineLoader
         var modelMap = r.Map(root, "model", "model", required: true);
         r.CheckKeys(modelMap, "model", ModelKeys);
         var methods = new List<SamplingMethod>();
+        var adam = false;
         foreach (var (n, i) in r.OneOrMany(modelMap?["methods"]).Select((n, i) => (n, i)))
         {
-            if (n is ScalarNode { Value: not null } s && SamplingMethods.TryParse(s.Value, out var m))
+            if (n is ScalarNode { Value: not null } a && a.Value.Trim().Equals(AdamMethod, StringComparison.OrdinalIgnoreCase))
+            {
+                adam = true;
+            }
+            else if (n is ScalarNode { Value: not null } s && SamplingMethods.TryParse(s.Value, out var m))
             {
                 if (!methods.Contains(m))
                 {
@@ -246,8 +262,8 @@ public static class PipelineLoader
             else
             {
                 var text = n is ScalarNode sc ? sc.Value ?? string.Empty : string.Empty;
-                var near = Nearest.Match(text, SamplingMethods.Names);
-                r.Problem($"model.methods[{i}]", $"{SpecReader.Describe(n)} is not a method; allowed: {string.Join(", ", SamplingMethods.Names)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
+                var near = Nearest.Match(text, MethodNames);
+                r.Problem($"model.methods[{i}]", $"{SpecReader.Describe(n)} is not a method; allowed: {string.Join(", ", MethodNames)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
             }
         }
 
@@ -313,6 +329,9 @@ public static class PipelineLoader
 
         var aSwimFirst = new ASwimFirstStage(Fraction("train_fraction"), Fraction("width_fraction"));
 
+        var adamSpec = ReadAdam(r, root, adam);
+        var rolloutSpec = ReadRollout(r, root, system, domain, dof);
+
         // solver
         var solverMap = r.Map(root, "solver", "solver", required: false);
         r.CheckKeys(solverMap, "solver", SolverKeys);
@@ -345,8 +364,182 @@ public static class PipelineLoader
             new ModelSpec(methods, widths, modelSeeds, rcond, elmBias, aSwimFirst),
             new SolverSpec(backend, mode, chunkRows, lanes),
             new RunSpec(store, parallelism),
-            file);
+            file)
+        {
+            Adam = adamSpec,
+            Rollout = rolloutSpec,
+        };
     }
+
+    private static AdamSpec? ReadAdam(SpecReader r, MapNode root, bool used)
+    {
+        var map = r.Map(root, "adam", "adam", required: false);
+        r.CheckKeys(map, "adam", AdamKeys);
+        var d = AdamSpec.Default;
+        var lr = r.Double(map?["learning_rate"], "adam.learning_rate") ?? d.LearningRate;
+        if (!(lr > 0))
+        {
+            r.Problem("adam.learning_rate", $"{SpecReader.Format(lr)} is not allowed: must be > 0 (default {SpecReader.Format(d.LearningRate)})");
+        }
+
+        var batch = (int)(r.Integer(map?["batch_size"], "adam.batch_size", 1, 10_000_000) ?? d.BatchSize);
+        var wd = r.Double(map?["weight_decay"], "adam.weight_decay") ?? d.WeightDecay;
+        if (wd < 0)
+        {
+            r.Problem("adam.weight_decay", $"{SpecReader.Format(wd)} is not allowed: must be >= 0 (default {SpecReader.Format(d.WeightDecay)})");
+        }
+
+        var steps = (int)(r.Integer(map?["steps"], "adam.steps", 1, 100_000_000) ?? d.Steps);
+        if (map is not null && !used)
+        {
+            r.Problem("adam", "is set but model.methods does not list adam; add adam to model.methods or remove this section");
+        }
+
+        return used ? new AdamSpec(lr, batch, wd, steps) : null;
+    }
+
+    private static RolloutSpec? ReadRollout(SpecReader r, MapNode root, HamiltonianSystem? system, Domain? domain, int dof)
+    {
+        if (root["rollout"] is null)
+        {
+            return null;
+        }
+
+        var map = r.Map(root, "rollout", "rollout", required: false);
+        if (map is null)
+        {
+            // `rollout:` with nothing after it reads as an empty value: all defaults.
+            if (root["rollout"] is ScalarNode { Value: null })
+            {
+                map = new MapNode(root.Source, []);
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        r.CheckKeys(map, "rollout", RolloutKeys);
+        if (system is null)
+        {
+            r.Problem("rollout", "needs a system (the true H is the ground truth of every rollout); add system: or remove rollout:");
+        }
+
+        var initial = new List<double[]>();
+        if (map["initial"] is { } initNode)
+        {
+            var items = initNode is ListNode l && l.Items.Count > 0 && l.Items[0] is ScalarNode ? [initNode] : r.OneOrMany(initNode);
+            foreach (var (item, i) in items.Select((n, i) => (n, i)))
+            {
+                var values = r.OneOrMany(item).Select((n, j) => r.Double(n, $"rollout.initial[{i}][{j}]") ?? double.NaN).ToArray();
+                if (dof > 0 && values.Length != 2 * dof)
+                {
+                    r.Problem($"rollout.initial[{i}]", $"has {values.Length} coordinates; {2 * dof} are needed (q1..q{dof}, p1..p{dof})");
+                }
+                else if (values.All(double.IsFinite))
+                {
+                    initial.Add(values);
+                }
+            }
+        }
+
+        var count = (int)(r.Integer(map["count"], "rollout.count", 1, 100_000) ?? 0);
+        if (map["initial"] is not null && map["count"] is not null)
+        {
+            r.Problem("rollout.count", "give either rollout.initial (states) or rollout.count (states drawn from the domain), not both");
+        }
+
+        if (map["initial"] is null && map["count"] is null)
+        {
+            if (system?.DefaultRolloutStart is { } start)
+            {
+                initial.Add(start);
+            }
+            else
+            {
+                count = DefaultRolloutCount;
+            }
+        }
+
+        if (count > 0 && domain is null)
+        {
+            r.Problem("rollout.count", "drawing initial states needs a domain; give domain: or rollout.initial");
+        }
+
+        var seed = (ulong)(r.Integer(map["seed"], "rollout.seed", 0, long.MaxValue) ?? 0);
+        var dt = r.Double(map["dt"], "rollout.dt") ?? DefaultRolloutDt;
+        if (!(dt > 0))
+        {
+            r.Problem("rollout.dt", $"{SpecReader.Format(dt)} is not allowed: must be > 0 (default {SpecReader.Format(DefaultRolloutDt)})");
+            dt = DefaultRolloutDt;
+        }
+
+        var steps = (int)(r.Integer(map["steps"], "rollout.steps", 1, 10_000_000) ?? DefaultRolloutSteps);
+        if (map["t_end"] is { } tEndNode)
+        {
+            if (map["steps"] is not null)
+            {
+                r.Problem("rollout.t_end", "give either rollout.steps or rollout.t_end, not both");
+            }
+
+            var tEnd = r.Double(tEndNode, "rollout.t_end");
+            if (tEnd is not null)
+            {
+                var n = Math.Round(tEnd.Value / dt);
+                if (!(tEnd > 0) || Math.Abs((n * dt) - tEnd.Value) > 1e-9 * tEnd.Value || n > 10_000_000)
+                {
+                    r.Problem("rollout.t_end", $"{SpecReader.Format(tEnd.Value)} is not allowed: must be > 0 and a whole number of steps of rollout.dt = {SpecReader.Format(dt)} (at most 1e7 steps)");
+                }
+                else
+                {
+                    steps = (int)n;
+                }
+            }
+        }
+
+        var integrators = new List<string>();
+        foreach (var (n, i) in r.OneOrMany(map["integrators"]).Select((n, i) => (n, i)))
+        {
+            var name = (n as ScalarNode)?.Value?.Trim().ToLowerInvariant() ?? string.Empty;
+            name = name is "leapfrog" or "stormer-verlet" ? "verlet" : name;
+            if (IntegratorNames.Contains(name))
+            {
+                if (!integrators.Contains(name))
+                {
+                    integrators.Add(name);
+                }
+            }
+            else
+            {
+                var near = Nearest.Match(name, IntegratorNames);
+                r.Problem($"rollout.integrators[{i}]", $"{SpecReader.Describe(n)} is not an integrator; allowed: {string.Join(", ", IntegratorNames)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
+            }
+        }
+
+        if (map["integrators"] is null)
+        {
+            integrators.AddRange(DefaultIntegrators);
+        }
+
+        var tol = r.Double(map["reference_tol"], "rollout.reference_tol") ?? DefaultReferenceTolerance;
+        if (tol is <= 0 or >= 1)
+        {
+            r.Problem("rollout.reference_tol", $"{SpecReader.Format(tol)} is not allowed: must be in (0, 1) (default {SpecReader.Format(DefaultReferenceTolerance)})");
+        }
+
+        return new RolloutSpec(initial, count, seed, dt, steps, integrators, tol);
+    }
+
+    /// <summary>Rollout defaults: the classic examples' dt 1e-2 and 2000 steps, symplectic Euler and forward Euler.</summary>
+    public const double DefaultRolloutDt = 1e-2;
+
+    public const int DefaultRolloutSteps = 2000;
+
+    public const int DefaultRolloutCount = 3;
+
+    public const double DefaultReferenceTolerance = 1e-12;
+
+    public static readonly IReadOnlyList<string> DefaultIntegrators = ["symplectic-euler", "euler"];
 
     private static List<ulong> Seeds(SpecReader r, MapNode? map, string section)
     {

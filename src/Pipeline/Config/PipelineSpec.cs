@@ -21,7 +21,14 @@ public sealed record PipelineSpec(
     ModelSpec Model,
     SolverSpec Solver,
     RunSpec Run,
-    string SourcePath);
+    string SourcePath)
+{
+    /// <summary>Gradient-trained baseline settings; null unless model.methods lists adam.</summary>
+    public AdamSpec? Adam { get; init; }
+
+    /// <summary>Rollout settings; null when the pipeline has no rollout section.</summary>
+    public RolloutSpec? Rollout { get; init; }
+}
 
 public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double> Parameters);
 
@@ -59,6 +66,29 @@ public sealed record ASwimFirstStage(double TrainFraction, double WidthFraction)
 /// key, and the default does not depend on the machine); how many run at once follows the cores.
 /// </summary>
 public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Lanes);
+
+/// <summary>
+/// The Adam-trained HNN baseline (DESIGN.md §4, last column): learning rate, mini-batch rows (consecutive slices),
+/// weight decay (L2 added to the gradient) and the number of steps. Defaults are the reference's.
+/// </summary>
+public sealed record AdamSpec(double LearningRate, int BatchSize, double WeightDecay, int Steps)
+{
+    public static AdamSpec Default { get; } = new(5e-4, 2048, 1e-13, 15000);
+}
+
+/// <summary>
+/// Rollouts of every learned model (and of the true H) from fixed initial states, or from Count states drawn from
+/// the domain with Seed; Steps steps of Dt with each integrator; the ground truth is an adaptive DOP853 rollout of the
+/// true H to ReferenceTolerance.
+/// </summary>
+public sealed record RolloutSpec(
+    IReadOnlyList<double[]> Initial,
+    int Count,
+    ulong Seed,
+    double Dt,
+    int Steps,
+    IReadOnlyList<string> Integrators,
+    double ReferenceTolerance);
 
 /// <summary>Run settings that do not change results (kept out of cache keys).</summary>
 public sealed record RunSpec(string Store, int Parallelism);

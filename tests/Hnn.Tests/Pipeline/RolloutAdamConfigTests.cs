@@ -1,0 +1,84 @@
+using Hnn.Pipeline;
+using Hnn.Pipeline.Config;
+using Xunit;
+
+namespace Hnn.Tests.Pipeline;
+
+/// <summary>The rollout: and adam: sections and method adam: defaults, overrides and bad input.</summary>
+[Collection(CliCollection.Name)]
+public sealed class RolloutAdamConfigTests
+{
+    private static PipelineSpec Load(params string[] sets)
+    {
+        using var box = new CliSandbox();
+        return PipelineLoader.Load(box.Write("p.yaml", CliSandbox.SmallPipeline), sets);
+    }
+
+    [Fact]
+    public void Without_the_sections_there_is_no_rollout_and_no_adam()
+    {
+        var spec = Load();
+        Assert.Null(spec.Rollout);
+        Assert.Null(spec.Adam);
+    }
+
+    [Fact]
+    public void Empty_rollout_section_takes_the_classic_defaults()
+    {
+        // Mass-spring's classic example: from (1.5, 0), dt 1e-2, 2000 steps.
+        var r = Load("rollout={}").Rollout!;
+        var start = Assert.Single(r.Initial);
+        Assert.Equal([1.5, 0.0], start);
+        Assert.Equal(0, r.Count);
+        Assert.Equal(1e-2, r.Dt);
+        Assert.Equal(2000, r.Steps);
+        Assert.Equal(["symplectic-euler", "euler"], r.Integrators);
+        Assert.Equal(1e-12, r.ReferenceTolerance);
+    }
+
+    [Fact]
+    public void Rollout_fields_are_read()
+    {
+        var r = Load("rollout={initial: [[2, 0], [1, 1]], dt: 0.05, t_end: 10, integrators: [rk4, leapfrog], reference_tol: 1e-10}").Rollout!;
+        Assert.Equal(2, r.Initial.Count);
+        Assert.Equal([1.0, 1.0], r.Initial[1]);
+        Assert.Equal(200, r.Steps);
+        Assert.Equal(["rk4", "verlet"], r.Integrators);
+        Assert.Equal(1e-10, r.ReferenceTolerance);
+
+        var sampled = Load("rollout={count: 5, seed: 7}").Rollout!;
+        Assert.Empty(sampled.Initial);
+        Assert.Equal(5, sampled.Count);
+        Assert.Equal(7UL, sampled.Seed);
+    }
+
+    [Fact]
+    public void Adam_defaults_are_the_reference_settings()
+    {
+        // DESIGN.md §4 / issue 5: lr 5e-4, batch 2048, weight decay 1e-13, 15000 steps.
+        var spec = Load("model.methods=[u-swim, adam]");
+        Assert.Equal(new AdamSpec(5e-4, 2048, 1e-13, 15000), spec.Adam);
+        Assert.Equal([Hnn.Stages.Sampling.SamplingMethod.USwim], spec.Model.Methods);
+
+        var custom = Load("model.methods=[adam]", "adam={learning_rate: 1e-3, batch_size: 256, steps: 100}");
+        Assert.Equal(new AdamSpec(1e-3, 256, 1e-13, 100), custom.Adam);
+        Assert.Empty(custom.Model.Methods);
+    }
+
+    [Theory]
+    [InlineData("rollout={integrators: [verlet, symplectic-eulr]}", "rollout.integrators[1]", "did you mean 'symplectic-euler'")]
+    [InlineData("rollout={initial: [[1, 2, 3]]}", "rollout.initial[0]", "2 are needed")]
+    [InlineData("rollout={dt: 0.03, t_end: 1}", "rollout.t_end", "whole number of steps")]
+    [InlineData("rollout={dt: -1}", "rollout.dt", "must be > 0")]
+    [InlineData("rollout={count: 2, initial: [[1, 0]]}", "rollout.count", "not both")]
+    [InlineData("rollout={step: 10}", "rollout.step", "did you mean 'rollout.steps'")]
+    [InlineData("adam={steps: 10}", "adam", "does not list adam")]
+    [InlineData("model.methods=[adma]", "model.methods[0]", "did you mean 'adam'")]
+    public async Task Bad_values_name_the_field_and_what_is_allowed(string set, string field, string hint)
+    {
+        using var box = new CliSandbox();
+        var pipeline = box.Write("p.yaml", CliSandbox.SmallPipeline);
+        var r = await CliSandbox.InvokeAsync(["validate", pipeline, "--set", set]);
+        CliAssert.BadInput(r, ["p.yaml", field, hint]);
+    }
+}
