@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Hnn.Datasets;
 using Hnn.Stages.Model;
 using Hnn.Stages.Rollout;
@@ -167,6 +169,47 @@ public sealed class RolloutApiTests
         Assert.Throws<ArgumentOutOfRangeException>(() => InitialConditions.Uniform(domain, 0, 1));
         Assert.Contains("state 1 has 3", Assert.Throws<ArgumentException>(() => InitialConditions.FromStates([[1.0, 2.0], [1.0, 2.0, 3.0]])).Message);
         Assert.Contains("2d >= 2", Assert.Throws<ArgumentException>(() => InitialConditions.FromStates([[1.0, 2.0, 3.0]])).Message);
+    }
+
+    [Fact]
+    public void Initial_conditions_on_an_energy_surface()
+    {
+        // Hénon–Heiles at E = 1/8 (a classic section energy), q in [-0.5, 0.5]^2.
+        var field = Exact("henon-heiles");
+        var box = Domain.Uniform(2, new Interval(-0.5, 0.5), new Interval(-0.5, 0.5));
+        var x0 = InitialConditions.OnEnergySurface(field, box, 0.125, 20, 5);
+        Assert.Equal(x0, InitialConditions.OnEnergySurface(field, box, 0.125, 20, 5));
+        Assert.All(field.Energy(x0), h => Assert.Equal(0.125, h, 1e-12));
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.All(x0[i], q => Assert.InRange(q, -0.5, 0.5));
+        }
+
+        var e = Assert.Throws<InvalidOperationException>(
+            () => InitialConditions.OnEnergySurface(Exact("mass-spring"), Domain.Uniform(1, new Interval(-1, 3), new Interval(-1, 1)), -1, 3, 5, maxAttempts: 50));
+        Assert.Contains("no state with H = -1", e.Message);
+        Assert.Throws<ArgumentException>(() => InitialConditions.OnEnergySurface(field, Domain.Uniform(1, new Interval(-1, 1), new Interval(-1, 1)), 0.1, 3, 5));
+    }
+
+    [Fact]
+    public void Public_records_of_the_rollout_stages_are_immutable()
+    {
+        var records = typeof(Rollouts).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == typeof(Rollouts).Namespace && t.GetMethod("PrintMembers", BindingFlags.Instance | BindingFlags.NonPublic, [typeof(System.Text.StringBuilder)]) is not null)
+            .ToList();
+        Assert.Contains(typeof(Trajectory), records);
+        Assert.Contains(typeof(ExactField), records);
+        Assert.Contains(typeof(PoincareSection), records);
+        foreach (var type in records)
+        {
+            foreach (var property in type.GetProperties(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.DeclaredOnly))
+            {
+                var setter = property.GetSetMethod(nonPublic: false);
+                Assert.True(setter is null || setter.ReturnParameter.GetRequiredCustomModifiers().Contains(typeof(IsExternalInit)), $"{type.Name}.{property.Name} has a public setter");
+            }
+
+            Assert.DoesNotContain(type.GetFields(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.DeclaredOnly), f => !f.IsInitOnly && !f.IsLiteral);
+        }
     }
 
     [Fact]
