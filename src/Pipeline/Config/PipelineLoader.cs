@@ -1,5 +1,6 @@
 using Hnn.Datasets;
 using Hnn.Pipeline.Data;
+using Hnn.Stages.Rollout;
 using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
 
@@ -24,7 +25,7 @@ public static class PipelineLoader
     private static readonly string[] RolloutKeys = ["initial", "count", "seed", "dt", "steps", "t_end", "integrators", "reference_tol"];
 
     /// <summary>Integrators a rollout may use (see Hnn.Stages.Rollout).</summary>
-    public static readonly IReadOnlyList<string> IntegratorNames = ["euler", "symplectic-euler", "verlet", "implicit-midpoint", "rk4", "dop853"];
+    public static IReadOnlyList<string> IntegratorNames => Integrators.Names;
 
     /// <summary>The method name of the gradient-trained baseline in model.methods.</summary>
     public const string AdamMethod = "adam";
@@ -500,10 +501,10 @@ public static class PipelineLoader
         var integrators = new List<string>();
         foreach (var (n, i) in r.OneOrMany(map["integrators"]).Select((n, i) => (n, i)))
         {
-            var name = (n as ScalarNode)?.Value?.Trim().ToLowerInvariant() ?? string.Empty;
-            name = name is "leapfrog" or "stormer-verlet" ? "verlet" : name;
-            if (IntegratorNames.Contains(name))
+            var name = (n as ScalarNode)?.Value?.Trim() ?? string.Empty;
+            if (Integrators.TryParse(name, out var integrator))
             {
+                name = integrator.ToName();
                 if (!integrators.Contains(name))
                 {
                     integrators.Add(name);

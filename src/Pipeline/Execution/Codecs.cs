@@ -3,6 +3,7 @@ using Hnn.Datasets;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Evaluation;
 using Hnn.Stages.Model;
+using Hnn.Stages.Rollout;
 
 namespace Hnn.Pipeline.Execution;
 
@@ -124,6 +125,60 @@ public static class Codecs
     public static (ErrorMetrics Train, ErrorMetrics Test) ToMetrics(Table t) => (
         new ErrorMetrics(t.Column("train_H")[0], t.Column("train_gradH")[0], t.Column("train_dx")[0], (long)t.Column("train_count")[0]),
         new ErrorMetrics(t.Column("test_H")[0], t.Column("test_gradH")[0], t.Column("test_dx")[0], (long)t.Column("test_count")[0]));
+
+    /// <summary>A trajectory as rows (t, ic, q1.., p1..), row k M + m = initial condition m at saved time k.</summary>
+    public static Table FromTrajectory(Trajectory trajectory)
+    {
+        var (length, count, dim) = (trajectory.Length, trajectory.Count, trajectory.Dim);
+        var rows = length * count;
+        var t = new double[rows];
+        var ic = new int[rows];
+        var coords = Enumerable.Range(0, dim).Select(_ => new double[rows]).ToArray();
+        for (var k = 0; k < length; k++)
+        {
+            for (var m = 0; m < count; m++)
+            {
+                var row = (k * count) + m;
+                t[row] = trajectory.Times[k];
+                ic[row] = m;
+                for (var i = 0; i < dim; i++)
+                {
+                    coords[i][row] = trajectory.States[k][i][m];
+                }
+            }
+        }
+
+        var names = CoordinateNames(dim / 2);
+        return new Table([new TableColumn("t", t), new TableColumn("ic", ic), .. names.Select((n, i) => new TableColumn(n, coords[i]))],
+            Meta(("count", count.ToString(CultureInfo.InvariantCulture))));
+    }
+
+    public static Trajectory ToTrajectory(Table t, int dim)
+    {
+        var count = int.Parse(t.Metadata["count"], CultureInfo.InvariantCulture);
+        var time = t.Column("t");
+        var length = time.Length / count;
+        var names = CoordinateNames(dim / 2);
+        var coords = names.Select(t.Column).ToArray();
+        var times = new double[length];
+        var states = new double[length][][];
+        for (var k = 0; k < length; k++)
+        {
+            times[k] = time[k * count];
+            states[k] = new double[dim][];
+            for (var i = 0; i < dim; i++)
+            {
+                states[k][i] = coords[i].AsSpan(k * count, count).ToArray();
+            }
+        }
+
+        return new Trajectory(times, states);
+    }
+
+    /// <summary>A loss history: columns step and loss.</summary>
+    public static Table FromLoss(int[] steps, double[] loss) => new([new TableColumn("step", steps), new TableColumn("loss", loss)]);
+
+    public static (int[] Steps, double[] Loss) ToLoss(Table t) => (t.Int32Column("step"), t.Column("loss"));
 
     public static Dictionary<string, string> Meta(params (string Key, string Value)[] entries) =>
         entries.ToDictionary(e => e.Key, e => e.Value);

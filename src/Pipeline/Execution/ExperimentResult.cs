@@ -13,4 +13,5 @@ public sealed record ExperimentResult(
     ErrorMetrics Train,
     ErrorMetrics Test,
     bool FromCache,
-    IReadOnlyDictionary<string, string> Keys);
+    IReadOnlyDictionary<string, string> Keys,
+    IReadOnlyList<RolloutSummary>? Rollouts = null);

@@ -20,7 +20,7 @@ namespace Hnn.Pipeline.Execution;
 /// Data sets (generate, split) flow into a fan-out of experiments (method x width x seed) that run with bounded
 /// parallelism; every stage output is cached in the store under its content key.
 /// </summary>
-public sealed class PipelineRunner
+public sealed partial class PipelineRunner
 {
     /// <summary>Bump a stage's version when its output for the same inputs changes.</summary>
     public static readonly IReadOnlyDictionary<string, int> StageVersions = new Dictionary<string, int>
@@ -32,6 +32,10 @@ public sealed class PipelineRunner
         ["fit"] = 2,
         ["resample"] = 1,
         ["evaluate"] = 1,
+        ["train"] = 1,
+        ["loss"] = 1,
+        ["reference"] = 1,
+        ["rollout"] = 1,
     };
 
     private readonly ArtifactStore _store;
@@ -60,6 +64,7 @@ public sealed class PipelineRunner
             _la.SetThreads(Math.Max(1, Environment.ProcessorCount / parallelism));
         }
 
+        var plan = spec.Rollout is null ? null : await PrepareRolloutsAsync(spec, system!, ct).ConfigureAwait(false);
         var results = new List<ExperimentResult>();
         var options = new ExecutionDataflowBlockOptions { CancellationToken = ct, BoundedCapacity = 1, MaxDegreeOfParallelism = 1 };
         var link = new DataflowLinkOptions { PropagateCompletion = true };
@@ -69,7 +74,7 @@ public sealed class PipelineRunner
             d => Experiments(spec, d),
             new ExecutionDataflowBlockOptions { CancellationToken = ct, BoundedCapacity = 1 });
         var experimentBlock = new TransformBlock<ExperimentJob, ExperimentResult>(
-            job => RunExperimentAsync(spec, job, anchor, ct),
+            job => RunExperimentAsync(spec, job, anchor, plan, ct),
             new ExecutionDataflowBlockOptions
             {
                 CancellationToken = ct,
@@ -201,7 +206,7 @@ public sealed class PipelineRunner
         return (data, genKey);
     }
 
-    private async Task<ExperimentResult> RunExperimentAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, CancellationToken ct)
+    private async Task<ExperimentResult> RunExperimentAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, RolloutPlan? plan, CancellationToken ct)
     {
         var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
         var train = job.Data.Train;
@@ -284,12 +289,17 @@ public sealed class PipelineRunner
             m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
 
         var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample").Sum(r => r.ComputeSeconds);
-        var allCached = mine.All(r => r.Cached);
         _log.ForContext("Stage", "evaluate").Information(
             "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank} of {Unknowns} unknowns",
             label, metrics.Item2.H, metrics.Item1.H, fit.Rank, job.Width + 1);
+        var rollouts = plan is null ? null : await RolloutAsync(plan, network, anchor.H0 - plan.System.Energy(anchor.X0), fitKey, label, keys, mine, ct).ConfigureAwait(false);
+        if (rollouts is not null)
+        {
+            _log.ForContext("Stage", "rollout").Information("{Label}: {Rollouts}", label, Describe(rollouts));
+        }
+
         return new ExperimentResult(job.Method.ToName(), job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, fit.Rank,
-            metrics.Item1, metrics.Item2, allCached, keys);
+            metrics.Item1, metrics.Item2, mine.All(r => r.Cached), keys, rollouts);
     }
 
     private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)
