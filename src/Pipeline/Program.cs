@@ -43,11 +43,13 @@ public static class HnnCli
         var quietOption = new Option<bool>("--quiet", "-q") { Description = "Warnings and errors only" };
         var pipelineArg = new Argument<string>("pipeline") { Description = "Pipeline YAML file, e.g. pipelines/quickstart.yaml" };
 
-        var run = new Command("run", "Run a pipeline: generate data, sample, solve, evaluate; print the results table") { pipelineArg, setOption, storeOption, verboseOption, quietOption };
+        var noReportOption = new Option<bool>("--no-report") { Description = "Do not write the run report (report/report.html, report.md, figures)" };
+        var run = new Command("run", "Run a pipeline: generate data, sample, solve, evaluate, roll out; print the results table; write the report") { pipelineArg, setOption, storeOption, noReportOption, verboseOption, quietOption };
         var validate = new Command("validate", "Parse and validate a pipeline without running it; print the resolved config") { pipelineArg, setOption };
         var list = new Command("list", "List the runs and artifacts in the store") { storeOption };
         var runArg = new Argument<string>("run") { Description = "Run id (or a unique part of it, or 'latest')" };
         var show = new Command("show", "Show a run's manifest and results") { runArg, storeOption };
+        var report = new Command("report", "Write a run's report: one self-contained report.html and a report.md with the config, results, plots and manifest") { runArg, storeOption, verboseOption, quietOption };
         var dryRunOption = new Option<bool>("--dry-run") { Description = "Only list what would be removed" };
         var clean = new Command("clean", "Remove artifacts no run manifest references (and stale temporary files)") { storeOption, dryRunOption };
         var systems = new Command("systems", "List the Hamiltonian systems and their parameters");
@@ -60,14 +62,19 @@ public static class HnnCli
         };
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
-            run, validate, list, show, clean, systems, bench,
+            run, validate, list, show, report, clean, systems, bench,
         };
 
         var exit = 0;
         run.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
-            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct)).ConfigureAwait(false);
+            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct, !pr.GetValue(noReportOption))).ConfigureAwait(false);
+        });
+        report.SetAction(async (pr, token) =>
+        {
+            using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
+            exit = await Guard(stderr, log, () => Commands.ReportAsync(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(runArg)!, stdout, log, ct)).ConfigureAwait(false);
         });
         bench.SetAction(async (pr, token) =>
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Report;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Numerics;
 using Serilog;
@@ -17,7 +18,7 @@ public static class Commands
     public const int Failure = 1;
     public const int BadInput = 2;
 
-    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct)
+    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         var storeRoot = storeOverride ?? spec.Run.Store;
@@ -53,7 +54,16 @@ public static class Commands
         }
 
         await stdout.WriteLineAsync(ResultsTable.Format(results)).ConfigureAwait(false);
-        await stdout.WriteLineAsync($"run {runId}: {Path.Combine(store.RunsDirectory, runId)}").ConfigureAwait(false);
+        var runDir = Path.Combine(store.RunsDirectory, runId);
+        await stdout.WriteLineAsync($"run {runId}: {runDir}").ConfigureAwait(false);
+        if (report)
+        {
+            var reportSw = Stopwatch.StartNew();
+            var files = await RunReport.BuildAsync(store, runDir, log, ct).ConfigureAwait(false);
+            log.Information("Report written in {Seconds:F1} s", reportSw.Elapsed.TotalSeconds);
+            await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
+        }
+
         return Ok;
     }
 
@@ -123,6 +133,28 @@ public static class Commands
     public static int Show(string storeRoot, string run, TextWriter stdout)
     {
         var store = new ArtifactStore(storeRoot);
+        var path = Path.Combine(ResolveRun(store, run), "manifest.json");
+        var manifest = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path));
+        var results = JsonSerializer.Deserialize<List<ExperimentResult>>(manifest.GetProperty("results").GetRawText(), RunManifest.Json) ?? [];
+        stdout.WriteLine(File.ReadAllText(path));
+        stdout.WriteLine();
+        stdout.WriteLine(ResultsTable.Format(results));
+        return Ok;
+    }
+
+    /// <summary>Writes (or rewrites) a run's report from the store and prints where it is.</summary>
+    public static async Task<int> ReportAsync(string storeRoot, string run, TextWriter stdout, ILogger log, CancellationToken ct)
+    {
+        var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
+        var files = await RunReport.BuildAsync(store, ResolveRun(store, run), log, ct).ConfigureAwait(false);
+        await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"        {files.MarkdownPath}").ConfigureAwait(false);
+        return Ok;
+    }
+
+    /// <summary>The folder of a run given by its id, a unique part of it, or 'latest'.</summary>
+    private static string ResolveRun(ArtifactStore store, string run)
+    {
         var matches = Directory.Exists(store.RunsDirectory)
             ? Directory.GetDirectories(store.RunsDirectory).Select(Path.GetFileName).Where(n => n!.StartsWith(run, StringComparison.Ordinal) || n.Contains(run, StringComparison.Ordinal)).ToList()
             : [];
@@ -138,13 +170,7 @@ public static class Commands
                 : $"run '{run}' is ambiguous: {string.Join(", ", matches)}");
         }
 
-        var path = Path.Combine(store.RunsDirectory, matches[0]!, "manifest.json");
-        var manifest = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path));
-        var results = JsonSerializer.Deserialize<List<ExperimentResult>>(manifest.GetProperty("results").GetRawText(), RunManifest.Json) ?? [];
-        stdout.WriteLine(File.ReadAllText(path));
-        stdout.WriteLine();
-        stdout.WriteLine(ResultsTable.Format(results));
-        return Ok;
+        return Path.Combine(store.RunsDirectory, matches[0]!);
     }
 
     public static int Clean(string storeRoot, bool dryRun, TextWriter stdout)

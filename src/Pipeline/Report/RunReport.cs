@@ -1,0 +1,401 @@
+using System.Globalization;
+using System.Text.Json;
+using Hnn.Datasets;
+using Hnn.Pipeline.Cli;
+using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Store;
+using Hnn.Stages.Model;
+using Hnn.Stages.Rollout;
+using Serilog;
+
+namespace Hnn.Pipeline.Report;
+
+/// <summary>
+/// Builds a run's report (<c>runs/&lt;id&gt;/report/report.html</c>, <c>report.md</c>, <c>figures/*.png</c>) from what the run
+/// left in the store: the manifest (config, results, artifact keys) and the artifacts it names (networks, trajectories,
+/// loss histories). Nothing is recomputed except cheap evaluations of the stored networks on a plotting grid.
+/// </summary>
+public static class RunReport
+{
+    public const string FolderName = "report";
+
+    private const int Grid = 121;
+
+    /// <summary>Writes the report of the run in <paramref name="runDir"/> and returns its files.</summary>
+    public static async Task<ReportFiles> BuildAsync(ArtifactStore store, string runDir, ILogger log, CancellationToken ct)
+    {
+        var manifestPath = Path.Combine(runDir, "manifest.json");
+        var manifestText = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
+        var manifest = JsonSerializer.Deserialize<JsonElement>(manifestText);
+        var results = JsonSerializer.Deserialize<List<ExperimentResult>>(manifest.GetProperty("results").GetRawText(), RunManifest.Json) ?? [];
+        var ctx = Context.From(manifest, store, Path.Combine(runDir, FolderName), log);
+        Directory.CreateDirectory(ctx.Figures);
+        foreach (var old in Directory.GetFiles(ctx.Figures, "*.png"))
+        {
+            File.Delete(old);
+        }
+
+        var figures = new List<ReportFigure>();
+        var notes = new List<string>();
+        var representatives = Representatives(results);
+        var networks = new Dictionary<ExperimentResult, Network>();
+        foreach (var r in representatives)
+        {
+            if (await ctx.NetworkAsync(r, ct).ConfigureAwait(false) is { } n)
+            {
+                networks[r] = n;
+            }
+            else
+            {
+                notes.Add($"{r.Method} width {r.Width}: the network artifact is no longer in the store (removed by 'hnn clean'?); its figures are left out.");
+            }
+        }
+
+        var best = representatives.Where(networks.ContainsKey).OrderBy(r => double.IsNaN(r.Test.H) ? double.MaxValue : r.Test.H).FirstOrDefault();
+
+        figures.AddRange(EnergyLandscapes(ctx, networks));
+        figures.AddRange(await RolloutFiguresAsync(ctx, representatives, best, notes, ct).ConfigureAwait(false));
+        figures.AddRange(WidthSweep(ctx, results));
+        figures.AddRange(await LossFiguresAsync(ctx, representatives, ct).ConfigureAwait(false));
+
+        var tables = ResultsTable.Tables(results)
+            .Select(t => new ReportTable(t.Caption.Length == 0 ? "Results: relative L2 errors on the train and test sets" : t.Caption.TrimEnd(':'), t.Header, t.Rows))
+            .ToList();
+        var id = manifest.GetProperty("run_id").GetString()!;
+        var status = manifest.GetProperty("status").GetString();
+        var wall = manifest.GetProperty("wall_seconds").GetDouble();
+        var description =
+            $"Run {id} of pipeline '{manifest.GetProperty("pipeline").GetString()}' ({status}, {wall.ToString("F1", CultureInfo.InvariantCulture)} s, " +
+            $"backend {manifest.GetProperty("backend").GetString()}). {ctx.Description}";
+        if (best is not null)
+        {
+            notes.Insert(0, $"Figures of one model per method: the widest, first data and model seed. Where one model is shown alone it is the most accurate of these on the test set ({best.Method}, test rel. L2 error of H {best.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)}).");
+        }
+
+        var model = new ReportModel($"hnn run {id}", description, ConfigText(manifest), tables, figures, manifestText, notes);
+        return ReportWriter.Write(model, ctx.Folder);
+    }
+
+    /// <summary>One experiment per method: the widest, first data seed, first model seed (in results order).</summary>
+    public static IReadOnlyList<ExperimentResult> Representatives(IReadOnlyList<ExperimentResult> results)
+    {
+        if (results.Count == 0)
+        {
+            return [];
+        }
+
+        var width = results.Max(r => r.Width);
+        var dataSeed = results[0].DataSeed;
+        var modelSeed = results[0].ModelSeed;
+        return [.. results.Where(r => r.Width == width && r.DataSeed == dataSeed && r.ModelSeed == modelSeed).DistinctBy(r => r.Method)];
+    }
+
+    private static string ConfigText(JsonElement manifest)
+    {
+        var source = manifest.GetProperty("source").GetString();
+        var overrides = manifest.GetProperty("overrides").EnumerateArray().Select(o => o.GetString()).ToList();
+        var text = source is not null && File.Exists(source)
+            ? $"# {source}\n{File.ReadAllText(source)}"
+            : $"# {source} (no longer on disk; the resolved configuration is in the manifest below)\n";
+        if (overrides.Count > 0)
+        {
+            text += "\n# overrides: " + string.Join(" ", overrides.Select(o => $"--set {o}")) + "\n";
+        }
+
+        return text;
+    }
+
+    private static IEnumerable<ReportFigure> EnergyLandscapes(Context ctx, Dictionary<ExperimentResult, Network> networks)
+    {
+        if (ctx.Hamiltonian is null || ctx.Domain is null || ctx.Dof != 1)
+        {
+            yield break;
+        }
+
+        var (q, p) = (ctx.Domain.Q[0], ctx.Domain.P[0]);
+        var xs = Linspace(q.Lower, q.Upper, Grid);
+        var ys = Linspace(p.Lower, p.Upper, Grid);
+        var points = new[] { new double[Grid * Grid], new double[Grid * Grid] };
+        var trueH = new double[Grid, Grid];
+        for (var i = 0; i < Grid; i++)
+        {
+            for (var j = 0; j < Grid; j++)
+            {
+                points[0][(i * Grid) + j] = xs[i];
+                points[1][(i * Grid) + j] = ys[j];
+                trueH[i, j] = ctx.Hamiltonian.Energy([xs[i], ys[j]]);
+            }
+        }
+
+        foreach (var (r, network) in networks)
+        {
+            var h = network.Energy(points);
+            var learned = new double[Grid, Grid];
+            for (var i = 0; i < Grid; i++)
+            {
+                for (var j = 0; j < Grid; j++)
+                {
+                    learned[i, j] = h[(i * Grid) + j] - ctx.EnergyOffset;
+                }
+            }
+
+            var path = ctx.Figure($"energy-{r.Method}.png");
+            ctx.Log(Plots.TrueLearnedError(path, xs, ys, trueH, learned));
+            yield return new ReportFigure($"{r.Method} (width {r.Width}): true H, learned H and |H - H-hat| over the domain (log colour scale)", path);
+        }
+    }
+
+    private static async Task<List<ReportFigure>> RolloutFiguresAsync(
+        Context ctx, IReadOnlyList<ExperimentResult> representatives, ExperimentResult? best, List<string> notes, CancellationToken ct)
+    {
+        var figures = new List<ReportFigure>();
+        if (ctx.Hamiltonian is null || best is null || !best.Keys.TryGetValue("reference", out var referenceKey))
+        {
+            return figures;
+        }
+
+        var dim = 2 * ctx.Dof;
+        var reference = await ctx.TrajectoryAsync("reference", referenceKey, ct).ConfigureAwait(false);
+        if (reference is null)
+        {
+            notes.Add("The reference rollout is no longer in the store; rollout figures are left out.");
+            return figures;
+        }
+
+        var truth = HamiltonianField.Exact(ctx.Hamiltonian);
+        var integrators = best.Rollouts?.Select(o => o.Integrator).ToList() ?? [];
+        var main = integrators.FirstOrDefault();
+        if (main is null)
+        {
+            return figures;
+        }
+
+        // Per method with the first integrator: trajectories, error over time, phase portraits.
+        var learnedByMethod = new List<(ExperimentResult R, Trajectory T)>();
+        foreach (var r in representatives)
+        {
+            if (r.Keys.TryGetValue($"rollout/{main}", out var key) && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
+            {
+                learnedByMethod.Add((r, t));
+            }
+        }
+
+        if (learnedByMethod.Count > 0)
+        {
+            var path = ctx.Figure("trajectories.png");
+            var series = new List<Series> { new("true H (DOP853)", reference.Times, reference.Series(0, 0)) };
+            series.AddRange(learnedByMethod.Select(x => new Series($"{x.R.Method}", x.T.Times, x.T.Series(0, 0), Dashed: true)));
+            ctx.Log(Plots.Lines(path, $"q1(t) from the first initial state, {main}, dt {Num(ctx.Dt)}", "t", "q1", series));
+            figures.Add(new ReportFigure($"Trajectories of all methods (integrated with {main}) against the true H", path));
+
+            path = ctx.Figure("trajectory-error.png");
+            series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, reference).Max)).Select(FromFirstStep)];
+            string? exactKey = null;
+            if (best.Keys.TryGetValue($"exact/{main}", out exactKey) && await ctx.TrajectoryAsync("rollout", exactKey, ct).ConfigureAwait(false) is { } exact)
+            {
+                series.Add(FromFirstStep(new Series($"true H, {main}", exact.Times, RolloutDiagnostics.StateError(exact, reference).Max, Dashed: true)));
+            }
+
+            ctx.Log(Plots.Lines(path, $"State error vs the DOP853 rollout of the true H ({main}, max over initial states)", "t", "||x - x_true||", series, logY: true));
+            figures.Add(new ReportFigure("Trajectory error over time (log scale); dashed: the true H with the same integrator, i.e. the integrator's own error", path));
+
+            if (exactKey is not null && await ctx.TrajectoryAsync("rollout", exactKey, ct).ConfigureAwait(false) is { } sameIntegrator)
+            {
+                path = ctx.Figure("model-deviation.png");
+                series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, sameIntegrator).Max)).Select(FromFirstStep)];
+                ctx.Log(Plots.Lines(path, $"Deviation from the true H integrated the same way ({main}, dt {Num(ctx.Dt)})", "t", "||x - x_exact||", series, logY: true));
+                figures.Add(new ReportFigure("The model's share of the trajectory error: learned vs true H, both with the same integrator and step (log scale)", path));
+            }
+
+            foreach (var (r, t) in learnedByMethod)
+            {
+                path = ctx.Figure($"phase-{r.Method}.png");
+                var count = t.Count;
+                var truthSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? "true H" : $"true H #{m + 1}", reference.Series(0, m), reference.Series(ctx.Dof, m))).ToList();
+                var learnedSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? r.Method : $"{r.Method} #{m + 1}", t.Series(0, m), t.Series(ctx.Dof, m), Dashed: true)).ToList();
+                ctx.Log(Plots.PhasePortrait(path, $"Phase portrait (q1, p1): true H vs {r.Method} ({main})", "q1", "p1", truthSeries, learnedSeries));
+                figures.Add(new ReportFigure($"{r.Method}: phase portrait of the true (solid) and learned (dashed) trajectories", path));
+            }
+        }
+
+        // The best model with every integrator: energy of the true H along the trajectory.
+        var energySeries = new List<Series>();
+        var errorSeries = new List<Series>();
+        Trajectory? bestMain = null;
+        foreach (var name in integrators)
+        {
+            if (best.Keys.TryGetValue($"rollout/{name}", out var key) && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
+            {
+                bestMain ??= t;
+                energySeries.Add(new Series(name, t.Times, SignedDrift(truth, t)));
+                errorSeries.Add(FromFirstStep(new Series(name, t.Times, RolloutDiagnostics.StateError(t, reference).Max)));
+            }
+        }
+
+        if (energySeries.Count > 0)
+        {
+            energySeries.Add(new Series("true H, DOP853", reference.Times, SignedDrift(truth, reference), Dashed: true));
+            var path = ctx.Figure("energy-drift.png");
+            ctx.Log(Plots.Lines(path, $"Energy of the true H along the {best.Method} trajectory, first initial state", "t", "(H(x(t)) - H(x(0))) / |H(x(0))|", energySeries));
+            figures.Add(new ReportFigure($"Energy over time for each integrator ({best.Method}): forward Euler drifts, symplectic integrators oscillate within a bound", path));
+            path = ctx.Figure("integrator-error.png");
+            ctx.Log(Plots.Lines(path, $"State error vs the true H for each integrator ({best.Method})", "t", "||x - x_true||", errorSeries, logY: true));
+            figures.Add(new ReportFigure($"Trajectory error for each integrator ({best.Method}, log scale)", path));
+        }
+
+        if (ctx.Dof == 2 && bestMain is not null)
+        {
+            var learned = HamiltonianField.Learned((await ctx.NetworkAsync(best, ct).ConfigureAwait(false))!);
+            var refSection = RolloutDiagnostics.Poincare(reference, truth);
+            var section = RolloutDiagnostics.Poincare(bestMain, learned);
+            var path = ctx.Figure("poincare.png");
+            ctx.Log(Plots.Scatter(path, "Poincare section q1 = 0, p1 > 0", "q2", "p2",
+            [
+                PlaneSeries("true H (DOP853)", refSection),
+                PlaneSeries($"{best.Method} ({main})", section),
+            ]));
+            figures.Add(new ReportFigure($"Poincare section (q1 = 0, p1 > 0) of the true and the {best.Method} trajectories; longer rollouts (rollout.steps) give more points", path));
+        }
+
+        return figures;
+    }
+
+    /// <summary>Errors over time without t = 0 (zero there by construction, and not drawable on a log scale).</summary>
+    private static Series FromFirstStep(Series s) => s.X.Length < 2 ? s : s with { X = s.X[1..], Y = s.Y[1..] };
+
+    private static Series PlaneSeries(string name, PoincareSection section)
+    {
+        var q2 = new List<double>();
+        var p2 = new List<double>();
+        for (var m = 0; m < section.Count; m++)
+        {
+            var (a, b) = section.Plane(m, 1, 3);
+            q2.AddRange(a);
+            p2.AddRange(b);
+        }
+
+        return new Series(name, [.. q2], [.. p2]);
+    }
+
+    private static double[] SignedDrift(HamiltonianField truth, Trajectory t)
+    {
+        var h = new double[t.Length];
+        for (var k = 0; k < t.Length; k++)
+        {
+            h[k] = truth.Energy(t.States[k])[0];
+        }
+
+        var scale = Math.Max(Math.Abs(h[0]), 1e-300);
+        return [.. h.Select(v => (v - h[0]) / scale)];
+    }
+
+    private static IEnumerable<ReportFigure> WidthSweep(Context ctx, IReadOnlyList<ExperimentResult> results)
+    {
+        if (results.Select(r => r.Width).Distinct().Count() < 2)
+        {
+            yield break;
+        }
+
+        var series = results.GroupBy(r => r.Method).Select(g =>
+        {
+            var byWidth = g.GroupBy(r => r.Width).OrderBy(w => w.Key).ToList();
+            return new Series(g.Key, [.. byWidth.Select(w => (double)w.Key)], [.. byWidth.Select(w => w.Average(r => r.Test.H))]);
+        }).ToList();
+        var path = ctx.Figure("error-vs-width.png");
+        ctx.Log(Plots.Lines(path, "Test relative L2 error of H vs width (mean over seeds)", "width N", "rel. L2 error of H", series, logY: true, logX: true));
+        yield return new ReportFigure("Error vs width (log-log)", path);
+    }
+
+    private static async Task<List<ReportFigure>> LossFiguresAsync(Context ctx, IReadOnlyList<ExperimentResult> representatives, CancellationToken ct)
+    {
+        var figures = new List<ReportFigure>();
+        foreach (var r in representatives.Where(r => r.Keys.ContainsKey("loss")))
+        {
+            var table = await ctx.Store.TryReadAsync("loss", r.Keys["loss"], ct).ConfigureAwait(false);
+            if (table is null)
+            {
+                continue;
+            }
+
+            var (steps, loss) = Codecs.ToLoss(table);
+            var path = ctx.Figure($"loss-{r.Method}.png");
+            ctx.Log(Plots.Lines(path, $"{r.Method} training loss (width {r.Width})", "step", "mean squared error of x'", [new Series("loss", [.. steps.Select(s => (double)s)], loss)], logY: true));
+            figures.Add(new ReportFigure($"{r.Method}: loss history", path));
+        }
+
+        return figures;
+    }
+
+    private static double[] Linspace(double a, double b, int n) => [.. Enumerable.Range(0, n).Select(i => a + ((b - a) * i / (n - 1)))];
+
+    private static string Num(double v) => v.ToString("G4", CultureInfo.InvariantCulture);
+
+    /// <summary>What the report needs from the manifest's resolved configuration, and where it writes.</summary>
+    private sealed record Context(
+        ArtifactStore Store,
+        string Folder,
+        HamiltonianSystem? Hamiltonian,
+        Domain? Domain,
+        int Dof,
+        double EnergyOffset,
+        double Dt,
+        string Description,
+        ILogger Logger)
+    {
+        public string Figures => Path.Combine(Folder, "figures");
+
+        public string Figure(string name) => Path.Combine(Figures, name);
+
+        public void Log(PlotResult result)
+        {
+            foreach (var note in result.Notes)
+            {
+                Logger.Debug("report: {Plot}: {Note}", Path.GetFileName(result.Path), note);
+            }
+        }
+
+        public async Task<Network?> NetworkAsync(ExperimentResult r, CancellationToken ct)
+        {
+            var (stage, key) = r.Keys.TryGetValue("train", out var t) ? ("train", t)
+                : r.Keys.TryGetValue("fit2", out var f2) ? ("fit", f2)
+                : ("fit", r.Keys["fit"]);
+            var table = await Store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
+            return table is null ? null : Codecs.ToNetwork(table, 2 * Dof).Network;
+        }
+
+        public async Task<Trajectory?> TrajectoryAsync(string stage, string key, CancellationToken ct)
+        {
+            var table = await Store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
+            return table is null ? null : Codecs.ToTrajectory(table, 2 * Dof);
+        }
+
+        public static Context From(JsonElement manifest, ArtifactStore store, string folder, ILogger log)
+        {
+            var config = manifest.GetProperty("config");
+            var dof = config.GetProperty("dof").GetInt32();
+            HamiltonianSystem? system = null;
+            if (config.TryGetProperty("system", out var s) && s.ValueKind == JsonValueKind.Object)
+            {
+                var parameters = s.GetProperty("params").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+                system = SystemRegistry.Create(s.GetProperty("name").GetString()!, parameters);
+            }
+
+            Domain? domain = null;
+            if (config.TryGetProperty("domain", out var d) && d.ValueKind == JsonValueKind.Object)
+            {
+                static List<Interval> Read(JsonElement e) => [.. e.EnumerateArray().Select(i => new Interval(i[0].GetDouble(), i[1].GetDouble()))];
+                domain = new Domain(Read(d.GetProperty("q")), Read(d.GetProperty("p")));
+            }
+
+            var anchor = config.GetProperty("anchor");
+            var x0 = anchor.GetProperty("x0").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            var h0 = anchor.GetProperty("h0").ValueKind == JsonValueKind.Number ? anchor.GetProperty("h0").GetDouble() : (double?)null;
+            var offset = system is not null && h0 is not null ? h0.Value - system.Energy(x0) : 0;
+            var dt = config.TryGetProperty("rollout", out var ro) && ro.ValueKind == JsonValueKind.Object ? ro.GetProperty("dt").GetDouble() : double.NaN;
+            var what = system is null
+                ? $"Learned from a data file ({dof} degree(s) of freedom)."
+                : $"System {system}{(domain is null ? string.Empty : $" on q {string.Join(" x ", domain.Q.Select(i => $"[{Num(i.Lower)}, {Num(i.Upper)}]"))}, p {string.Join(" x ", domain.P.Select(i => $"[{Num(i.Lower)}, {Num(i.Upper)}]"))}")}.";
+            return new Context(store, folder, system, domain, dof, offset, dt, what, log);
+        }
+    }
+}
