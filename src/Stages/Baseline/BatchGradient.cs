@@ -19,6 +19,7 @@ internal sealed class BatchGradient
     private readonly double[] _blockSse;
     private readonly AlignedBuffer[] _scratch;
     private readonly Action<int> _worker;
+    private readonly ParallelOptions _parallel;
 
     // Per-call state read by the workers (a field, not a closure, so a step allocates no delegate).
     private AlignedBuffer? _theta;
@@ -49,6 +50,7 @@ internal sealed class BatchGradient
         }
 
         _worker = Work;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
     }
 
     /// <summary>
@@ -78,7 +80,7 @@ internal sealed class BatchGradient
         }
         else
         {
-            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _worker);
+            Parallel.For(0, workers, _parallel, _worker);
         }
 
         _theta = null;
