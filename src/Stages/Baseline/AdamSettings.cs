@@ -4,7 +4,7 @@ namespace Hnn.Stages.Baseline;
 
 /// <summary>Settings of the Adam-trained HNN baseline (defaults: the paper's reference HNN).</summary>
 /// <param name="LearningRate">Adam's lr.</param>
-/// <param name="BatchSize">Rows per mini-batch (consecutive slices of the training rows, cycling; the last slice of a pass may be shorter).</param>
+/// <param name="BatchSize">Rows per mini-batch: consecutive slices of the training rows, truncated at the end of the data (<see cref="AdamTrainer.Batch"/>).</param>
 /// <param name="WeightDecay">L2 term added to every gradient (weights, biases and output weights): g += wd * param.</param>
 /// <param name="Steps">Optimiser steps (0 returns the initial network, anchored).</param>
 /// <param name="LossEvery">Record the loss every this many steps (1 keeps the full history).</param>

@@ -10,8 +10,9 @@ namespace Hnn.Stages.Baseline;
 /// </summary>
 /// <remarks>
 /// Matches the PyTorch reference: Xavier-normal initial weights, zero biases; torch.optim.Adam with weight decay as an L2
-/// term on every parameter; mini-batches are consecutive slices of the training rows in order, cycling, the last slice of
-/// a pass as long as what is left (a DataLoader with shuffle=False, drop_last=False). Deterministic: the result depends
+/// term on every parameter; mini-batches are consecutive slices of the training rows in order (see <see cref="Batch"/>:
+/// the reference's <c>get_batch</c>, not a DataLoader, so after a short slice at the end the next one does not restart at
+/// row 0 unless K is a multiple of B); float64 throughout. Deterministic: the result depends
 /// on the data, the settings, the seed and the machine's SIMD width, not on <c>threads</c>.
 /// </remarks>
 public static class AdamTrainer
@@ -71,7 +72,6 @@ public static class AdamTrainer
 
         var rows = x[0].Length;
         var batch = Math.Min(settings.BatchSize, rows);
-        var batchesPerPass = (rows + batch - 1) / batch;
         var layout = new ParameterLayout(dim, width);
         var theta = new AlignedBuffer(layout.Length);
         layout.Pack(Initialize(dim, width, seed), theta.Span);
@@ -86,8 +86,7 @@ public static class AdamTrainer
         for (var step = 1; step <= settings.Steps; step++)
         {
             ct.ThrowIfCancellationRequested();
-            var start = (int)((long)(step - 1) % batchesPerPass * batch);
-            var count = Math.Min(batch, rows - start);
+            var (start, count) = Batch(step, settings.BatchSize, rows);
             var loss = engine.Compute(theta, x, dx, start, count, gradient.Span);
             if (r < lossSteps.Length && lossSteps[r] == step)
             {
@@ -102,6 +101,20 @@ public static class AdamTrainer
         }
 
         return new AdamResult(Anchored(layout.Unpack(theta.Span, 0), anchor), lossSteps, losses);
+    }
+
+    /// <summary>
+    /// The rows of step <paramref name="step"/> (1-based), as the reference's <c>get_batch(x, step - 1, B)</c>:
+    /// start = ((step - 1) B) mod K, rows start .. min(start + B, K). With K = 10000 and B = 2048: 0, 2048, 4096, 6144,
+    /// then 8192 (1808 rows), then 240, 2288, ...
+    /// </summary>
+    public static (int Start, int Count) Batch(int step, int batchSize, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(step, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        var start = (int)((long)(step - 1) * batchSize % rows);
+        return (start, Math.Min(batchSize, rows - start));
     }
 
     /// <summary>The steps whose loss is kept: 1, 1 + every, 1 + 2 every, ... and always the last.</summary>

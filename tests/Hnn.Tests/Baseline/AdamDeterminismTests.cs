@@ -12,7 +12,7 @@ namespace Hnn.Tests.Baseline;
 /// </summary>
 public sealed class AdamDeterminismTests
 {
-    // 600 rows, batch 512: steps alternate between four blocks of 128 rows and a short slice of 88 rows (one block).
+    // 600 rows, batch 512: slices of 512, 88, 176, 264, 352 and 440 rows (start (t - 1) 512 mod 600), i.e. 1 to 4 blocks.
     private static readonly AdamSettings Settings = new(1e-2, 512, 1e-4, 6, 1);
 
     public static TheoryData<string> Systems => ["single-pendulum", "henon-heiles"];

@@ -7,7 +7,7 @@ using static Hnn.Tests.Baseline.BaselineTestSupport;
 namespace Hnn.Tests.Baseline;
 
 /// <summary>
-/// Adam's semantics on a tiny problem (D = 2, N = 3, 5 rows, batch 3), against an update written out by hand from the
+/// Adam's semantics and the batch schedule on a tiny problem (D = 2, N = 3, 5 rows, batch 3), against an update written out by hand from the
 /// textbook form of torch.optim.Adam (Kingma &amp; Ba, Algorithm 1, with PyTorch's L2 weight decay g += wd p):
 /// m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps).
 /// The gradients come from <see cref="HnnLoss.Evaluate"/>, itself checked against finite differences.
@@ -21,11 +21,12 @@ public sealed class AdamStepTests
     private static readonly double[][] Dx = Uniform(2, 5, -1, 1, 5, "dx");
     private static readonly Anchor Anchor = new([0.2, -0.1], 0.7);
 
-    // Batch 3 over 5 rows: step 1 takes rows 0..2, step 2 the shorter slice 3..4, step 3 rows 0..2 again.
-    private static readonly (int Start, int Count)[] Slices = [(0, 3), (3, 2), (0, 3)];
+    // Batch 3 over 5 rows, the reference's get_batch (start = (t - 1) * 3 mod 5, cut at the end of the data):
+    // step 1 rows 0..2, step 2 the shorter slice 3..4, step 3 rows 1..3, step 4 row 4 alone.
+    private static readonly (int Start, int Count)[] Slices = [(0, 3), (3, 2), (1, 3), (4, 1)];
 
     [Fact]
-    public void Three_steps_match_the_hand_written_update_with_bias_correction_and_weight_decay()
+    public void Four_steps_match_the_hand_written_update_with_bias_correction_and_weight_decay()
     {
         const double lr = 0.01, wd = 0.1; // a weight decay large enough to matter
         var settings = new AdamSettings(lr, 3, wd, Slices.Length, 1);
@@ -58,7 +59,7 @@ public sealed class AdamStepTests
             Assert.Equal(p[i], actual[i], 1e-14);
         }
 
-        Assert.Equal([1, 2, 3], result.LossSteps);
+        Assert.Equal([1, 2, 3, 4], result.LossSteps);
         for (var t = 0; t < Slices.Length; t++)
         {
             Assert.Equal(expectedLoss[t], result.Loss[t], 1e-15 * expectedLoss[t]);
@@ -85,6 +86,22 @@ public sealed class AdamStepTests
             Assert.True(Math.Abs(g[i]) > 1e-6, "gradient entry too small for this check");
             Assert.Equal(-lr * Math.Sign(g[i]), after[i] - before[i], 1e-9);
         }
+    }
+
+    [Fact]
+    public void Batches_follow_the_reference_get_batch()
+    {
+        // The paper's TraditionalTrainer: i_begin = (step * batch_size) % len(x); x[i_begin:i_begin + batch_size]
+        // (0-based step). K = 10000, B = 2048: four full slices, 1808 rows at the end, then 240 .. 2288, ...
+        (int, int)[] expected = [(0, 2048), (2048, 2048), (4096, 2048), (6144, 2048), (8192, 1808), (240, 2048), (2288, 2048)];
+        Assert.Equal(expected, Enumerable.Range(1, expected.Length).Select(t => AdamTrainer.Batch(t, 2048, 10000)));
+
+        // K a multiple of B: plain cycling. B > K: numpy slicing cuts at the end, so slices start at (t - 1) B mod K.
+        Assert.Equal([(0, 5), (5, 5), (0, 5)], Enumerable.Range(1, 3).Select(t => AdamTrainer.Batch(t, 5, 10)));
+        Assert.Equal([(0, 5), (2, 3), (4, 1), (1, 4)], Enumerable.Range(1, 4).Select(t => AdamTrainer.Batch(t, 7, 5)));
+
+        // (t - 1) B is computed in 64 bits.
+        Assert.Equal((int)((long)(int.MaxValue - 1) * 2048 % 10000), AdamTrainer.Batch(int.MaxValue, 2048, 10000).Start);
     }
 
     [Fact]
