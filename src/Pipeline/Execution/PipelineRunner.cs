@@ -123,7 +123,8 @@ public sealed partial class PipelineRunner
 
     private sealed record PreparedData(ulong Seed, string SplitKey, DataSet Train, DataSet Test);
 
-    private sealed record ExperimentJob(PreparedData Data, SamplingMethod Method, int Width, ulong ModelSeed);
+    /// <summary>One experiment; <see cref="Adam"/> marks the gradient-trained baseline (then Method is unused).</summary>
+    private sealed record ExperimentJob(PreparedData Data, SamplingMethod Method, int Width, ulong ModelSeed, bool Adam = false);
 
     private static IEnumerable<ExperimentJob> Experiments(PipelineSpec spec, PreparedData data)
     {
@@ -134,6 +135,11 @@ public sealed partial class PipelineRunner
                 foreach (var method in spec.Model.Methods)
                 {
                     yield return new ExperimentJob(data, method, width, seed);
+                }
+
+                if (spec.Adam is not null)
+                {
+                    yield return new ExperimentJob(data, default, width, seed, Adam: true);
                 }
             }
         }
@@ -208,6 +214,11 @@ public sealed partial class PipelineRunner
 
     private async Task<ExperimentResult> RunExperimentAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, RolloutPlan? plan, CancellationToken ct)
     {
+        if (job.Adam)
+        {
+            return await RunAdamAsync(spec, job, anchor, plan, ct).ConfigureAwait(false);
+        }
+
         var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
         var train = job.Data.Train;
         var dim = 2 * train.Dof;
@@ -278,27 +289,34 @@ public sealed partial class PipelineRunner
                 f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
         }
 
-        var evalKey = CacheKey.Compute("evaluate", StageVersions["evaluate"], [], [fitKey, job.Data.SplitKey]);
+        return await EvaluateAndRollOutAsync(spec, job, job.Method.ToName(), fit.Network, fit.Rank, fitKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>
+    private async Task<ExperimentResult> EvaluateAndRollOutAsync(
+        PipelineSpec spec, ExperimentJob job, string method, Network network, int rank, string modelKey, Anchor anchor, RolloutPlan? plan,
+        string label, Dictionary<string, string> keys, List<StageRecord> mine, CancellationToken ct)
+    {
+        var evalKey = CacheKey.Compute("evaluate", StageVersions["evaluate"], [], [modelKey, job.Data.SplitKey]);
         keys["evaluate"] = evalKey;
-        var network = fit.Network;
-        var test = job.Data.Test;
+        var (train, test) = (job.Data.Train, job.Data.Test);
         var metrics = await CachedAsync("evaluate", evalKey, label,
             () => Task.FromResult((
                 ParallelChunks.Evaluate(network, train.X, train.Dx, train.H, Share(spec), ct),
                 ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, Share(spec), ct))),
             m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
 
-        var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample").Sum(r => r.ComputeSeconds);
+        var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample" or "train").Sum(r => r.ComputeSeconds);
         _log.ForContext("Stage", "evaluate").Information(
-            "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank} of {Unknowns} unknowns",
-            label, metrics.Item2.H, metrics.Item1.H, fit.Rank, job.Width + 1);
-        var rollouts = plan is null ? null : await RolloutAsync(plan, network, anchor.H0 - plan.System.Energy(anchor.X0), fitKey, label, keys, mine, ct).ConfigureAwait(false);
+            rank >= 0 ? "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank} of {Unknowns} unknowns" : "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3})",
+            label, metrics.Item2.H, metrics.Item1.H, rank, job.Width + 1);
+        var rollouts = plan is null ? null : await RolloutAsync(plan, network, anchor.H0 - plan.System.Energy(anchor.X0), modelKey, label, keys, mine, ct).ConfigureAwait(false);
         if (rollouts is not null)
         {
             _log.ForContext("Stage", "rollout").Information("{Label}: {Rollouts}", label, Describe(rollouts));
         }
 
-        return new ExperimentResult(job.Method.ToName(), job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, fit.Rank,
+        return new ExperimentResult(method, job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, rank,
             metrics.Item1, metrics.Item2, mine.All(r => r.Cached), keys, rollouts);
     }
 

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hnn.Pipeline.Config;
+using Hnn.Stages.Baseline;
+using Hnn.Stages.Model;
+using Hnn.Stages.Training;
+using Serilog;
+
+namespace Hnn.Pipeline.Execution;
+
+/// <summary>The gradient-trained baseline (method adam): a cached train stage, its loss history, then evaluation and rollouts.</summary>
+public sealed partial class PipelineRunner
+{
+    /// <summary>The method name in results and keys.</summary>
+    public const string AdamMethod = PipelineLoader.AdamMethod;
+
+    private async Task<ExperimentResult> RunAdamAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, RolloutPlan? plan, CancellationToken ct)
+    {
+        var label = $"{AdamMethod} width {job.Width} seed {job.ModelSeed}";
+        var a = spec.Adam!;
+        var train = job.Data.Train;
+        var dim = 2 * train.Dof;
+        var settings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, LossEvery: 1);
+        var keys = new Dictionary<string, string>();
+        var mine = new List<StageRecord>();
+        var trainKey = CacheKey.Compute("train", StageVersions["train"],
+        [
+            new("method", AdamMethod),
+            new("width", CacheKey.Canon(job.Width)),
+            new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
+            new("learning_rate", CacheKey.Canon(a.LearningRate)),
+            new("batch_size", CacheKey.Canon(a.BatchSize)),
+            new("weight_decay", CacheKey.Canon(a.WeightDecay)),
+            new("steps", CacheKey.Canon(a.Steps)),
+            new("x0", CacheKey.Canon(anchor.X0)),
+            new("h0", CacheKey.Canon(anchor.H0)),
+        ], [job.Data.SplitKey]);
+        keys["train"] = trainKey;
+
+        // One training gives two artifacts: the network (train) and its loss history (loss, same key). If only the
+        // loss is missing from the store, training is repeated (it is deterministic) to restore it.
+        AdamResult? trained = null;
+        AdamResult Train()
+        {
+            var progress = new AdamProgressLog(_log.ForContext("Stage", "train"), label, TimeSpan.FromSeconds(5));
+            return trained ??= AdamTrainer.Train(train.X, train.Dx, job.Width, anchor, settings, job.ModelSeed, Share(spec), progress, ct);
+        }
+
+        var network = await CachedAsync("train", trainKey, label,
+            () => Task.FromResult(Train().Network),
+            n => Codecs.FromNetwork(n, -1), t => Codecs.ToNetwork(t, dim).Network, ct, mine).ConfigureAwait(false);
+        keys["loss"] = trainKey;
+        var loss = await CachedAsync("loss", trainKey, label,
+            () => Task.FromResult((Train().LossSteps, Train().Loss)),
+            l => Codecs.FromLoss(l.Item1, l.Item2), Codecs.ToLoss, ct, mine).ConfigureAwait(false);
+        if (loss.Item2.Length > 0)
+        {
+            _log.ForContext("Stage", "train").Information("{Label}: final training loss {Loss:e3} after {Steps} steps", label, loss.Item2[^1], a.Steps);
+        }
+
+        return await EvaluateAndRollOutAsync(spec, job, AdamMethod, network, -1, trainKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Logs Adam's progress (step, loss, rate, time to go) at most once per interval.</summary>
+    private sealed class AdamProgressLog(ILogger log, string label, TimeSpan interval) : IProgress<AdamProgress>
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private TimeSpan _last = TimeSpan.Zero;
+
+        public void Report(AdamProgress value)
+        {
+            var now = _clock.Elapsed;
+            if (now - _last < interval && value.Step < value.Steps)
+            {
+                return;
+            }
+
+            _last = now;
+            var perStep = now.TotalSeconds / Math.Max(1, value.Step);
+            log.Information("train {Label}: step {Step:N0}/{Steps:N0} ({Percent:F0} %), loss {Loss:e3}, {Ms:F1} ms/step, ~{Eta:F0} s to go",
+                label, value.Step, value.Steps, 100.0 * value.Step / Math.Max(1, value.Steps), value.Loss, 1e3 * perStep, perStep * (value.Steps - value.Step));
+        }
+    }
+}
