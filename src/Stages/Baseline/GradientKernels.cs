@@ -14,6 +14,12 @@ namespace Hnn.Stages.Baseline;
 /// Per row k, with e = dL/d(grad H) = scale J^T r (see <see cref="HnnLoss"/>): forward z = b + sum_i x_i w_i,
 /// t = tanh z, cs = c (1 - t^2), g_i = sum_j cs_j w_ij, r = J g - x'; backward a_j = sum_i e_i w_ij, s = 1 - t^2,
 /// dc += s a, u = -2 cs a t, db += u, dw_i += e_i cs + x_i u.
+/// <para>
+/// Measured on the 2-core AVX-512 machine (N = 1000, 2048 rows, D = 2, one thread): about 2.7 ms, of which the
+/// vectorised tanh (TensorPrimitives) is about 1.5 ms; the two-row D = 2 kernel is about 35 % faster than the chunked
+/// general one, 64-byte aligned buffers about 15 % faster than plain arrays, 512-bit lanes 5-15 % faster than 256-bit,
+/// and a first version (TensorPrimitives calls for the forward pass, a scalar backward loop) was 5 times slower.
+/// </para>
 /// </remarks>
 internal static class GradientKernels
 {
