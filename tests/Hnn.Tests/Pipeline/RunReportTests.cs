@@ -74,6 +74,20 @@ public sealed class RunReportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Report_of_a_run_on_a_data_file_without_a_system_has_what_applies()
+    {
+        // No true H: no H maps and no rollouts, but the tables and the width sweep.
+        using var box = new CliSandbox();
+        var pipeline = Path.Combine(RepoRoot.Find(), "pipelines", "examples", "from-data.yaml");
+        var r = await box.RunAsync(pipeline, "model.widths=[50,100]");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var report = Path.Combine(CliSandbox.RunDirectoryOf(r), "report");
+        var check = ReportCheck.Html(Path.Combine(report, "report.html"));
+        Assert.True(check.Ok, string.Join("\n", check.Problems));
+        Assert.Equal(["error-vs-width.png"], Directory.GetFiles(Path.Combine(report, "figures")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Report_of_an_unknown_run_is_bad_input()
     {
         using var box = new CliSandbox();
