@@ -83,7 +83,7 @@ public static class ResultsTable
                 [.. rolled.SelectMany(r => r.Rollouts!.Select(o => new[]
                 {
                     r.Method, I(r.Width), r.ModelSeed.ToString(CultureInfo.InvariantCulture), o.Integrator,
-                    o.Failure is null ? E(o.MaxStateError) : "failed", E(o.FinalStateError), E(o.MaxDeviationFromExact),
+                    o.Failure is not null && double.IsNaN(o.MaxStateError) ? "failed" : E(o.MaxStateError), E(o.FinalStateError), E(o.MaxDeviationFromExact),
                     E(o.MaxEnergyDrift), E(o.HError), E(o.GradHError),
                 }))],
                 4));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Hnn.Pipeline.Report;
 using Xunit;
 using Xunit.Abstractions;
@@ -85,6 +86,24 @@ public sealed class RunReportTests(ITestOutputHelper output)
         var check = ReportCheck.Html(Path.Combine(report, "report.html"));
         Assert.True(check.Ok, string.Join("\n", check.Problems));
         Assert.Equal(["error-vs-width.png"], Directory.GetFiles(Path.Combine(report, "figures")).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_rollout_that_blows_up_is_reported_not_fatal()
+    {
+        // Forward Euler on the harmonic oscillator multiplies the energy by (1 + dt^2) a step: with dt = 0.5 the state
+        // overflows after ~6400 steps, for the true H and the learned one alike. Symplectic Euler stays bounded.
+        using var box = new CliSandbox();
+        var pipeline = box.Write("p.yaml", CliSandbox.SmallPipeline);
+        var r = await box.RunAsync(pipeline, "model.methods=[u-swim]", "rollout={dt: 0.5, steps: 8000, integrators: [symplectic-euler, euler]}");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("euler: the state became non-finite", r.Stdout, StringComparison.Ordinal);
+        var rollouts = CliSandbox.Results(CliSandbox.RunDirectoryOf(r)).Single().Value.GetProperty("rollouts").EnumerateArray().ToList();
+        Assert.True(double.IsFinite(rollouts[0].GetProperty("max_state_error").GetDouble()));
+        Assert.Equal(JsonValueKind.Null, rollouts[0].GetProperty("failure").ValueKind);
+        Assert.Contains("non-finite", rollouts[1].GetProperty("failure").GetString(), StringComparison.Ordinal);
+        var check = ReportCheck.Html(Path.Combine(CliSandbox.RunDirectoryOf(r), "report", "report.html"));
+        Assert.True(check.Ok, string.Join("\n", check.Problems));
     }
 
     [Fact]
