@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using System.Threading.Tasks.Dataflow;
 using Hnn.Datasets;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Sampling;
@@ -43,14 +44,14 @@ public sealed class StreamedData
     {
         ArgumentNullException.ThrowIfNull(writer);
         var chunks = (total + chunkRows - 1) / chunkRows;
-        var options = new System.Threading.Tasks.Dataflow.ExecutionDataflowBlockOptions
+        var options = new ExecutionDataflowBlockOptions
         {
             MaxDegreeOfParallelism = Math.Max(1, degree),
             BoundedCapacity = Math.Max(1, degree),
             EnsureOrdered = true,
             CancellationToken = ct,
         };
-        var generate = new System.Threading.Tasks.Dataflow.TransformBlock<int, Table>(
+        var generate = new TransformBlock<int, Table>(
             c =>
             {
                 var count = Math.Min(chunkRows, total - (c * chunkRows));
@@ -59,17 +60,17 @@ public sealed class StreamedData
             },
             options);
         long written = 0;
-        var append = new System.Threading.Tasks.Dataflow.ActionBlock<Table>(
+        var append = new ActionBlock<Table>(
             async t =>
             {
                 await writer.AppendAsync(t, ct).ConfigureAwait(false);
                 progress?.Report(written += t.RowCount);
             },
-            new System.Threading.Tasks.Dataflow.ExecutionDataflowBlockOptions { BoundedCapacity = 2, CancellationToken = ct });
-        generate.LinkTo(append, new System.Threading.Tasks.Dataflow.DataflowLinkOptions { PropagateCompletion = true });
+            new ExecutionDataflowBlockOptions { BoundedCapacity = 2, CancellationToken = ct });
+        generate.LinkTo(append, new DataflowLinkOptions { PropagateCompletion = true });
         for (var c = 0; c < chunks; c++)
         {
-            await System.Threading.Tasks.Dataflow.DataflowBlock.SendAsync(generate, c, ct).ConfigureAwait(false);
+            await generate.SendAsync(c, ct).ConfigureAwait(false);
         }
 
         generate.Complete();
