@@ -36,6 +36,12 @@ public static class Bench
             throw new InputException($"{pipelinePath}: bench needs generated data (system and domain), not data.file");
         }
 
+        if (spec.Data.Streamed)
+        {
+            throw new InputException(
+                $"{pipelinePath}: data.stream_rows: {spec.Data.StreamRows} is not allowed with bench (it compares against a full-matrix solve in memory); measure a streamed pipeline with `/usr/bin/time -v hnn run`");
+        }
+
         var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
         var seed = spec.Data.Seeds[0];
         var modelSeed = spec.Model.Seeds[0];

@@ -17,9 +17,9 @@ public static class PipelineLoader
     private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "adam", "rollout", "solver", "run"];
     private static readonly string[] SystemKeys = ["name", "params"];
     private static readonly string[] DomainKeys = ["q", "p"];
-    private static readonly string[] DataKeys = ["file", "train", "test", "seed", "seeds"];
+    private static readonly string[] DataKeys = ["file", "train", "test", "seed", "seeds", "stream_rows"];
     private static readonly string[] AnchorKeys = ["x0", "h0"];
-    private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first"];
+    private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates"];
     private static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
     private static readonly string[] AdamKeys = ["learning_rate", "batch_size", "weight_decay", "steps"];
     private static readonly string[] RolloutKeys = ["initial", "count", "seed", "dt", "steps", "t_end", "integrators", "reference_tol"];
@@ -218,6 +218,11 @@ public static class PipelineLoader
         }
 
         var dataSeeds = Seeds(r, dataMap, "data");
+        var streamRows = (int)(r.Integer(dataMap?["stream_rows"], "data.stream_rows", 1024, 50_000_000) ?? 0);
+        if (streamRows > 0 && dataFile is not null)
+        {
+            r.Problem("data.stream_rows", $"{streamRows} is not allowed with data.file: the streamed path generates its data from system and domain; remove data.stream_rows or data.file");
+        }
 
         // anchor
         var anchorMap = r.Map(root, "anchor", "anchor", required: false);
@@ -329,6 +334,25 @@ public static class PipelineLoader
         }
 
         var aSwimFirst = new ASwimFirstStage(Fraction("train_fraction"), Fraction("width_fraction"));
+        var swimCandidates = (int)(r.Integer(modelMap?["swim_candidates"], "model.swim_candidates", 1, int.MaxValue) ?? 0);
+        if (swimCandidates > 0 && streamRows == 0)
+        {
+            r.Problem("model.swim_candidates", $"{swimCandidates} is not allowed without data.stream_rows: it caps the candidate pairs of the streamed path only (in memory every pair is drawn)");
+        }
+        else if (swimCandidates > 0 && widths.Count > 0 && swimCandidates < widths.Max())
+        {
+            r.Problem("model.swim_candidates", $"{swimCandidates} is not allowed: must be at least the largest width ({widths.Max()}), since that many distinct candidates are drawn");
+        }
+
+        if (streamRows > 0 && adam)
+        {
+            r.Problem("model.methods", "adam is not allowed with data.stream_rows: the Adam baseline needs the training data in memory; remove adam or data.stream_rows");
+        }
+
+        if (streamRows > 0 && !aSwimFirst.IsFull)
+        {
+            r.Problem("model.a_swim_first", "is not allowed with data.stream_rows (the streamed path runs A-SWIM as published); remove one of them");
+        }
 
         var adamSpec = ReadAdam(r, root, adam);
         var rolloutSpec = ReadRollout(r, root, system, domain, dof);
@@ -347,6 +371,10 @@ public static class PipelineLoader
         r.CheckKeys(runMap, "run", RunKeys);
         var store = r.String(runMap, "store", "run.store", DefaultStore)!;
         var parallelism = (int)(r.Integer(runMap?["parallelism"], "run.parallelism", 1, 256) ?? 1);
+        if (streamRows > 0 && mode == SolveMode.Full)
+        {
+            r.Problem("solver.mode", "full is not allowed with data.stream_rows: the full matrix needs every row in memory; use structured");
+        }
 
         if (r.Problems.Count > 0)
         {
@@ -360,9 +388,9 @@ public static class PipelineLoader
             domain,
             dof,
             layout?.HasEnergy ?? true,
-            new DataSpec(dataFile, train, test, dataSeeds),
+            new DataSpec(dataFile, train, test, dataSeeds) { StreamRows = streamRows },
             new AnchorSpec(x0, h0),
-            new ModelSpec(methods, widths, modelSeeds, rcond, elmBias, aSwimFirst),
+            new ModelSpec(methods, widths, modelSeeds, rcond, elmBias, aSwimFirst) { SwimCandidates = swimCandidates },
             new SolverSpec(backend, mode, chunkRows, lanes),
             new RunSpec(store, parallelism),
             file)

@@ -36,7 +36,13 @@ public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double>
 /// Data set sizes and seeds; one data set (split) per seed. <see cref="File"/>: a CSV or Parquet file of observations
 /// instead of generated data; then Train = 0 means "every row not held out for testing".
 /// </summary>
-public sealed record DataSpec(string? File, int Train, int Test, IReadOnlyList<ulong> Seeds);
+public sealed record DataSpec(string? File, int Train, int Test, IReadOnlyList<ulong> Seeds)
+{
+    /// <summary>Rows per generated chunk of the streamed data path; 0 = the data set is held in memory (the default).</summary>
+    public int StreamRows { get; init; }
+
+    public bool Streamed => StreamRows > 0;
+}
 
 /// <summary>Anchor x0 and H0; H0 null means H(x0) of the true system.</summary>
 public sealed record AnchorSpec(IReadOnlyList<double> X0, double? H0);
@@ -48,7 +54,17 @@ public sealed record ModelSpec(
     IReadOnlyList<ulong> Seeds,
     double Rcond,
     (double Low, double High)? ElmBias,
-    ASwimFirstStage ASwimFirst);
+    ASwimFirstStage ASwimFirst)
+{
+    /// <summary>Streamed path only: at most this many SWIM candidate pairs; 0 = <see cref="DefaultSwimCandidates"/>.</summary>
+    public int SwimCandidates { get; init; }
+
+    /// <summary>The streamed path's default cap on SWIM candidate pairs: max(20 N, 100000).</summary>
+    public static int DefaultSwimCandidates(int width) => (int)Math.Min(int.MaxValue, Math.Max(20L * width, 100_000));
+
+    /// <summary>The candidate cap for width N (0 when not streaming means no cap).</summary>
+    public int CandidateCap(int width) => SwimCandidates > 0 ? SwimCandidates : DefaultSwimCandidates(width);
+}
 
 /// <summary>
 /// A-SWIM's first stage (it only shapes the pair probabilities): fit on this fraction of the training rows at this

@@ -27,7 +27,26 @@ public static class ParallelChunks
     }
 
     /// <summary>Relative L2 errors over all rows; chunk sums merged in chunk order (deterministic).</summary>
-    public static ErrorMetrics Evaluate(Network network, double[][] x, double[][] dx, double[] h, int degree, CancellationToken ct, int chunkRows = DefaultChunkRows)
+    public static ErrorMetrics Evaluate(Network network, double[][] x, double[][] dx, double[] h, int degree, CancellationToken ct, int chunkRows = DefaultChunkRows) =>
+        Sums(network, x, dx, h, degree, ct, chunkRows).ToMetrics();
+
+    /// <summary>
+    /// <see cref="Evaluate"/> over streamed chunks (e.g. from <see cref="Data.StreamedData"/>): each chunk's sums in
+    /// parallel as above, chunks merged in order while the next is read, so memory is a few chunks whatever the rows.
+    /// </summary>
+    public static async Task<ErrorMetrics> EvaluateStreamedAsync(Network network, IAsyncEnumerable<Data.DataChunk> chunks, int degree, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        var total = default(ErrorSums);
+        await foreach (var c in chunks.WithCancellation(ct).ConfigureAwait(false))
+        {
+            total = total.Merge(Sums(network, c.X, c.Dx, c.H, degree, ct, DefaultChunkRows));
+        }
+
+        return total.ToMetrics();
+    }
+
+    private static ErrorSums Sums(Network network, double[][] x, double[][] dx, double[] h, int degree, CancellationToken ct, int chunkRows)
     {
         var k = h.Length;
         var chunks = (k + chunkRows - 1) / chunkRows;
@@ -43,6 +62,6 @@ public static class ParallelChunks
             total = total.Merge(s);
         }
 
-        return total.ToMetrics();
+        return total;
     }
 }

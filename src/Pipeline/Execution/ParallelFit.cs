@@ -45,7 +45,7 @@ public static class ParallelFit
     /// <summary>Progress of the QR: rows absorbed so far.</summary>
     public readonly record struct Progress(long RowsDone, long RowsTotal);
 
-    public static async Task<FitResult> FitAsync(
+    public static Task<FitResult> FitAsync(
         ILinearAlgebra la,
         HiddenLayer hidden,
         double[][] x,
@@ -59,13 +59,124 @@ public static class ParallelFit
         CancellationToken ct,
         Timings? timings = null)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentNullException.ThrowIfNull(la);
+        var k = x[0].Length;
+        var cols = hidden.Width + dx.Length;
+        return FitCoreAsync(la, hidden, k, anchor, rcond, chunkRows, lanes, cores, ct, timings, (acc, laneStart, laneEnd, report) =>
+        {
+            // Lane w takes the contiguous rows [w K / lanes, (w + 1) K / lanes). Its first block has at least
+            // Cols rows, so R is square from the start and every later chunk is one dtpqrt: growing the
+            // triangle chunk by chunk would re-factor ever taller stacks (at N = 5000 and 1024-row chunks
+            // that doubled the QR's flops).
+            var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
+            var buffer = GC.AllocateUninitializedArray<double>(first * cols);
+            for (var start = laneStart; start < laneEnd;)
+            {
+                ct.ThrowIfCancellationRequested();
+                var count = Math.Min(start == laneStart ? first : chunkRows, laneEnd - start);
+                var block = buffer.AsSpan(0, count * cols);
+                GradientSystem.AugmentedBlock(hidden, x, dx, start, count, block);
+                acc.Absorb(block, count);
+                start += count;
+                report(count, k);
+            }
+
+            return Task.CompletedTask;
+        }, progress);
+    }
+
+    /// <summary>
+    /// The same fit with the training rows streamed from <paramref name="source"/> (rows [start, end) of the training
+    /// set, in order, in chunks of any size) instead of arrays in memory. Each lane reads its own contiguous rows and
+    /// cuts them into exactly the blocks of the in-memory fit, so with the same (chunk_rows, lanes) the result is the
+    /// in-memory result. Memory: the lanes' blocks and a few source chunks, not the data.
+    /// </summary>
+    public static Task<FitResult> FitStreamedAsync(
+        ILinearAlgebra la,
+        HiddenLayer hidden,
+        int rows,
+        Func<long, long, CancellationToken, IAsyncEnumerable<Hnn.Pipeline.Data.DataChunk>> source,
+        Anchor anchor,
+        double rcond,
+        int chunkRows,
+        int lanes,
+        int cores,
+        IProgress<Progress>? progress,
+        CancellationToken ct,
+        Timings? timings = null)
+    {
+        ArgumentNullException.ThrowIfNull(la);
+        ArgumentNullException.ThrowIfNull(source);
+        var dim = hidden.InputDim;
+        var cols = hidden.Width + dim;
+        return FitCoreAsync(la, hidden, rows, anchor, rcond, chunkRows, lanes, cores, ct, timings, async (acc, laneStart, laneEnd, report) =>
+        {
+            var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
+            var buffer = GC.AllocateUninitializedArray<double>(first * cols);
+            var bx = new double[dim][];
+            var bdx = new double[dim][];
+            for (var i = 0; i < dim; i++)
+            {
+                bx[i] = new double[first];
+                bdx[i] = new double[first];
+            }
+
+            var start = laneStart;
+            var target = Math.Min(first, laneEnd - start);
+            var filled = 0;
+            await foreach (var chunk in source(laneStart, laneEnd, ct).ConfigureAwait(false))
+            {
+                for (var offset = 0; offset < chunk.Count;)
+                {
+                    var take = Math.Min(target - filled, chunk.Count - offset);
+                    for (var i = 0; i < dim; i++)
+                    {
+                        Array.Copy(chunk.X[i], offset, bx[i], filled, take);
+                        Array.Copy(chunk.Dx[i], offset, bdx[i], filled, take);
+                    }
+
+                    filled += take;
+                    offset += take;
+                    if (filled == target)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var block = buffer.AsSpan(0, target * cols);
+                        GradientSystem.AugmentedBlock(hidden, bx, bdx, 0, target, block);
+                        acc.Absorb(block, target);
+                        start += target;
+                        report(target, rows);
+                        filled = 0;
+                        target = Math.Min(chunkRows, laneEnd - start);
+                    }
+                }
+            }
+
+            if (start != laneEnd)
+            {
+                throw new InvalidDataException($"the data source gave rows up to {start + filled} of a lane ending at {laneEnd}");
+            }
+        }, progress);
+    }
+
+    private static async Task<FitResult> FitCoreAsync(
+        ILinearAlgebra la,
+        HiddenLayer hidden,
+        int k,
+        Anchor anchor,
+        double rcond,
+        int chunkRows,
+        int lanes,
+        int cores,
+        CancellationToken ct,
+        Timings? timings,
+        Func<IQrAccumulator, int, int, Action<int, long>, Task> absorbLane,
+        IProgress<Progress>? progress)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
-        var k = x[0].Length;
-        var cols = hidden.Width + dx.Length;
+        var cols = hidden.Width + hidden.InputDim;
         lanes = EffectiveLanes(lanes, k, chunkRows);
         var concurrent = Math.Min(lanes, cores);
         var blasThreads = cores;
@@ -74,32 +185,17 @@ public static class ParallelFit
         // so the result is bit-for-bit reproducible for a given (chunk_rows, lanes), whatever the core count.
         var partials = new IQrAccumulator[lanes];
         long done = 0;
+        void Report(int count, long total) => progress?.Report(new Progress(Interlocked.Add(ref done, count), total));
         la.SetThreads(Math.Max(1, cores / concurrent));
         try
         {
             var absorb = new ActionBlock<int>(
-                w =>
+                async w =>
                 {
-                    // Lane w takes the contiguous rows [w K / lanes, (w + 1) K / lanes). Its first block has at least
-                    // Cols rows, so R is square from the start and every later chunk is one dtpqrt: growing the
-                    // triangle chunk by chunk would re-factor ever taller stacks (at N = 5000 and 1024-row chunks
-                    // that doubled the QR's flops).
                     var acc = la.CreateQrAccumulator(cols);
                     var laneStart = (int)((long)w * k / lanes);
                     var laneEnd = (int)((long)(w + 1) * k / lanes);
-                    var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
-                    var buffer = GC.AllocateUninitializedArray<double>(first * cols);
-                    for (var start = laneStart; start < laneEnd;)
-                    {
-                        ct.ThrowIfCancellationRequested();
-                        var count = Math.Min(start == laneStart ? first : chunkRows, laneEnd - start);
-                        var block = buffer.AsSpan(0, count * cols);
-                        GradientSystem.AugmentedBlock(hidden, x, dx, start, count, block);
-                        acc.Absorb(block, count);
-                        start += count;
-                        progress?.Report(new Progress(Interlocked.Add(ref done, count), k));
-                    }
-
+                    await absorbLane(acc, laneStart, laneEnd, Report).ConfigureAwait(false);
                     partials[w] = acc;
                 },
                 new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = concurrent, BoundedCapacity = concurrent, CancellationToken = ct });

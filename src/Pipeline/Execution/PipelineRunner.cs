@@ -36,6 +36,7 @@ public sealed partial class PipelineRunner
         ["loss"] = 1,
         ["reference"] = 1,
         ["rollout"] = 1,
+        ["generate-stream"] = 1,
     };
 
     private readonly ArtifactStore _store;
@@ -69,7 +70,8 @@ public sealed partial class PipelineRunner
         var options = new ExecutionDataflowBlockOptions { CancellationToken = ct, BoundedCapacity = 1, MaxDegreeOfParallelism = 1 };
         var link = new DataflowLinkOptions { PropagateCompletion = true };
 
-        var dataBlock = new TransformBlock<ulong, PreparedData>(seed => PrepareDataAsync(spec, system, seed, ct), options);
+        var dataBlock = new TransformBlock<ulong, PreparedData>(
+            seed => spec.Data.Streamed ? PrepareStreamedDataAsync(spec, system!, seed, ct) : PrepareDataAsync(spec, system, seed, ct), options);
         var fanOut = new TransformManyBlock<PreparedData, ExperimentJob>(
             d => Experiments(spec, d),
             new ExecutionDataflowBlockOptions { CancellationToken = ct, BoundedCapacity = 1 });
@@ -121,7 +123,18 @@ public sealed partial class PipelineRunner
         return null;
     }
 
-    private sealed record PreparedData(ulong Seed, string SplitKey, DataSet Train, DataSet Test);
+    /// <summary>
+    /// One data set: in memory (train and test sets), or streamed from disk (<see cref="Stream"/>; then
+    /// <see cref="SplitKey"/> is the key of the generated artifact and there are no in-memory sets).
+    /// </summary>
+    private sealed record PreparedData(ulong Seed, string SplitKey, DataSet? InMemoryTrain, DataSet? InMemoryTest, StreamedData? Stream = null)
+    {
+        public DataSet Train => InMemoryTrain ?? throw new InvalidOperationException("the data are streamed: there is no in-memory training set");
+
+        public DataSet Test => InMemoryTest ?? throw new InvalidOperationException("the data are streamed: there is no in-memory test set");
+
+        public int TrainCount => Stream?.TrainRows ?? Train.Count;
+    }
 
     /// <summary>One experiment; <see cref="Adam"/> marks the gradient-trained baseline (then Method is unused).</summary>
     private sealed record ExperimentJob(PreparedData Data, SamplingMethod Method, int Width, ulong ModelSeed, bool Adam = false);
@@ -219,21 +232,17 @@ public sealed partial class PipelineRunner
             return await RunAdamAsync(spec, job, anchor, plan, ct).ConfigureAwait(false);
         }
 
+        if (job.Data.Stream is not null)
+        {
+            return await RunStreamedExperimentAsync(spec, job, anchor, plan, ct).ConfigureAwait(false);
+        }
+
         var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
         var train = job.Data.Train;
         var dim = 2 * train.Dof;
         var keys = new Dictionary<string, string>();
         var mine = new List<StageRecord>();
-        var fitParams = new KeyValuePair<string, string>[]
-        {
-            new("rcond", CacheKey.Canon(spec.Model.Rcond)),
-            new("mode", spec.Solver.Mode.ToString()),
-            new("backend", _la.IsNative ? "lapack" : "managed"),
-            new("chunk_rows", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(spec.Solver.ChunkRows)),
-            new("lanes", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(ParallelFit.EffectiveLanes(spec.Solver.Lanes, job.Data.Train.Count, spec.Solver.ChunkRows))),
-            new("x0", CacheKey.Canon(anchor.X0)),
-            new("h0", CacheKey.Canon(anchor.H0)),
-        };
+        var fitParams = FitParams(spec, job, anchor);
 
         // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact — unless its
         // first stage is made cheaper with model.a_swim_first, then it is a U-SWIM layer of its own on a subset).
@@ -292,6 +301,17 @@ public sealed partial class PipelineRunner
         return await EvaluateAndRollOutAsync(spec, job, job.Method.ToName(), fit.Network, fit.Rank, fitKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
     }
 
+    private KeyValuePair<string, string>[] FitParams(PipelineSpec spec, ExperimentJob job, Anchor anchor) =>
+    [
+        new("rcond", CacheKey.Canon(spec.Model.Rcond)),
+        new("mode", spec.Solver.Mode.ToString()),
+        new("backend", _la.IsNative ? "lapack" : "managed"),
+        new("chunk_rows", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(spec.Solver.ChunkRows)),
+        new("lanes", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(ParallelFit.EffectiveLanes(spec.Solver.Lanes, job.Data.TrainCount, spec.Solver.ChunkRows))),
+        new("x0", CacheKey.Canon(anchor.X0)),
+        new("h0", CacheKey.Canon(anchor.H0)),
+    ];
+
     /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>
     private async Task<ExperimentResult> EvaluateAndRollOutAsync(
         PipelineSpec spec, ExperimentJob job, string method, Network network, int rank, string modelKey, Anchor anchor, RolloutPlan? plan,
@@ -299,11 +319,8 @@ public sealed partial class PipelineRunner
     {
         var evalKey = CacheKey.Compute("evaluate", StageVersions["evaluate"], [], [modelKey, job.Data.SplitKey]);
         keys["evaluate"] = evalKey;
-        var (train, test) = (job.Data.Train, job.Data.Test);
         var metrics = await CachedAsync("evaluate", evalKey, label,
-            () => Task.FromResult((
-                ParallelChunks.Evaluate(network, train.X, train.Dx, train.H, Share(spec), ct),
-                ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, Share(spec), ct))),
+            () => EvaluateAsync(spec, job.Data, network, ct),
             m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
 
         var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample" or "train").Sum(r => r.ComputeSeconds);
@@ -318,6 +335,19 @@ public sealed partial class PipelineRunner
 
         return new ExperimentResult(method, job.Width, job.Data.Seed, job.ModelSeed, trainSeconds, rank,
             metrics.Item1, metrics.Item2, mine.All(r => r.Cached), keys, rollouts);
+    }
+
+    private static async Task<(ErrorMetrics, ErrorMetrics)> EvaluateAsync(PipelineSpec spec, PreparedData data, Network network, CancellationToken ct)
+    {
+        if (data.Stream is { } s)
+        {
+            return (await ParallelChunks.EvaluateStreamedAsync(network, s.TrainAsync(ct), Share(spec), ct).ConfigureAwait(false),
+                await ParallelChunks.EvaluateStreamedAsync(network, s.TestAsync(ct), Share(spec), ct).ConfigureAwait(false));
+        }
+
+        var (train, test) = (data.Train, data.Test);
+        return (ParallelChunks.Evaluate(network, train.X, train.Dx, train.H, Share(spec), ct),
+            ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, Share(spec), ct));
     }
 
     private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)

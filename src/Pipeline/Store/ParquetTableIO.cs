@@ -12,11 +12,11 @@ namespace Hnn.Pipeline.Store;
 /// Reading accepts flat files from other tools too: DOUBLE and FLOAT columns read as
 /// <see cref="ColumnType.Double"/> (nulls become NaN), INT64 and INT32 as such (nulls are an error).
 /// </summary>
-public static class ParquetTableIO
+public static partial class ParquetTableIO
 {
     private static readonly byte[] Magic = "PAR1"u8.ToArray();
 
-    private enum SourceKind
+    internal enum SourceKind
     {
         Double,
         Float,
@@ -24,7 +24,7 @@ public static class ParquetTableIO
         Int32,
     }
 
-    private readonly record struct SourceColumn(DataField Field, ColumnSpec Spec, SourceKind Kind, bool Nullable);
+    internal readonly record struct SourceColumn(DataField Field, ColumnSpec Spec, SourceKind Kind, bool Nullable);
 
     public static Task WriteAsync(Table table, string path, CancellationToken ct = default) =>
         WriteAsync(table, path, ParquetWriteOptions.Default, ct);

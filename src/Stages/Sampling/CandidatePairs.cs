@@ -10,7 +10,14 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
 {
     public int Count => From.Length;
 
-    public static CandidatePairs Draw(int pointCount, int width, ulong seed)
+    public static CandidatePairs Draw(int pointCount, int width, ulong seed) => Draw(pointCount, width, seed, int.MaxValue);
+
+    /// <summary>
+    /// As <see cref="Draw(int, int, ulong)"/> but with at most <paramref name="maxCount"/> pairs (the streamed path's cap:
+    /// M = K n_rep pairs would not fit in memory for data larger than memory). With maxCount &gt;= K n_rep it draws exactly
+    /// the pairs of the uncapped draw; below that, the same scheme with M = maxCount.
+    /// </summary>
+    public static CandidatePairs Draw(int pointCount, int width, ulong seed, int maxCount)
     {
         if (pointCount < 2)
         {
@@ -23,7 +30,12 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
         }
 
         var nRep = Math.Max(1, (int)Math.Ceiling(width / (double)pointCount));
-        var m = checked(pointCount * nRep);
+        if (maxCount < width)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxCount), maxCount, $"at least width = {width} candidates are needed");
+        }
+
+        var m = (int)Math.Min((long)pointCount * nRep, maxCount);
         var rng = new Rng(seed);
         var from = new int[m];
         var to = new int[m];
@@ -39,5 +51,39 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
         }
 
         return new CandidatePairs(from, to, pointCount);
+    }
+
+    /// <summary>The distinct point indices (ascending) used by the given candidates (all of them when null).</summary>
+    public int[] PointsOf(IEnumerable<int>? candidates = null)
+    {
+        var points = new HashSet<int>();
+        foreach (var k in candidates ?? Enumerable.Range(0, Count))
+        {
+            points.Add(From[k]);
+            points.Add(To[k]);
+        }
+
+        var sorted = points.ToArray();
+        Array.Sort(sorted);
+        return sorted;
+    }
+
+    /// <summary>
+    /// These pairs (or the given candidates of them, in that order) with point indices renumbered into
+    /// <paramref name="points"/>: pair k of the result refers to positions in the subset.
+    /// </summary>
+    public CandidatePairs Localise(PointSubset points, int[]? candidates = null)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        var ks = candidates ?? Enumerable.Range(0, Count).ToArray();
+        var from = new int[ks.Length];
+        var to = new int[ks.Length];
+        for (var j = 0; j < ks.Length; j++)
+        {
+            from[j] = points.Position(From[ks[j]]);
+            to[j] = points.Position(To[ks[j]]);
+        }
+
+        return new CandidatePairs(from, to, points.Count);
     }
 }

@@ -28,4 +28,37 @@ public static class SwimStages
         ArgumentNullException.ThrowIfNull(first);
         return Sample(x, first.Energy(x), width, seed);
     }
+
+    /// <summary>
+    /// The candidate pairs of <see cref="Sample"/> for K = <paramref name="pointCount"/> points, capped at
+    /// <paramref name="maxCandidates"/> (the streamed path; see <see cref="CandidatePairs.Draw(int, int, ulong, int)"/>).
+    /// </summary>
+    public static CandidatePairs Candidates(int pointCount, int width, ulong seed, int maxCandidates = int.MaxValue) =>
+        CandidatePairs.Draw(pointCount, width, Rng.Derive(seed, "swim/candidates"), maxCandidates);
+
+    /// <summary>U-SWIM's selection: <paramref name="width"/> distinct candidates, uniform; needs no point at all.</summary>
+    public static int[] SelectUniform(CandidatePairs pairs, int width, ulong seed) =>
+        SwimSampler.SelectDistinct(SwimSampler.UniformProbabilities(pairs), width, Rng.Derive(seed, "swim/select"));
+
+    /// <summary>
+    /// SWIM's selection from function values at the candidates' points: <paramref name="points"/> holds every point the
+    /// pairs touch, <paramref name="y"/> the values there (true H for SWIM, H-hat of the first network for A-SWIM).
+    /// </summary>
+    public static int[] SelectGradient(CandidatePairs pairs, PointSubset points, double[] y, int width, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(points);
+        var local = pairs.Localise(points);
+        return SwimSampler.SelectDistinct(SwimSampler.GradientProbabilities(local, points.X, y), width, Rng.Derive(seed, "swim/select"));
+    }
+
+    /// <summary>The tanh weights through the selected pairs, from the fetched points (at least those the selection touches).</summary>
+    public static HiddenLayer Weights(CandidatePairs pairs, int[] selected, PointSubset points)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(selected);
+        ArgumentNullException.ThrowIfNull(points);
+        var local = pairs.Localise(points, selected);
+        return SwimSampler.Weights(local, [.. Enumerable.Range(0, selected.Length)], points.X);
+    }
 }

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using Hnn.Datasets;
+using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Data;
+using Hnn.Pipeline.Store;
+using Hnn.Stages.Model;
+using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
+
+namespace Hnn.Pipeline.Execution;
+
+/// <summary>
+/// The streamed data path (data.stream_rows): data generated chunk by chunk into one Parquet artifact and read back
+/// from it — consecutive rows for the fit and the evaluation, rows by index for the SWIM samplers — so no stage holds
+/// all of x. Train = the first data.train rows, test = the next data.test rows (the points are i.i.d.).
+/// </summary>
+public sealed partial class PipelineRunner
+{
+    private async Task<PreparedData> PrepareStreamedDataAsync(PipelineSpec spec, HamiltonianSystem system, ulong seed, CancellationToken ct)
+    {
+        const string stage = "generate-stream";
+        var domain = spec.Domain!;
+        var total = spec.Data.Train + spec.Data.Test;
+        var key = CacheKey.Compute(stage, StageVersions[stage],
+        [
+            new("system", system.Name),
+            .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
+            new("domain.q", string.Join(";", domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+            new("domain.p", string.Join(";", domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+            new("count", CacheKey.Canon(total)),
+            new("stream_rows", CacheKey.Canon(spec.Data.StreamRows)),
+            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
+        ], []);
+        var path = _store.PathFor(stage, key);
+        var log = _log.ForContext("Stage", stage);
+        var label = $"data seed {seed}";
+        var gate = _gates.GetOrAdd($"{stage}/{key}", _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var sw = Stopwatch.StartNew();
+            if (File.Exists(path))
+            {
+                // A committed artifact is complete (atomic rename); check its row count from the footer (reading the whole
+                // file for its checksum would cost a full pass over data larger than memory).
+                var rows = await ParquetTableIO.CountRowsAsync(path, ct).ConfigureAwait(false);
+                if (rows == total)
+                {
+                    var meta = await ParquetTableIO.ReadMetadataAsync(path, ct).ConfigureAwait(false);
+                    var original = meta.TryGetValue(Codecs.SecondsKey, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : 0;
+                    Record(new StageRecord(stage, key, true, sw.Elapsed.TotalSeconds, original), null);
+                    log.Information("{Stage} {Label}: cached {Key} ({Rows:N0} rows, computed in {Seconds:F2} s)", stage, label, key, rows, original);
+                    return new PreparedData(seed, key, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
+                }
+
+                log.Warning("{Stage} {Label}: {Path} has {Rows} rows, expected {Total}; regenerating", stage, label, path, rows, total);
+                _store.Delete(stage, key);
+            }
+
+            var schema = DataSet.ColumnNames(system.Dof).Select(n => new ColumnSpec(n, ColumnType.Double)).ToArray();
+            var writer = await _store.OpenWriterAsync(stage, key, schema,
+                new Dictionary<string, string> { ["dof"] = system.Dof.ToString(CultureInfo.InvariantCulture), ["hnn.stage"] = stage }, ct).ConfigureAwait(false);
+            await using (writer.ConfigureAwait(false))
+            {
+                await StreamedData.WriteGeneratedAsync(writer, system, domain, total, spec.Data.StreamRows, seed, Share(spec), null, ct).ConfigureAwait(false);
+                writer.SetMetadata(Codecs.SecondsKey, sw.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
+                await writer.CommitAsync(ct).ConfigureAwait(false);
+            }
+
+            Record(new StageRecord(stage, key, false, sw.Elapsed.TotalSeconds, sw.Elapsed.TotalSeconds), null);
+            log.Information("{Stage} {Label}: computed {Key} ({Rows:N0} rows in chunks of {Chunk:N0}) in {Seconds:F2} s", stage, label, key, total, spec.Data.StreamRows, sw.Elapsed.TotalSeconds);
+            return new PreparedData(seed, key, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<ExperimentResult> RunStreamedExperimentAsync(PipelineSpec spec, ExperimentJob job, Hnn.Stages.Training.Anchor anchor, RolloutPlan? plan, CancellationToken ct)
+    {
+        var data = job.Data.Stream!;
+        var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
+        var dim = 2 * data.Dof;
+        var keys = new Dictionary<string, string>();
+        var mine = new List<StageRecord>();
+        var fitParams = FitParams(spec, job, anchor);
+        var cap = spec.Model.CandidateCap(job.Width);
+
+        // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact).
+        var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
+        var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain!.MinLimit, spec.Domain.MaxLimit);
+        var sampleParams = new List<KeyValuePair<string, string>>
+        {
+            new("method", sampleMethod.ToName()),
+            new("width", CacheKey.Canon(job.Width)),
+            new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
+        };
+        sampleParams.Add(sampleMethod == SamplingMethod.Elm ? new("bias", CacheKey.Canon([biasLow, biasHigh])) : new("candidates", CacheKey.Canon(cap)));
+        var sampleKey = CacheKey.Compute("sample", StageVersions["sample"], sampleParams, [job.Data.SplitKey]);
+        keys["sample"] = sampleKey;
+        var hidden = await CachedAsync("sample", sampleKey, label,
+            () => SampleStreamedAsync(sampleMethod, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, null, ct),
+            h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
+
+        var fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [sampleKey, job.Data.SplitKey]);
+        keys["fit"] = fitKey;
+        var fit = await CachedAsync("fit", fitKey, label,
+            () => FitStreamedAsync(spec, hidden, data, anchor, label, ct),
+            f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
+
+        if (job.Method == SamplingMethod.ASwim)
+        {
+            var resampleKey = CacheKey.Compute("resample", StageVersions["resample"],
+                [new("method", "a-swim"), new("width", CacheKey.Canon(job.Width)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)), new("candidates", CacheKey.Canon(cap))],
+                [fitKey, job.Data.SplitKey]);
+            keys["resample"] = resampleKey;
+            var firstNetwork = fit.Network;
+            var resampled = await CachedAsync("resample", resampleKey, label,
+                () => SampleStreamedAsync(SamplingMethod.ASwim, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, firstNetwork, ct),
+                h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
+            fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
+            keys["fit2"] = fitKey;
+            fit = await CachedAsync("fit", fitKey, label,
+                () => FitStreamedAsync(spec, resampled, data, anchor, label, ct),
+                f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
+        }
+
+        return await EvaluateAndRollOutAsync(spec, job, job.Method.ToName(), fit.Network, fit.Rank, fitKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A hidden layer from streamed data. The SWIM family draws its (capped) candidate pairs by index and reads back only
+    /// the points it needs: U-SWIM the 2N points of the selected pairs; SWIM and A-SWIM every candidate's two points, to
+    /// evaluate y there (the stored true H for SWIM; H-hat of <paramref name="first"/> for A-SWIM's second stage).
+    /// </summary>
+    public static async Task<HiddenLayer> SampleStreamedAsync(
+        SamplingMethod method, StreamedData data, int width, ulong seed, int maxCandidates, double biasLow, double biasHigh, Network? first, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (method == SamplingMethod.Elm)
+        {
+            return ElmSampler.Sample(2 * data.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm"));
+        }
+
+        var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
+        if (method == SamplingMethod.USwim || (method == SamplingMethod.ASwim && first is null))
+        {
+            var selected = SwimStages.SelectUniform(pairs, width, seed);
+            var points = await data.ReadPointsAsync(pairs.PointsOf(selected), ct).ConfigureAwait(false);
+            return SwimStages.Weights(pairs, selected, points);
+        }
+
+        var all = await data.ReadPointsAsync(pairs.PointsOf(), ct).ConfigureAwait(false);
+        var y = first is null ? all.H! : first.Energy(all.X);
+        var chosen = SwimStages.SelectGradient(pairs, all, y, width, seed);
+        return SwimStages.Weights(pairs, chosen, all);
+    }
+
+    private Task<FitResult> FitStreamedAsync(PipelineSpec spec, HiddenLayer hidden, StreamedData data, Hnn.Stages.Training.Anchor anchor, string label, CancellationToken ct)
+    {
+        var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
+        return ParallelFit.FitStreamedAsync(_la, hidden, data.TrainRows, (a, b, c) => data.ReadAsync(a, b, c), anchor, spec.Model.Rcond,
+            spec.Solver.ChunkRows, spec.Solver.Lanes, Share(spec), progress, ct);
+    }
+}
