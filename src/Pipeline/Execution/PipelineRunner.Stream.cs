@@ -81,53 +81,19 @@ public sealed partial class PipelineRunner
     private async Task<ExperimentResult> RunStreamedExperimentAsync(PipelineSpec spec, ExperimentJob job, Hnn.Stages.Training.Anchor anchor, RolloutPlan? plan, CancellationToken ct)
     {
         var data = job.Data.Stream!;
-        var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
-        var dim = 2 * data.Dof;
-        var keys = new Dictionary<string, string>();
-        var mine = new List<StageRecord>();
-        var fitParams = FitParams(spec, job, anchor);
+        var label = Label(job);
         var cap = spec.Model.CandidateCap(job.Width);
-
-        // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact).
-        var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
         var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain!.MinLimit, spec.Domain.MaxLimit);
-        var sampleParams = new List<KeyValuePair<string, string>>
-        {
-            new("method", sampleMethod.ToName()),
-            new("width", CacheKey.Canon(job.Width)),
-            new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
-        };
-        sampleParams.Add(sampleMethod == SamplingMethod.Elm ? new("bias", CacheKey.Canon([biasLow, biasHigh])) : new("candidates", CacheKey.Canon(cap)));
-        var sampleKey = CacheKey.Compute("sample", StageVersions["sample"], sampleParams, [job.Data.SplitKey]);
-        keys["sample"] = sampleKey;
-        var hidden = await CachedAsync("sample", sampleKey, label,
-            () => SampleStreamedAsync(sampleMethod, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, null, ct),
-            h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
-
-        var fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [sampleKey, job.Data.SplitKey]);
-        keys["fit"] = fitKey;
-        var fit = await CachedAsync("fit", fitKey, label,
-            () => FitStreamedAsync(spec, hidden, data, anchor, label, ct),
-            f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
-
-        if (job.Method == SamplingMethod.ASwim)
-        {
-            var resampleKey = CacheKey.Compute("resample", StageVersions["resample"],
-                [new("method", "a-swim"), new("width", CacheKey.Canon(job.Width)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)), new("candidates", CacheKey.Canon(cap))],
-                [fitKey, job.Data.SplitKey]);
-            keys["resample"] = resampleKey;
-            var firstNetwork = fit.Network;
-            var resampled = await CachedAsync("resample", resampleKey, label,
-                () => SampleStreamedAsync(SamplingMethod.ASwim, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, firstNetwork, ct),
-                h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
-            fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
-            keys["fit2"] = fitKey;
-            fit = await CachedAsync("fit", fitKey, label,
-                () => FitStreamedAsync(spec, resampled, data, anchor, label, ct),
-                f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
-        }
-
-        return await EvaluateAndRollOutAsync(spec, job, job.Method.ToName(), fit.Network, fit.Rank, fitKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
+        var candidates = new KeyValuePair<string, string>("candidates", CacheKey.Canon(cap));
+        var access = new SampledAccess(
+            job.Width,
+            [job.Method == SamplingMethod.Elm ? new("bias", CacheKey.Canon([biasLow, biasHigh])) : candidates],
+            [],
+            [candidates],
+            method => SampleStreamedAsync(method, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, null, ct),
+            (hidden, _) => FitStreamedAsync(spec, hidden, data, anchor, label, ct),
+            firstNetwork => SampleStreamedAsync(SamplingMethod.ASwim, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, firstNetwork, ct));
+        return await RunSampledAsync(spec, job, anchor, plan, access, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -237,64 +237,87 @@ public sealed partial class PipelineRunner
             return await RunStreamedExperimentAsync(spec, job, anchor, plan, ct).ConfigureAwait(false);
         }
 
-        var label = $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
         var train = job.Data.Train;
-        var dim = 2 * train.Dof;
-        var keys = new Dictionary<string, string>();
-        var mine = new List<StageRecord>();
-        var fitParams = FitParams(spec, job, anchor);
+        var label = Label(job);
 
-        // Stage: sample (A-SWIM starts from the U-SWIM layer of the same seed: same key, shared artifact — unless its
-        // first stage is made cheaper with model.a_swim_first, then it is a U-SWIM layer of its own on a subset).
-        var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
+        // A-SWIM starts from the U-SWIM layer of the same seed (same key, shared artifact) — unless its first stage is
+        // made cheaper with model.a_swim_first, then it is a U-SWIM layer of its own on a subset of the rows.
         var (biasLow, biasHigh) = spec.Model.ElmBias ?? DefaultElmBias(spec.Domain, train);
         var first = spec.Model.ASwimFirst;
         var reduced = job.Method == SamplingMethod.ASwim && !first.IsFull;
         var firstTrain = reduced ? FirstStageData(train, first.TrainFraction) : train;
         var firstWidth = reduced ? FirstStageWidth(job.Width, first.WidthFraction) : job.Width;
-        var sampleParams = new List<KeyValuePair<string, string>>
-        {
+        List<KeyValuePair<string, string>> rows = reduced ? [new("rows", CacheKey.Canon(firstTrain.Count))] : [];
+        var access = new SampledAccess(
+            firstWidth,
+            [.. (job.Method == SamplingMethod.Elm ? [new KeyValuePair<string, string>("bias", CacheKey.Canon([biasLow, biasHigh]))] : Array.Empty<KeyValuePair<string, string>>()), .. rows],
+            rows,
+            [],
+            method => Task.FromResult(SampleHidden(method, firstTrain, firstWidth, job.ModelSeed, biasLow, biasHigh)),
+            (hidden, isFirst) => FitAsync(spec, hidden, isFirst ? firstTrain : train, anchor, label, ct),
+            firstNetwork => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(firstNetwork, train.X, Share(spec), ct), job.Width, job.ModelSeed)));
+        return await RunSampledAsync(spec, job, anchor, plan, access, ct).ConfigureAwait(false);
+    }
+
+    private static string Label(ExperimentJob job) => $"{job.Method.ToName()} width {job.Width} seed {job.ModelSeed}";
+
+    /// <summary>
+    /// How a sampled experiment reaches its data (in memory or streamed): the first stage's width, what the data access
+    /// adds to the sample, first-fit and resample keys, and the three computations.
+    /// </summary>
+    private sealed record SampledAccess(
+        int FirstWidth,
+        IReadOnlyList<KeyValuePair<string, string>> SampleParams,
+        IReadOnlyList<KeyValuePair<string, string>> FirstFitParams,
+        IReadOnlyList<KeyValuePair<string, string>> ResampleParams,
+        Func<SamplingMethod, Task<HiddenLayer>> Sample,
+        Func<HiddenLayer, bool, Task<FitResult>> Fit,
+        Func<Network, Task<HiddenLayer>> Resample);
+
+    /// <summary>
+    /// The stage chain of a sampled method, whatever the data access: sample (A-SWIM: its U-SWIM first stage), fit,
+    /// for A-SWIM resample and fit again, then evaluation and rollouts; every stage cached under a chained key.
+    /// </summary>
+    private async Task<ExperimentResult> RunSampledAsync(PipelineSpec spec, ExperimentJob job, Anchor anchor, RolloutPlan? plan, SampledAccess access, CancellationToken ct)
+    {
+        var label = Label(job);
+        var dim = 2 * spec.Dof;
+        var keys = new Dictionary<string, string>();
+        var mine = new List<StageRecord>();
+        var fitParams = FitParams(spec, job, anchor);
+        var sampleMethod = job.Method == SamplingMethod.ASwim ? SamplingMethod.USwim : job.Method;
+        var sampleKey = CacheKey.Compute("sample", StageVersions["sample"],
+        [
             new("method", sampleMethod.ToName()),
-            new("width", CacheKey.Canon(firstWidth)),
+            new("width", CacheKey.Canon(access.FirstWidth)),
             new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
-        };
-        if (sampleMethod == SamplingMethod.Elm)
-        {
-            sampleParams.Add(new("bias", CacheKey.Canon([biasLow, biasHigh])));
-        }
-
-        if (reduced)
-        {
-            sampleParams.Add(new("rows", CacheKey.Canon(firstTrain.Count)));
-        }
-
-        var sampleKey = CacheKey.Compute("sample", StageVersions["sample"], sampleParams, [job.Data.SplitKey]);
+            .. access.SampleParams,
+        ], [job.Data.SplitKey]);
         keys["sample"] = sampleKey;
         var hidden = await CachedAsync("sample", sampleKey, label,
-            () => Task.FromResult(SampleHidden(sampleMethod, firstTrain, firstWidth, job.ModelSeed, biasLow, biasHigh)),
+            () => access.Sample(sampleMethod),
             h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
 
-        var fitKey = CacheKey.Compute("fit", StageVersions["fit"],
-            reduced ? [.. fitParams, new("rows", CacheKey.Canon(firstTrain.Count))] : fitParams, [sampleKey, job.Data.SplitKey]);
+        var fitKey = CacheKey.Compute("fit", StageVersions["fit"], [.. fitParams, .. access.FirstFitParams], [sampleKey, job.Data.SplitKey]);
         keys["fit"] = fitKey;
         var fit = await CachedAsync("fit", fitKey, label,
-            () => FitAsync(spec, hidden, firstTrain, anchor, label, ct),
+            () => access.Fit(hidden, true),
             f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
 
         if (job.Method == SamplingMethod.ASwim)
         {
             var resampleKey = CacheKey.Compute("resample", StageVersions["resample"],
-                [new("method", "a-swim"), new("width", CacheKey.Canon(job.Width)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture))],
+                [new("method", "a-swim"), new("width", CacheKey.Canon(job.Width)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)), .. access.ResampleParams],
                 [fitKey, job.Data.SplitKey]);
             keys["resample"] = resampleKey;
             var firstNetwork = fit.Network;
             var resampled = await CachedAsync("resample", resampleKey, label,
-                () => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(firstNetwork, train.X, Share(spec), ct), job.Width, job.ModelSeed)),
+                () => access.Resample(firstNetwork),
                 h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim), ct, mine).ConfigureAwait(false);
             fitKey = CacheKey.Compute("fit", StageVersions["fit"], fitParams, [resampleKey, job.Data.SplitKey]);
             keys["fit2"] = fitKey;
             fit = await CachedAsync("fit", fitKey, label,
-                () => FitAsync(spec, resampled, train, anchor, label, ct),
+                () => access.Fit(resampled, false),
                 f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim), ct, mine).ConfigureAwait(false);
         }
 
