@@ -86,6 +86,30 @@ public static class Commands
             ("test_dx", results.Select(r => r.Test.Dx).ToArray()),
         ], new Dictionary<string, string> { ["methods"] = string.Join(",", results.Select(r => r.Method)) });
         await ParquetTableIO.WriteAsync(table, Path.Combine(dir, "results.parquet"), CancellationToken.None).ConfigureAwait(false);
+
+        // One row per experiment and integrator; the method and integrator of row i are the i-th entries of the
+        // comma-separated "methods" and "integrators" metadata (as in results.parquet).
+        var rolled = results.SelectMany(r => (r.Rollouts ?? []).Select(o => (r, o))).ToList();
+        if (rolled.Count > 0)
+        {
+            var rollouts = Table.FromDoubles(
+            [
+                ("width", rolled.Select(x => (double)x.r.Width).ToArray()),
+                ("data_seed", rolled.Select(x => (double)x.r.DataSeed).ToArray()),
+                ("model_seed", rolled.Select(x => (double)x.r.ModelSeed).ToArray()),
+                ("max_state_error", rolled.Select(x => x.o.MaxStateError).ToArray()),
+                ("final_state_error", rolled.Select(x => x.o.FinalStateError).ToArray()),
+                ("max_deviation_from_exact", rolled.Select(x => x.o.MaxDeviationFromExact).ToArray()),
+                ("max_energy_drift", rolled.Select(x => x.o.MaxEnergyDrift).ToArray()),
+                ("H_error", rolled.Select(x => x.o.HError).ToArray()),
+                ("gradH_error", rolled.Select(x => x.o.GradHError).ToArray()),
+            ], new Dictionary<string, string>
+            {
+                ["methods"] = string.Join(",", rolled.Select(x => x.r.Method)),
+                ["integrators"] = string.Join(",", rolled.Select(x => x.o.Integrator)),
+            });
+            await ParquetTableIO.WriteAsync(rollouts, Path.Combine(dir, "rollouts.parquet"), CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     private static async Task AtomicWriteAsync(string path, string text)

@@ -73,6 +73,13 @@ public sealed class QuickstartEndToEndTests(ITestOutputHelper output)
         }
 
         Assert.True(File.Exists(Path.Combine(runDir, "report", "figures", "energy-drift.png")));
+        var rolloutTable = await ParquetTableIO.ReadAsync(Path.Combine(runDir, "rollouts.parquet"));
+        Assert.Equal(4 * 4, rolloutTable.RowCount); // 4 methods x the quickstart's 4 integrators
+        var integrators = rolloutTable.Metadata["integrators"].Split(',');
+        var a = Array.FindIndex(integrators, (n) => n == "symplectic-euler") + (2 * 4); // a-swim is the third method
+        Assert.Equal("a-swim", rolloutTable.Metadata["methods"].Split(',')[a]);
+        Assert.Equal(results["a-swim w1000 d3943 m992472"].GetProperty("rollouts")[0].GetProperty("max_deviation_from_exact").GetDouble(),
+            rolloutTable.Column("max_deviation_from_exact")[a]);
 
         // results.parquet holds the same numbers.
         var table = await ParquetTableIO.ReadAsync(Path.Combine(runDir, "results.parquet"));
