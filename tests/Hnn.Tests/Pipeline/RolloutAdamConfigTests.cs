@@ -65,6 +65,15 @@ public sealed class RolloutAdamConfigTests
         Assert.Empty(custom.Model.Methods);
     }
 
+    [Fact]
+    public async Task Rollout_without_a_system_is_rejected()
+    {
+        // A data file without a system has no true H to roll out against.
+        var pipeline = Path.Combine(RepoRoot.Find(), "pipelines", "examples", "from-data.yaml");
+        var r = await CliSandbox.InvokeAsync(["validate", pipeline, "--set", "rollout={}"]);
+        CliAssert.BadInput(r, ["from-data.yaml", "rollout", "needs a system"]);
+    }
+
     [Theory]
     [InlineData("rollout={integrators: [verlet, symplectic-eulr]}", "rollout.integrators[1]", "did you mean 'symplectic-euler'")]
     [InlineData("rollout={initial: [[1, 2, 3]]}", "rollout.initial[0]", "2 are needed")]
