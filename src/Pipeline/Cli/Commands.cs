@@ -29,7 +29,7 @@ public static class Commands
         var started = DateTimeOffset.Now;
         var runId = $"{started:yyyyMMdd-HHmmss}-{Sanitize(spec.Name)}-{Guid.NewGuid().ToString("N")[..6]}";
         log.Information("Run {RunId}: pipeline {Pipeline} ({Experiments} experiment(s)), store {Store}",
-            runId, spec.Name, spec.Data.Seeds.Count * spec.Model.Widths.Count * spec.Model.Seeds.Count * (spec.Model.Methods.Count + (spec.Adam is null ? 0 : 1)), Path.GetFullPath(storeRoot));
+            runId, spec.Name, spec.Data.Seeds.Count * spec.Model.Widths.Count * spec.Model.Seeds.Count * spec.MethodCount, Path.GetFullPath(storeRoot));
         var sw = Stopwatch.StartNew();
         IReadOnlyList<ExperimentResult> results = [];
         var status = "failed";
@@ -122,7 +122,7 @@ public static class Commands
     public static int Validate(string pipelinePath, IReadOnlyList<string> overrides, TextWriter stdout)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
-        stdout.WriteLine($"{pipelinePath}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.Model.Methods.Count + (spec.Adam is null ? 0 : 1)} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s))");
+        stdout.WriteLine($"{pipelinePath}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.MethodCount} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s))");
         stdout.WriteLine(JsonSerializer.Serialize(RunManifest.SpecToJson(spec), RunManifest.Json));
         return Ok;
     }

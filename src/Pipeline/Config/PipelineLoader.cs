@@ -457,7 +457,7 @@ public static class PipelineLoader
         var initial = new List<double[]>();
         if (map["initial"] is { } initNode)
         {
-            var items = initNode is ListNode l && l.Items.Count > 0 && l.Items[0] is ScalarNode ? [initNode] : r.OneOrMany(initNode);
+            var items = r.ListOfLists(initNode);
             foreach (var (item, i) in items.Select((n, i) => (n, i)))
             {
                 var values = r.OneOrMany(item).Select((n, j) => r.Double(n, $"rollout.initial[{i}][{j}]") ?? double.NaN).ToArray();
@@ -611,7 +611,7 @@ public static class PipelineLoader
             return result;
         }
 
-        var items = node is ListNode l && l.Items.Count > 0 && l.Items[0] is ScalarNode ? [node] : r.OneOrMany(node);
+        var items = r.ListOfLists(node);
         foreach (var (item, i) in items.Select((n, i) => (n, i)))
         {
             if (item is not ListNode pair || pair.Items.Count != 2)

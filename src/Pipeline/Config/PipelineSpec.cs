@@ -28,6 +28,9 @@ public sealed record PipelineSpec(
 
     /// <summary>Rollout settings; null when the pipeline has no rollout section.</summary>
     public RolloutSpec? Rollout { get; init; }
+
+    /// <summary>Methods per (width, seed): the sampled ones plus adam if listed.</summary>
+    public int MethodCount => Model.Methods.Count + (Adam is null ? 0 : 1);
 }
 
 public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double> Parameters);

@@ -124,6 +124,10 @@ internal sealed class SpecReader(string file)
         _ => [node],
     };
 
+    /// <summary>A list of lists (e.g. intervals, states); a single flat list such as [1, 2] counts as one item.</summary>
+    public IReadOnlyList<ConfigNode> ListOfLists(ConfigNode? node) =>
+        node is ListNode l && l.Items.Count > 0 && l.Items[0] is ScalarNode ? [node] : OneOrMany(node);
+
     public static string Describe(ConfigNode node) => node switch
     {
         ScalarNode { Value: null } => "an empty value",

@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using Hnn.Pipeline.Config;
 using Hnn.Stages.Baseline;
 using Hnn.Stages.Model;
 using Hnn.Stages.Training;
-using Serilog;
 
 namespace Hnn.Pipeline.Execution;
 
@@ -42,7 +40,7 @@ public sealed partial class PipelineRunner
         AdamResult? trained = null;
         AdamResult Train()
         {
-            var progress = new AdamProgressLog(_log.ForContext("Stage", "train"), label, TimeSpan.FromSeconds(5));
+            var progress = ThrottledProgress.Adam(_log.ForContext("Stage", "train"), label, TimeSpan.FromSeconds(5));
             return trained ??= AdamTrainer.Train(train.X, train.Dx, job.Width, anchor, settings, job.ModelSeed, Share(spec), progress, ct);
         }
 
@@ -51,7 +49,11 @@ public sealed partial class PipelineRunner
             n => Codecs.FromNetwork(n, -1), t => Codecs.ToNetwork(t, dim).Network, ct, mine).ConfigureAwait(false);
         keys["loss"] = trainKey;
         var loss = await CachedAsync("loss", trainKey, label,
-            () => Task.FromResult((Train().LossSteps, Train().Loss)),
+            () =>
+            {
+                var result = Train();
+                return Task.FromResult((result.LossSteps, result.Loss));
+            },
             l => Codecs.FromLoss(l.Item1, l.Item2), Codecs.ToLoss, ct, mine).ConfigureAwait(false);
         if (loss.Item2.Length > 0)
         {
@@ -59,26 +61,5 @@ public sealed partial class PipelineRunner
         }
 
         return await EvaluateAndRollOutAsync(spec, job, AdamMethod, network, -1, trainKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>Logs Adam's progress (step, loss, rate, time to go) at most once per interval.</summary>
-    private sealed class AdamProgressLog(ILogger log, string label, TimeSpan interval) : IProgress<AdamProgress>
-    {
-        private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _last = TimeSpan.Zero;
-
-        public void Report(AdamProgress value)
-        {
-            var now = _clock.Elapsed;
-            if (now - _last < interval && value.Step < value.Steps)
-            {
-                return;
-            }
-
-            _last = now;
-            var perStep = now.TotalSeconds / Math.Max(1, value.Step);
-            log.Information("train {Label}: step {Step:N0}/{Steps:N0} ({Percent:F0} %), loss {Loss:e3}, {Ms:F1} ms/step, ~{Eta:F0} s to go",
-                label, value.Step, value.Steps, 100.0 * value.Step / Math.Max(1, value.Steps), value.Loss, 1e3 * perStep, perStep * (value.Steps - value.Step));
-        }
     }
 }

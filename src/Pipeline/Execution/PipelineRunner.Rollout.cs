@@ -21,7 +21,7 @@ public sealed partial class PipelineRunner
         HamiltonianSystem System,
         double[][] X0,
         int SaveEvery,
-        string SystemKey,
+        IReadOnlyList<KeyValuePair<string, string>> KeyParameters,
         string ReferenceKey,
         Trajectory Reference,
         IReadOnlyList<(Integrator Integrator, string Key, Trajectory? Trajectory, string? Failure)> Exact);
@@ -83,7 +83,7 @@ public sealed partial class PipelineRunner
             }
         }
 
-        return new RolloutPlan(r, system, x0, saveEvery, systemKey, referenceKey, reference, exact);
+        return new RolloutPlan(r, system, x0, saveEvery, common, referenceKey, reference, exact);
     }
 
     private static List<KeyValuePair<string, string>> CommonRolloutParameters(RolloutSpec r, double[][] x0, int saveEvery) =>
@@ -106,13 +106,12 @@ public sealed partial class PipelineRunner
         var dim = plan.X0.Length;
         var learned = HamiltonianField.Learned(network);
         var truth = HamiltonianField.Exact(plan.System);
-        var common = CommonRolloutParameters(r, plan.X0, plan.SaveEvery);
         keys["reference"] = plan.ReferenceKey;
         var summaries = new List<RolloutSummary>();
         foreach (var (integrator, exactKey, exact, exactFailure) in plan.Exact)
         {
             var name = integrator.ToName();
-            var key = CacheKey.Compute("rollout", StageVersions["rollout"], [.. common, new("integrator", name)], [modelKey]);
+            var key = CacheKey.Compute("rollout", StageVersions["rollout"], [.. plan.KeyParameters, new("integrator", name)], [modelKey]);
             keys[$"rollout/{name}"] = key;
             if (exact is not null)
             {

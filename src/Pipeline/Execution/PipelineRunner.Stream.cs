@@ -23,15 +23,7 @@ public sealed partial class PipelineRunner
         var domain = spec.Domain!;
         var total = spec.Data.Train + spec.Data.Test;
         var key = CacheKey.Compute(stage, StageVersions[stage],
-        [
-            new("system", system.Name),
-            .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
-            new("domain.q", string.Join(";", domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
-            new("domain.p", string.Join(";", domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
-            new("count", CacheKey.Canon(total)),
-            new("stream_rows", CacheKey.Canon(spec.Data.StreamRows)),
-            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
-        ], []);
+            [.. GenerateParams(system, domain, total, seed), new("stream_rows", CacheKey.Canon(spec.Data.StreamRows))], []);
         var path = _store.PathFor(stage, key);
         var log = _log.ForContext("Stage", stage);
         var label = $"data seed {seed}";
@@ -126,7 +118,7 @@ public sealed partial class PipelineRunner
 
     private Task<FitResult> FitStreamedAsync(PipelineSpec spec, HiddenLayer hidden, StreamedData data, Hnn.Stages.Training.Anchor anchor, string label, CancellationToken ct)
     {
-        var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
+        var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
         return ParallelFit.FitStreamedAsync(_la, hidden, data.TrainRows, (a, b, c) => data.ReadAsync(a, b, c), anchor, spec.Model.Rcond,
             spec.Solver.ChunkRows, spec.Solver.Lanes, Share(spec), progress, ct);
     }

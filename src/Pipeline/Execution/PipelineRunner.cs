@@ -207,18 +207,21 @@ public sealed partial class PipelineRunner
         return (data, key);
     }
 
+    /// <summary>What generated data depend on: the system and its parameters, the domain, the row count and the seed.</summary>
+    private static List<KeyValuePair<string, string>> GenerateParams(HamiltonianSystem system, Domain domain, int total, ulong seed) =>
+    [
+        new("system", system.Name),
+        .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
+        new("domain.q", string.Join(";", domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+        new("domain.p", string.Join(";", domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
+        new("count", CacheKey.Canon(total)),
+        new("seed", seed.ToString(CultureInfo.InvariantCulture)),
+    ];
+
     private async Task<(DataSet, string)> GenerateAsync(PipelineSpec spec, HamiltonianSystem system, ulong seed, int total, CancellationToken ct)
     {
         var domain = spec.Domain!;
-        var genKey = CacheKey.Compute("generate", StageVersions["generate"],
-        [
-            new("system", system.Name),
-            .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", CacheKey.Canon(p.Value))),
-            new("domain.q", string.Join(";", domain.Q.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
-            new("domain.p", string.Join(";", domain.P.Select(i => CacheKey.Canon([i.Lower, i.Upper])))),
-            new("count", CacheKey.Canon(total)),
-            new("seed", seed.ToString(CultureInfo.InvariantCulture)),
-        ], []);
+        var genKey = CacheKey.Compute("generate", StageVersions["generate"], GenerateParams(system, domain, total, seed), []);
         var data = await CachedAsync("generate", genKey, $"data seed {seed}",
             () => Task.FromResult(DataGenerator.Sample(system, domain, total, Rng.Derive(seed, "generate"))),
             Codecs.FromDataSet, t => Codecs.ToDataSet(t, system.Dof), ct).ConfigureAwait(false);
@@ -381,7 +384,7 @@ public sealed partial class PipelineRunner
             return Task.FromResult(OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
         }
 
-        var progress = new ThrottledProgress(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
+        var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
         return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, share, progress, ct);
     }
 

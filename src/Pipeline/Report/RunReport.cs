@@ -54,7 +54,7 @@ public static class RunReport
         var best = representatives.Where(networks.ContainsKey).OrderBy(r => double.IsNaN(r.Test.H) ? double.MaxValue : r.Test.H).FirstOrDefault();
 
         figures.AddRange(EnergyLandscapes(ctx, networks));
-        figures.AddRange(await RolloutFiguresAsync(ctx, representatives, best, notes, ct).ConfigureAwait(false));
+        figures.AddRange(await RolloutFiguresAsync(ctx, representatives, best, best is null ? null : networks[best], notes, ct).ConfigureAwait(false));
         figures.AddRange(WidthSweep(ctx, results));
         figures.AddRange(await LossFiguresAsync(ctx, representatives, ct).ConfigureAwait(false));
 
@@ -146,7 +146,7 @@ public static class RunReport
     }
 
     private static async Task<List<ReportFigure>> RolloutFiguresAsync(
-        Context ctx, IReadOnlyList<ExperimentResult> representatives, ExperimentResult? best, List<string> notes, CancellationToken ct)
+        Context ctx, IReadOnlyList<ExperimentResult> representatives, ExperimentResult? best, Network? bestNetwork, List<string> notes, CancellationToken ct)
     {
         var figures = new List<ReportFigure>();
         if (ctx.Hamiltonian is null || best is null || !best.Keys.TryGetValue("reference", out var referenceKey))
@@ -245,7 +245,7 @@ public static class RunReport
 
         if (ctx.Dof == 2 && bestMain is not null)
         {
-            var learned = HamiltonianField.Learned((await ctx.NetworkAsync(best, ct).ConfigureAwait(false))!);
+            var learned = HamiltonianField.Learned(bestNetwork!);
             var refSection = RolloutDiagnostics.Poincare(reference, truth);
             var section = RolloutDiagnostics.Poincare(bestMain, learned);
             var path = ctx.Figure("poincare.png");
@@ -363,11 +363,20 @@ public static class RunReport
             return table is null ? null : Codecs.ToNetwork(table, 2 * Dof).Network;
         }
 
+        /// <summary>A stored trajectory, read once per report however many figures use it.</summary>
         public async Task<Trajectory?> TrajectoryAsync(string stage, string key, CancellationToken ct)
         {
-            var table = await Store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
-            return table is null ? null : Codecs.ToTrajectory(table, 2 * Dof);
+            if (!Trajectories.TryGetValue((stage, key), out var trajectory))
+            {
+                var table = await Store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
+                trajectory = table is null ? null : Codecs.ToTrajectory(table, 2 * Dof);
+                Trajectories[(stage, key)] = trajectory;
+            }
+
+            return trajectory;
         }
+
+        private Dictionary<(string Stage, string Key), Trajectory?> Trajectories { get; } = [];
 
         public static Context From(JsonElement manifest, ArtifactStore store, string folder, ILogger log)
         {
