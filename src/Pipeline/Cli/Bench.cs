@@ -53,7 +53,7 @@ public static class Bench
         data = null!;
         var x0 = spec.Anchor.X0.ToArray();
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
-        var cores = Environment.ProcessorCount;
+        var budget = PipelineRunner.Budget(spec);
         var lanes = ParallelFit.EffectiveLanes(spec.Solver.Lanes, train.Count, spec.Solver.ChunkRows);
         var (biasLow, biasHigh) = spec.Model.ElmBias ?? PipelineRunner.DefaultElmBias(spec.Domain, train);
         var rows = new List<Row>();
@@ -74,7 +74,7 @@ public static class Bench
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
                     ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, spec.Model.ASwimFirst,
-                        (h, d, c) => ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, cores, null, c, timings), ct).ConfigureAwait(false);
+                        (h, d, c) => ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings), ct).ConfigureAwait(false);
                     oursTimes.Add(sw.Elapsed.TotalSeconds);
                     qrTimes.Add(timings.QrSeconds);
                     solveTimes.Add(timings.SolveSeconds);
@@ -86,13 +86,13 @@ public static class Bench
                 double refErr = double.NaN, refPeak = double.NaN;
                 if (reference)
                 {
-                    la.SetThreads(cores);
+                    var fullLa = la.WithThreads(budget.SolveBlasThreads);
                     ResetPeak();
                     for (var rep = 0; rep < repeats; rep++)
                     {
                         var sw = Stopwatch.StartNew();
                         refNet = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, ASwimFirstStage.Full,
-                            (h, d, c) => Task.FromResult(FullDgelsd(la, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
+                            (h, d, c) => Task.FromResult(FullDgelsd(fullLa, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
                         log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
                     }
@@ -113,8 +113,7 @@ public static class Bench
             }
         }
 
-        la.SetThreads(cores);
-        var gemm = la is LapackLinearAlgebra lapack ? GemmGflops(lapack) : double.NaN;
+        var gemm = la.WithThreads(budget.SolveBlasThreads) is LapackLinearAlgebra lapack ? GemmGflops(lapack) : double.NaN;
         var md = Format(rows, la.Name, gemm);
         await stdout.WriteLineAsync(md).ConfigureAwait(false);
         if (appendTo is not null)

@@ -25,6 +25,7 @@ public static class Commands
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
         log.Information("{Note}", note);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
+        using var lease = store.AcquireRunLease(); // `clean` waits for this run to end (see ArtifactStore.TryLockExclusive)
         var runner = new PipelineRunner(store, la, log);
         var started = DateTimeOffset.Now;
         var runId = $"{started:yyyyMMdd-HHmmss}-{Sanitize(spec.Name)}-{Guid.NewGuid().ToString("N")[..6]}";
@@ -46,7 +47,7 @@ public static class Commands
         finally
         {
             var manifest = new RunManifest(runId, spec.Name, Path.GetFullPath(pipelinePath), overrides, started, sw.Elapsed.TotalSeconds, status,
-                la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(), RunManifest.SpecToJson(spec),
+                la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(PipelineRunner.Budget(spec), spec.Solver.Lanes), RunManifest.SpecToJson(spec),
                 [.. runner.Records], results);
             var dir = Path.Combine(store.RunsDirectory, runId);
             await WriteRunAsync(dir, manifest, results).ConfigureAwait(false);
@@ -130,13 +131,18 @@ public static class Commands
     public static int List(string storeRoot, TextWriter stdout)
     {
         var store = new ArtifactStore(storeRoot);
-        var runs = ReadManifests(store).ToList();
+        var runs = ReadManifests(store, out var unreadable);
         stdout.WriteLine($"store {Path.GetFullPath(storeRoot)}");
+        foreach (var (path, error) in unreadable)
+        {
+            stdout.WriteLine($"  warning: {path}: {error}");
+        }
+
         stdout.WriteLine($"runs ({runs.Count}):");
         foreach (var (id, m) in runs)
         {
-            var status = m.TryGetProperty("status", out var s) ? s.GetString() : "?";
-            var wall = m.TryGetProperty("wall_seconds", out var w) ? w.GetDouble() : 0;
+            var status = m.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : "?";
+            var wall = m.TryGetProperty("wall_seconds", out var w) && w.ValueKind == JsonValueKind.Number ? w.GetDouble() : 0;
             stdout.WriteLine($"  {id}  {status}  {wall:F2} s");
         }
 
@@ -158,8 +164,24 @@ public static class Commands
     {
         var store = new ArtifactStore(storeRoot);
         var path = Path.Combine(ResolveRun(store, run), "manifest.json");
-        var manifest = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path));
-        var results = JsonSerializer.Deserialize<List<ExperimentResult>>(manifest.GetProperty("results").GetRawText(), RunManifest.Json) ?? [];
+        var (manifest, error) = ReadManifest(path);
+        if (error is not null)
+        {
+            throw new InputException($"{path}: {error}");
+        }
+
+        List<ExperimentResult> results;
+        try
+        {
+            results = manifest.TryGetProperty("results", out var r)
+                ? JsonSerializer.Deserialize<List<ExperimentResult>>(r.GetRawText(), RunManifest.Json) ?? []
+                : [];
+        }
+        catch (JsonException ex)
+        {
+            throw new InputException($"{path}: 'results' is not a list of experiment results ({ex.Message.Split('.')[0]})");
+        }
+
         stdout.WriteLine(File.ReadAllText(path));
         stdout.WriteLine();
         stdout.WriteLine(ResultsTable.Format(results));
@@ -200,31 +222,44 @@ public static class Commands
     public static int Clean(string storeRoot, bool dryRun, TextWriter stdout)
     {
         var store = new ArtifactStore(storeRoot);
-        var keep = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (_, m) in ReadManifests(store))
+        using var exclusive = store.TryLockExclusive()
+            ?? throw new InputException($"{Path.GetFullPath(storeRoot)}: a run is using this store (it holds store.lock); nothing removed — clean when it has finished");
+        var bad = ReadManifests(store, out var unreadable).ToList();
+        if (unreadable.Count > 0)
         {
-            if (m.TryGetProperty("stages", out var stages))
+            // Without a manifest we cannot tell which artifacts that run needs: removing nothing is the only safe choice.
+            throw new InputException(
+                $"{unreadable[0].Path}: {unreadable[0].Error}; nothing removed (fix or delete that run folder, then clean again){(unreadable.Count > 1 ? $" — and {unreadable.Count - 1} more unreadable manifest(s)" : "")}");
+        }
+
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, m) in bad)
+        {
+            if (m.TryGetProperty("stages", out var stages) && stages.ValueKind == JsonValueKind.Array)
             {
-                foreach (var s in stages.EnumerateArray())
+                foreach (var st in stages.EnumerateArray())
                 {
-                    keep.Add(s.GetProperty("key").GetString()!);
+                    if (st.ValueKind == JsonValueKind.Object && st.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String)
+                    {
+                        keep.Add(k.GetString()!);
+                    }
                 }
             }
         }
 
-        var unreferenced = store.List().Where(a => !keep.Contains(a.Key)).ToList();
+        var plan = store.PlanClean(keep);
         if (dryRun)
         {
-            foreach (var a in unreferenced)
+            foreach (var item in plan)
             {
-                stdout.WriteLine($"would remove {a.Stage}/{a.Key} ({a.SizeBytes / 1e3:F1} kB)");
+                stdout.WriteLine($"would remove {Path.GetRelativePath(store.Root, item.Path)} ({item.SizeBytes / 1e3:F1} kB): {item.Reason}");
             }
 
-            stdout.WriteLine($"{unreferenced.Count} artifact(s) not referenced by any run manifest");
+            stdout.WriteLine($"{plan.Count} file(s) would be removed");
             return Ok;
         }
 
-        var removed = store.DeleteExcept(keep);
+        var removed = store.Delete(plan);
         stdout.WriteLine($"removed {removed} file(s) not referenced by any of the run manifests in {Path.GetFullPath(store.RunsDirectory)}");
         return Ok;
     }
@@ -241,11 +276,14 @@ public static class Commands
         return Ok;
     }
 
-    private static IEnumerable<(string Id, JsonElement Manifest)> ReadManifests(ArtifactStore store)
+    /// <summary>The readable run manifests (id order); unreadable ones are listed in <paramref name="unreadable"/>.</summary>
+    private static List<(string Id, JsonElement Manifest)> ReadManifests(ArtifactStore store, out List<(string Path, string Error)> unreadable)
     {
+        var good = new List<(string, JsonElement)>();
+        unreadable = [];
         if (!Directory.Exists(store.RunsDirectory))
         {
-            yield break;
+            return good;
         }
 
         foreach (var dir in Directory.GetDirectories(store.RunsDirectory).OrderBy(d => d, StringComparer.Ordinal))
@@ -256,17 +294,42 @@ public static class Commands
                 continue;
             }
 
-            JsonElement m;
-            try
+            var (m, error) = ReadManifest(path);
+            if (error is null)
             {
-                m = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path));
+                good.Add((Path.GetFileName(dir), m));
             }
-            catch (JsonException)
+            else
             {
-                continue;
+                unreadable.Add((path, error));
+            }
+        }
+
+        return good;
+    }
+
+    private static IEnumerable<(string Id, JsonElement Manifest)> ReadManifests(ArtifactStore store) => ReadManifests(store, out _);
+
+    /// <summary>A manifest as JSON, or why it cannot be used (not JSON, not an object, too large).</summary>
+    private static (JsonElement Manifest, string? Error) ReadManifest(string path)
+    {
+        try
+        {
+            if (new FileInfo(path).Length > 256L << 20)
+            {
+                return (default, "larger than 256 MB: not a manifest written by hnn");
             }
 
-            yield return (Path.GetFileName(dir), m);
+            var m = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path));
+            return m.ValueKind == JsonValueKind.Object ? (m, null) : (default, "not a run manifest (the JSON is not an object)");
+        }
+        catch (JsonException ex)
+        {
+            return (default, $"not valid JSON (line {(ex.LineNumber ?? 0) + 1}): the manifest is corrupt");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (default, $"cannot be read: {ex.Message}");
         }
     }
 

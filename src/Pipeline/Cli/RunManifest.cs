@@ -49,12 +49,14 @@ public sealed record RunManifest(
         return d;
     }
 
-    public static IReadOnlyDictionary<string, string> CollectMachine() => new SortedDictionary<string, string>
+    /// <summary>The machine, and the BLAS threads of its calls (they fix the last digits of a solve, see <see cref="ComputeBudget"/>).</summary>
+    public static IReadOnlyDictionary<string, string> CollectMachine(ComputeBudget budget, int lanes) => new SortedDictionary<string, string>
     {
         ["os"] = RuntimeInformation.OSDescription,
         ["arch"] = RuntimeInformation.ProcessArchitecture.ToString(),
-        ["cores"] = Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["cores"] = budget.Cores.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["host"] = Environment.MachineName,
+        ["blas_threads"] = budget.Describe(lanes),
     };
 
     public static JsonElement SpecToJson(PipelineSpec spec) => JsonSerializer.SerializeToElement(new

@@ -9,8 +9,10 @@ namespace Hnn.Pipeline.Execution;
 /// The structured solve of DESIGN.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
 /// into <c>lanes</c> partial QR factors (lane l takes the l-th contiguous share of the rows), the partial R factors are merged as a
 /// fixed tree, and the reduced problem is solved with all the BLAS threads the fit may use. The lanes fix the order
-/// of floating-point operations (so the result); how many run at once is a matter of the cores available: lanes run
-/// concurrently up to <c>cores</c>, each with cores / concurrent BLAS threads, so nothing oversubscribes.
+/// of floating-point operations; the BLAS threads of each call come from the <see cref="ComputeBudget"/> (machine cores
+/// and lanes only), and every call runs under exactly that count, so the result is a function of the inputs, the
+/// (chunk_rows, lanes) partition and the machine's core count — not of run.parallelism or of what runs beside it. How
+/// many lanes run at once is scheduling only.
 /// Peak memory: O(concurrent lanes x chunk x N + lanes x N^2), independent of the number of rows.
 /// </summary>
 public static class ParallelFit
@@ -54,7 +56,7 @@ public static class ParallelFit
         double rcond,
         int chunkRows,
         int lanes,
-        int cores,
+        ComputeBudget budget,
         IProgress<Progress>? progress,
         CancellationToken ct,
         Timings? timings = null)
@@ -62,7 +64,7 @@ public static class ParallelFit
         ArgumentNullException.ThrowIfNull(la);
         var k = x[0].Length;
         var cols = hidden.Width + dx.Length;
-        return FitCoreAsync(la, hidden, k, anchor, rcond, chunkRows, lanes, cores, ct, timings, (acc, laneStart, laneEnd, report) =>
+        return FitCoreAsync(la, hidden, k, anchor, rcond, chunkRows, lanes, budget, ct, timings, (acc, laneStart, laneEnd, report) =>
         {
             // Lane w takes the contiguous rows [w K / lanes, (w + 1) K / lanes). Its first block has at least
             // Cols rows, so R is square from the start and every later chunk is one dtpqrt: growing the
@@ -100,7 +102,7 @@ public static class ParallelFit
         double rcond,
         int chunkRows,
         int lanes,
-        int cores,
+        ComputeBudget budget,
         IProgress<Progress>? progress,
         CancellationToken ct,
         Timings? timings = null)
@@ -109,7 +111,7 @@ public static class ParallelFit
         ArgumentNullException.ThrowIfNull(source);
         var dim = hidden.InputDim;
         var cols = hidden.Width + dim;
-        return FitCoreAsync(la, hidden, rows, anchor, rcond, chunkRows, lanes, cores, ct, timings, async (acc, laneStart, laneEnd, report) =>
+        return FitCoreAsync(la, hidden, rows, anchor, rcond, chunkRows, lanes, budget, ct, timings, async (acc, laneStart, laneEnd, report) =>
         {
             var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
             var buffer = GC.AllocateUninitializedArray<double>(first * cols);
@@ -166,7 +168,7 @@ public static class ParallelFit
         double rcond,
         int chunkRows,
         int lanes,
-        int cores,
+        ComputeBudget budget,
         CancellationToken ct,
         Timings? timings,
         Func<IQrAccumulator, int, int, Action<int, long>, Task> absorbLane,
@@ -175,84 +177,76 @@ public static class ParallelFit
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(cores, 1);
+        ArgumentNullException.ThrowIfNull(budget);
         var cols = hidden.Width + hidden.InputDim;
         lanes = EffectiveLanes(lanes, k, chunkRows);
-        var concurrent = Math.Min(lanes, cores);
-        var blasThreads = cores;
+        var concurrent = budget.ConcurrentLanes(lanes);
+        var laneLa = la.WithThreads(budget.LaneBlasThreads(lanes));
+        var solveLa = la.WithThreads(budget.SolveBlasThreads);
 
         // Each lane absorbs its own contiguous rows in order and the partial factors are merged in a fixed tree order,
-        // so the result is bit-for-bit reproducible for a given (chunk_rows, lanes), whatever the core count.
+        // so with the fixed BLAS threads per call the result is bit-for-bit reproducible for a given (chunk_rows, lanes).
         var partials = new IQrAccumulator[lanes];
         long done = 0;
         void Report(int count, long total) => progress?.Report(new Progress(Interlocked.Add(ref done, count), total));
-        la.SetThreads(Math.Max(1, cores / concurrent));
-        try
+        var absorb = new ActionBlock<int>(
+            async w =>
+            {
+                var acc = laneLa.CreateQrAccumulator(cols);
+                var laneStart = (int)((long)w * k / lanes);
+                var laneEnd = (int)((long)(w + 1) * k / lanes);
+                await absorbLane(acc, laneStart, laneEnd, Report).ConfigureAwait(false);
+                partials[w] = acc;
+            },
+            new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = concurrent, BoundedCapacity = concurrent, CancellationToken = ct });
+        for (var w = 0; w < lanes; w++)
         {
-            var absorb = new ActionBlock<int>(
-                async w =>
-                {
-                    var acc = la.CreateQrAccumulator(cols);
-                    var laneStart = (int)((long)w * k / lanes);
-                    var laneEnd = (int)((long)(w + 1) * k / lanes);
-                    await absorbLane(acc, laneStart, laneEnd, Report).ConfigureAwait(false);
-                    partials[w] = acc;
-                },
-                new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = concurrent, BoundedCapacity = concurrent, CancellationToken = ct });
-            for (var w = 0; w < lanes; w++)
-            {
-                await absorb.SendAsync(w, ct).ConfigureAwait(false);
-            }
-
-            absorb.Complete();
-            await absorb.Completion.ConfigureAwait(false);
-
-            // Tree reduction of the partial R factors, pairs merged in parallel.
-            var level = partials.ToList();
-            while (level.Count > 1)
-            {
-                var next = new IQrAccumulator[(level.Count + 1) / 2];
-                var current = level;
-                Parallel.For(0, next.Length, new ParallelOptions { MaxDegreeOfParallelism = concurrent, CancellationToken = ct }, i =>
-                {
-                    var a = current[2 * i];
-                    if ((2 * i) + 1 < current.Count)
-                    {
-                        a.Merge(current[(2 * i) + 1]);
-                    }
-
-                    next[i] = a;
-                });
-                level = [.. next];
-            }
-
-            ct.ThrowIfCancellationRequested();
-            var qrSeconds = clock.Elapsed.TotalSeconds;
-            la.SetThreads(blasThreads);
-            var r = level[0].GetR(out var rRows);
-
-            // The partial factors and their work buffers (O(lanes N^2)) are garbage now: drop them and give the memory
-            // back before the reduced solve allocates its own O(N^2) arrays, so peak memory stays near one phase's.
-            Array.Clear(partials);
-            level.Clear();
-            ReleaseMemory(cols);
-            var triangle = GradientSystem.ReducedTriangle(la, hidden, r, rRows, anchor);
-            r = [];
-            ReleaseMemory(cols);
-            var (network, rank) = GradientSystem.Solve(la, hidden, triangle, rcond);
-            if (timings is not null)
-            {
-                timings.QrSeconds = qrSeconds;
-                timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
-            }
-
-            triangle = null;
-            ReleaseMemory(cols);
-            return new FitResult(network, rank);
+            await absorb.SendAsync(w, ct).ConfigureAwait(false);
         }
-        finally
+
+        absorb.Complete();
+        await absorb.Completion.ConfigureAwait(false);
+
+        // Tree reduction of the partial R factors, pairs merged in parallel.
+        var level = partials.ToList();
+        while (level.Count > 1)
         {
-            la.SetThreads(blasThreads);
+            var next = new IQrAccumulator[(level.Count + 1) / 2];
+            var current = level;
+            Parallel.For(0, next.Length, new ParallelOptions { MaxDegreeOfParallelism = concurrent, CancellationToken = ct }, i =>
+            {
+                var a = current[2 * i];
+                if ((2 * i) + 1 < current.Count)
+                {
+                    a.Merge(current[(2 * i) + 1]);
+                }
+
+                next[i] = a;
+            });
+            level = [.. next];
         }
+
+        ct.ThrowIfCancellationRequested();
+        var qrSeconds = clock.Elapsed.TotalSeconds;
+        var r = level[0].GetR(out var rRows);
+
+        // The partial factors and their work buffers (O(lanes N^2)) are garbage now: drop them and give the memory
+        // back before the reduced solve allocates its own O(N^2) arrays, so peak memory stays near one phase's.
+        Array.Clear(partials);
+        level.Clear();
+        ReleaseMemory(cols);
+        var triangle = GradientSystem.ReducedTriangle(solveLa, hidden, r, rRows, anchor);
+        r = [];
+        ReleaseMemory(cols);
+        var (network, rank) = GradientSystem.Solve(solveLa, hidden, triangle, rcond);
+        if (timings is not null)
+        {
+            timings.QrSeconds = qrSeconds;
+            timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
+        }
+
+        triangle = null;
+        ReleaseMemory(cols);
+        return new FitResult(network, rank);
     }
 }

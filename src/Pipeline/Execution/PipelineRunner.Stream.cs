@@ -36,17 +36,21 @@ public sealed partial class PipelineRunner
             {
                 // A committed artifact is complete (atomic rename); check its row count from the footer (reading the whole
                 // file for its checksum would cost a full pass over data larger than memory).
+                // A file copied here from another artifact is caught by its footer's binding (cheap: no data read).
                 var rows = await ParquetTableIO.CountRowsAsync(path, ct).ConfigureAwait(false);
-                if (rows == total)
+                var meta = await ParquetTableIO.ReadMetadataAsync(path, ct).ConfigureAwait(false);
+                var bound = meta.TryGetValue(ArtifactStore.ArtifactMetadataKey, out var b) && b == $"{stage}/{key}";
+                if (rows == total && bound)
                 {
-                    var meta = await ParquetTableIO.ReadMetadataAsync(path, ct).ConfigureAwait(false);
-                    var original = meta.TryGetValue(Codecs.SecondsKey, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : 0;
+                    var original = _store.ReadComputeSeconds(stage, key)
+                        ?? (meta.TryGetValue(Codecs.SecondsKey, out var v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var o) ? o : 0);
                     Record(new StageRecord(stage, key, true, sw.Elapsed.TotalSeconds, original), null);
                     log.Information("{Stage} {Label}: cached {Key} ({Rows:N0} rows, computed in {Seconds:F2} s)", stage, label, key, rows, original);
                     return new PreparedData(seed, key, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
                 }
 
-                log.Warning("{Stage} {Label}: {Path} has {Rows} rows, expected {Total}; regenerating", stage, label, path, rows, total);
+                log.Warning("{Stage} {Label}: {Path} has {Rows} rows (expected {Total}){Binding}; regenerating", stage, label, path, rows, total,
+                    bound ? "" : ", and was not written as this artifact");
                 _store.Delete(stage, key);
             }
 
@@ -56,9 +60,10 @@ public sealed partial class PipelineRunner
             await using (writer.ConfigureAwait(false))
             {
                 await StreamedData.WriteGeneratedAsync(writer, system, domain, total, spec.Data.StreamRows, seed, Share(spec), null, ct).ConfigureAwait(false);
-                writer.SetMetadata(Codecs.SecondsKey, sw.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture));
                 await writer.CommitAsync(ct).ConfigureAwait(false);
             }
+
+            _store.WriteComputeSeconds(stage, key, sw.Elapsed.TotalSeconds);
 
             Record(new StageRecord(stage, key, false, sw.Elapsed.TotalSeconds, sw.Elapsed.TotalSeconds), null);
             log.Information("{Stage} {Label}: computed {Key} ({Rows:N0} rows in chunks of {Chunk:N0}) in {Seconds:F2} s", stage, label, key, total, spec.Data.StreamRows, sw.Elapsed.TotalSeconds);
@@ -120,6 +125,6 @@ public sealed partial class PipelineRunner
     {
         var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
         return ParallelFit.FitStreamedAsync(_la, hidden, data.TrainRows, (a, b, c) => data.ReadAsync(a, b, c), anchor, spec.Model.Rcond,
-            spec.Solver.ChunkRows, spec.Solver.Lanes, Share(spec), progress, ct);
+            spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct);
     }
 }

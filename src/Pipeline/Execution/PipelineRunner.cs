@@ -60,10 +60,6 @@ public sealed partial class PipelineRunner
         var x0 = spec.Anchor.X0.ToArray();
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system!.Energy(x0));
         var parallelism = spec.Run.Parallelism;
-        if (parallelism > 1)
-        {
-            _la.SetThreads(Math.Max(1, Environment.ProcessorCount / parallelism));
-        }
 
         var plan = spec.Rollout is null ? null : await PrepareRolloutsAsync(spec, system!, ct).ConfigureAwait(false);
         var results = new List<ExperimentResult>();
@@ -378,14 +374,13 @@ public sealed partial class PipelineRunner
 
     private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)
     {
-        var share = Share(spec);
         if (spec.Solver.Mode == SolveMode.Full)
         {
-            return Task.FromResult(OutputLayer.Fit(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
+            return Task.FromResult(OutputLayer.Fit(_la.WithThreads(Budget(spec).SolveBlasThreads), hidden, train.X, train.Dx, anchor, spec.Model.Rcond, SolveMode.Full));
         }
 
         var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
-        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, share, progress, ct);
+        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct);
     }
 
     /// <summary>ELM bias default (DESIGN.md §2.1): [min, max] over all domain limits; without a domain, over the training data.</summary>
@@ -404,8 +399,11 @@ public sealed partial class PipelineRunner
     /// <summary>A-SWIM's cheaper first stage: round(fraction N) neurons, at least 1.</summary>
     public static int FirstStageWidth(int width, double fraction) => Math.Clamp((int)Math.Round(fraction * width), 1, width);
 
-    /// <summary>Cores one experiment may use: all of them divided by run.parallelism.</summary>
-    private static int Share(PipelineSpec spec) => Math.Max(1, Environment.ProcessorCount / spec.Run.Parallelism);
+    /// <summary>The run's cores and BLAS threads (see <see cref="ComputeBudget"/>).</summary>
+    public static ComputeBudget Budget(PipelineSpec spec) => ComputeBudget.ForMachine(spec.Run.Parallelism);
+
+    /// <summary>Cores one experiment's parallel loops may use (scheduling only).</summary>
+    private static int Share(PipelineSpec spec) => Budget(spec).ChunkDegree;
 
     private void Record(StageRecord record, List<StageRecord>? sink)
     {
@@ -433,8 +431,9 @@ public sealed partial class PipelineRunner
         };
 
     /// <summary>
-    /// Loads a stage output from the store or computes and stores it. The compute time is kept in the artifact's
-    /// metadata so cached runs still report the original training time.
+    /// Loads a stage output from the store or computes and stores it. The compute time is kept beside the artifact
+    /// (<see cref="ArtifactStore.WriteComputeSeconds"/>), not in it, so cached runs still report the original training
+    /// time and the same inputs give byte-identical artifacts.
     /// </summary>
     private async Task<T> CachedAsync<T>(
         string stage, string key, string label, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, CancellationToken ct, List<StageRecord>? sink = null)
@@ -463,7 +462,7 @@ public sealed partial class PipelineRunner
         if (cached is not null)
         {
             var value = decode(cached);
-            var original = Codecs.Seconds(cached);
+            var original = _store.ReadComputeSeconds(stage, key) ?? Codecs.Seconds(cached);
             Record(new StageRecord(stage, key, true, sw.Elapsed.TotalSeconds, original), sink);
             log.Information("{Stage} {Label}: cached {Key} (computed in {Seconds:F2} s, loaded in {Load:F3} s)", stage, label, key, original, sw.Elapsed.TotalSeconds);
             return value;
@@ -473,12 +472,9 @@ public sealed partial class PipelineRunner
         var result = await Task.Run(compute, ct).ConfigureAwait(false);
         var seconds = sw.Elapsed.TotalSeconds;
         var table = encode(result);
-        var meta = new Dictionary<string, string>(table.Metadata)
-        {
-            [Codecs.SecondsKey] = seconds.ToString("R", CultureInfo.InvariantCulture),
-            ["hnn.stage"] = stage,
-        };
+        var meta = new Dictionary<string, string>(table.Metadata) { ["hnn.stage"] = stage };
         await _store.WriteAsync(stage, key, table.WithMetadata(meta), ct).ConfigureAwait(false);
+        _store.WriteComputeSeconds(stage, key, seconds);
         Record(new StageRecord(stage, key, false, sw.Elapsed.TotalSeconds, seconds), sink);
         log.Information("{Stage} {Label}: computed {Key} in {Seconds:F2} s", stage, label, key, seconds);
         return result;

@@ -2,6 +2,9 @@ using System.Globalization;
 
 namespace Hnn.Pipeline.Store;
 
+/// <summary>One file a clean would delete (<see cref="ArtifactStore.PlanClean"/>), and why.</summary>
+public sealed record CleanItem(string Stage, string Path, long SizeBytes, string Reason);
+
 /// <summary>One stored artifact, as listed by <see cref="ArtifactStore.List"/>.</summary>
 public sealed record ArtifactInfo(string Stage, string Key, string Path, long SizeBytes, DateTime LastWriteTimeUtc);
 
@@ -24,8 +27,20 @@ public sealed class ArtifactStore
     /// <summary>Metadata key holding the row count written (decimal).</summary>
     public const string RowsMetadataKey = "hnn.rows";
 
-    /// <summary>Metadata key holding the lowercase hex SHA-256 of the column data (see ContentHasher).</summary>
+    /// <summary>
+    /// Metadata key holding the lowercase hex SHA-256 that seals the file: of the column data and, in files that carry
+    /// <see cref="ArtifactMetadataKey"/>, of the stage and key too (see ContentHasher.Bind).
+    /// </summary>
     public const string Sha256MetadataKey = "hnn.sha256";
+
+    /// <summary>
+    /// Metadata key holding "&lt;stage&gt;/&lt;key&gt;", the artifact the file was written as. Reads check it and the
+    /// seal covers it, so a valid artifact copied over another (of any stage) is detected like a corrupt one.
+    /// </summary>
+    public const string ArtifactMetadataKey = "hnn.artifact";
+
+    private const string SecondsExtension = ".seconds";
+    private const string SecondsTempMarker = ".seconds.tmp-";
 
     private const string ParquetExtension = ".parquet";
     private const string TempMarker = ".parquet.tmp-";
@@ -100,15 +115,19 @@ public sealed class ArtifactStore
         CancellationToken ct = default)
     {
         string path = PathFor(stage, key);
-        if (metadata is not null && (metadata.ContainsKey(RowsMetadataKey) || metadata.ContainsKey(Sha256MetadataKey)))
+        if (metadata is not null && (metadata.ContainsKey(RowsMetadataKey) || metadata.ContainsKey(Sha256MetadataKey) || metadata.ContainsKey(ArtifactMetadataKey)))
         {
             throw new ArgumentException(
-                $"Metadata keys '{RowsMetadataKey}' and '{Sha256MetadataKey}' are reserved by the artifact store.",
+                $"Metadata keys '{RowsMetadataKey}', '{Sha256MetadataKey}' and '{ArtifactMetadataKey}' are reserved by the artifact store.",
                 nameof(metadata));
         }
 
+        var bound = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        {
+            [ArtifactMetadataKey] = Binding(stage, key),
+        };
         return ParquetTableWriter.CreateCoreAsync(
-            path, schema, metadata, WriteOptions, recordIntegrity: true, ColumnWriteHook, ct);
+            path, schema, bound, WriteOptions, recordIntegrity: true, ColumnWriteHook, ct);
     }
 
     /// <summary>
@@ -131,7 +150,7 @@ public sealed class ArtifactStore
         try
         {
             Table table = await ParquetTableIO.ReadAsync(path, ct).ConfigureAwait(false);
-            return Verify(table, path);
+            return Verify(table, stage, key);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -192,41 +211,59 @@ public sealed class ArtifactStore
     }
 
     /// <summary>
-    /// For a <c>clean</c> command: deletes every artifact whose key is not in <paramref name="keepKeys"/>
-    /// (in any stage), plus leftover temp files (<c>*.parquet.tmp-*</c>, by default all of them, so do not
-    /// run concurrently with writers, or pass <paramref name="minTempAge"/>) and quarantined
-    /// <c>*.parquet.corrupt-*</c> files. Empty stage directories are removed. Returns the number of files deleted.
+    /// For a <c>clean</c> command: deletes what <see cref="PlanClean"/> lists. Returns the number of files deleted.
     /// </summary>
-    public int DeleteExcept(IReadOnlySet<string> keepKeys, TimeSpan? minTempAge = null)
+    public int DeleteExcept(IReadOnlySet<string> keepKeys, TimeSpan? minTempAge = null) => Delete(PlanClean(keepKeys, minTempAge));
+
+    /// <summary>
+    /// What a clean would delete, exactly: every artifact (and its compute-time side file) whose key is not in
+    /// <paramref name="keepKeys"/> (in any stage), leftover temp files (<c>*.tmp-*</c>, by default all of them, so do not
+    /// run concurrently with writers — see <see cref="TryLockExclusive"/> — or pass <paramref name="minTempAge"/>) and
+    /// quarantined <c>*.parquet.corrupt-*</c> files. Stage folders that are symbolic links are never entered (a link
+    /// could lead out of the store), nor are links followed anywhere else.
+    /// </summary>
+    public IReadOnlyList<CleanItem> PlanClean(IReadOnlySet<string> keepKeys, TimeSpan? minTempAge = null)
     {
         ArgumentNullException.ThrowIfNull(keepKeys);
         DateTime tempCutoff = DateTime.UtcNow - (minTempAge ?? TimeSpan.Zero);
-        int deleted = 0;
+        var plan = new List<CleanItem>();
         foreach (string stageDir in StageDirectories())
         {
             foreach (string file in SortedFiles(stageDir))
             {
-                string name = Path.GetFileName(file);
-                bool delete;
-                if (TryParseArtifactName(name, out string? key))
+                var info = new FileInfo(file);
+                string name = info.Name;
+                string? reason = null;
+                if (TryParseArtifactName(name, out string? key) || TryParseSecondsName(name, out key))
                 {
-                    delete = !keepKeys.Contains(key);
+                    reason = keepKeys.Contains(key) ? null : "not referenced by any run manifest";
                 }
-                else if (name.Contains(TempMarker, StringComparison.Ordinal))
+                else if (name.Contains(TempMarker, StringComparison.Ordinal) || name.Contains(SecondsTempMarker, StringComparison.Ordinal))
                 {
-                    delete = File.GetLastWriteTimeUtc(file) <= tempCutoff;
+                    reason = info.LastWriteTimeUtc <= tempCutoff ? "temporary file left by an interrupted write" : null;
                 }
-                else
+                else if (name.Contains(CorruptMarker, StringComparison.Ordinal))
                 {
-                    delete = name.Contains(CorruptMarker, StringComparison.Ordinal);
+                    reason = "corrupt artifact set aside";
                 }
 
-                if (delete && TryDeleteFile(file))
+                if (reason is not null)
                 {
-                    deleted++;
+                    plan.Add(new CleanItem(Path.GetFileName(stageDir), info.FullName, info.Exists ? info.Length : 0, reason));
                 }
             }
+        }
 
+        return plan;
+    }
+
+    /// <summary>Deletes the files of a <see cref="PlanClean"/> and then the stage folders left empty; returns the files deleted.</summary>
+    public int Delete(IReadOnlyList<CleanItem> plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        int deleted = plan.Count(item => TryDeleteFile(item.Path));
+        foreach (string stageDir in StageDirectories())
+        {
             try
             {
                 if (!Directory.EnumerateFileSystemEntries(stageDir).Any())
@@ -243,7 +280,79 @@ public sealed class ArtifactStore
         return deleted;
     }
 
-    private Table Verify(Table table, string path)
+    /// <summary>
+    /// A shared lease on the store, held by every run for as long as it may read or write artifacts (an advisory
+    /// lock on <c>&lt;root&gt;/store.lock</c>; the kernel drops it when the process ends, however it ends).
+    /// </summary>
+    public IDisposable AcquireRunLease()
+    {
+        Directory.CreateDirectory(Root);
+        return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+    }
+
+    /// <summary>
+    /// The exclusive lock that <c>clean</c> takes: null while any run holds <see cref="AcquireRunLease"/> (or another
+    /// clean runs), so a clean never removes what a running job may still use.
+    /// </summary>
+    public IDisposable? TryLockExclusive()
+    {
+        Directory.CreateDirectory(Root);
+        try
+        {
+            return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private string LockPath => Path.Combine(Root, "store.lock");
+
+    /// <summary>
+    /// Records how long the stage took to compute the artifact, in a small side file (<c>&lt;key&gt;.seconds</c>) rather
+    /// than in the artifact: the same inputs then give byte-identical artifacts, run after run. Atomic; best effort.
+    /// </summary>
+    public void WriteComputeSeconds(string stage, string key, double seconds)
+    {
+        string path = SecondsPathFor(stage, key);
+        string temp = path + SecondsTempMarker[SecondsExtension.Length..] + Guid.NewGuid().ToString("N");
+        try
+        {
+            File.WriteAllText(temp, seconds.ToString("R", CultureInfo.InvariantCulture));
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDeleteFile(temp);
+            Warn($"Could not record the compute time of '{stage}/{key}': {ex.Message}");
+        }
+    }
+
+    /// <summary>The seconds recorded by <see cref="WriteComputeSeconds"/>, or null when there is no (valid) record.</summary>
+    public double? ReadComputeSeconds(string stage, string key)
+    {
+        try
+        {
+            string path = SecondsPathFor(stage, key);
+            if (!File.Exists(path) || new FileInfo(path).Length > 64)
+            {
+                return null;
+            }
+
+            return double.TryParse(File.ReadAllText(path), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && double.IsFinite(s) && s >= 0 ? s : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private string SecondsPathFor(string stage, string key) => System.IO.Path.ChangeExtension(PathFor(stage, key), SecondsExtension);
+
+    private static string Binding(string stage, string key) => stage + "/" + key;
+
+    private static Table Verify(Table table, string stage, string key)
     {
         IReadOnlyDictionary<string, string> meta = table.Metadata;
         if (!meta.TryGetValue(RowsMetadataKey, out string? rowsText)
@@ -262,14 +371,30 @@ public sealed class ArtifactStore
             throw new InvalidDataException($"missing '{Sha256MetadataKey}' metadata");
         }
 
+        // Files written before the binding existed carry no ArtifactMetadataKey: their seal covers the data only (and the
+        // runner's "hnn.stage", when present, is checked). Every file written now is sealed to its stage and key.
         string actual = ContentHasher.Compute(table);
+        if (meta.TryGetValue(ArtifactMetadataKey, out string? binding))
+        {
+            if (!string.Equals(binding, Binding(stage, key), StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"the file was written as artifact '{Truncate(binding)}', not '{Binding(stage, key)}'");
+            }
+
+            actual = ContentHasher.Bind(actual, binding);
+        }
+        else if (meta.TryGetValue("hnn.stage", out string? writtenStage) && !string.Equals(writtenStage, stage, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"the file was written by stage '{Truncate(writtenStage)}', not '{stage}'");
+        }
+
         if (!string.Equals(actual, expected, StringComparison.Ordinal))
         {
-            throw new InvalidDataException($"checksum mismatch: data hashes to {actual}, recorded {Sha256MetadataKey}={expected}");
+            throw new InvalidDataException($"checksum mismatch: data hashes to {actual}, recorded {Sha256MetadataKey}={Truncate(expected)}");
         }
 
         var userMeta = meta
-            .Where(kv => kv.Key is not RowsMetadataKey and not Sha256MetadataKey)
+            .Where(kv => kv.Key is not RowsMetadataKey and not Sha256MetadataKey and not ArtifactMetadataKey)
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         return table.WithMetadata(userMeta);
     }
@@ -309,6 +434,8 @@ public sealed class ArtifactStore
 
     private void Warn(string message) => _onWarning?.Invoke(message);
 
+    private static string Truncate(string text) => text.Length <= 80 ? text : text[..80] + "...";
+
     private IEnumerable<string> StageDirectories()
     {
         if (!Directory.Exists(ArtifactsDirectory))
@@ -317,7 +444,7 @@ public sealed class ArtifactStore
         }
 
         return Directory.EnumerateDirectories(ArtifactsDirectory)
-            .Where(d => IsValidStage(Path.GetFileName(d)))
+            .Where(d => IsValidStage(Path.GetFileName(d)) && new DirectoryInfo(d).LinkTarget is null)
             .Order(StringComparer.Ordinal)
             .ToList();
     }
@@ -350,6 +477,12 @@ public sealed class ArtifactStore
 
         key = k;
         return true;
+    }
+
+    private static bool TryParseSecondsName(string fileName, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? key)
+    {
+        key = fileName.EndsWith(SecondsExtension, StringComparison.Ordinal) ? fileName[..^SecondsExtension.Length] : null;
+        return IsValidKey(key);
     }
 
     private static bool TryDeleteFile(string path)

@@ -34,6 +34,16 @@ internal sealed class ContentHasher : IDisposable
         }
     }
 
+    /// <summary>
+    /// The seal of an artifact: SHA-256 over a version tag, the content hash and "stage/key", so that the same data
+    /// stored under another stage or key does not verify.
+    /// </summary>
+    public static string Bind(string contentHash, string binding)
+    {
+        var text = "hnn-artifact-seal-v1\n" + contentHash + "\n" + binding;
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
     /// <summary>Adds rows [start, start+count) of every column of <paramref name="chunk"/> (schema must match).</summary>
     public void Append(Table chunk, int start, int count)
     {

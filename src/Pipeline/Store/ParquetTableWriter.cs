@@ -196,7 +196,10 @@ public sealed class ParquetTableWriter : IAsyncDisposable
             if (_hasher is not null)
             {
                 _metadata[ArtifactStore.RowsMetadataKey] = RowsWritten.ToString(CultureInfo.InvariantCulture);
-                _metadata[ArtifactStore.Sha256MetadataKey] = _hasher.Finish();
+                var content = _hasher.Finish();
+                _metadata[ArtifactStore.Sha256MetadataKey] = _metadata.TryGetValue(ArtifactStore.ArtifactMetadataKey, out var binding)
+                    ? ContentHasher.Bind(content, binding)
+                    : content;
             }
 
             if (_metadata.Count > 0)

@@ -23,8 +23,14 @@ public interface ILinearAlgebra
     /// <summary>Starts a streaming (tall-skinny) QR of a matrix with <paramref name="cols"/> columns.</summary>
     IQrAccumulator CreateQrAccumulator(int cols);
 
-    /// <summary>Threads the backend may use inside one call (OpenBLAS is process-wide). No-op for managed.</summary>
-    void SetThreads(int threads);
+    /// <summary>Threads each call uses inside the library (1 for the managed backend, whose results do not depend on it).</summary>
+    int Threads { get; }
+
+    /// <summary>
+    /// The same backend with every call running under exactly <paramref name="threads"/> library threads. A view, not a
+    /// setting: other views are unaffected, and a result depends on the thread count of the view that computed it only.
+    /// </summary>
+    ILinearAlgebra WithThreads(int threads);
 }
 
 /// <summary>Solution of a truncated least-squares problem.</summary>

@@ -22,8 +22,11 @@ public enum LeastSquaresPath
 /// <summary>
 /// <see cref="ILinearAlgebra"/> on a system LAPACK (Debian's OpenBLAS <c>libopenblas.so.0</c> by default) through
 /// function pointers. Create with <see cref="TryCreate(out LapackLinearAlgebra?, out string)"/>, which never throws
-/// when the library is missing. Calls allocate their own workspaces, so independent calls may run concurrently;
-/// note that OpenBLAS's thread count (<see cref="SetThreads"/>) is process-wide.
+/// when the library is missing. Calls allocate their own workspaces, so independent calls may run concurrently.
+/// Every call runs under exactly <see cref="Threads"/> BLAS threads (OpenBLAS splits work, so rounds, by its thread
+/// count, a process-wide setting; <see cref="BlasThreadGate"/> keeps it fixed under every call in flight), so a result
+/// depends on the inputs and <see cref="Threads"/> only, never on what runs beside it. <see cref="WithThreads"/> gives
+/// a view with another count over the same library.
 /// </summary>
 public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 {
@@ -35,12 +38,16 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 
     private readonly LapackNative _native;
 
-    private LapackLinearAlgebra(LapackNative native)
+    private LapackLinearAlgebra(LapackNative native, int threads)
     {
         _native = native;
+        Threads = threads;
         var file = Path.GetFileName(native.LibraryPath);
         Name = native.Config is null ? $"lapack ({file})" : $"lapack ({file}, {native.Config})";
     }
+
+    /// <inheritdoc />
+    public int Threads { get; }
 
     /// <inheritdoc />
     public string Name { get; }
@@ -67,7 +74,7 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     {
         if (LapackNative.TryLoad(libraryPath, out var native, out reason))
         {
-            backend = new LapackLinearAlgebra(native);
+            backend = new LapackLinearAlgebra(native, 1);
             return true;
         }
 
@@ -120,9 +127,9 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
         var work = new double[nb * Math.Max(n, nrhs)];
         fixed (double* pqr = qr, pc = c, pt = t, pw = work)
         {
-            _native.Geqrt(m, n, nb, pqr, m, pt, nb, pw);
+            _native.Geqrt(Threads, m, n, nb, pqr, m, pt, nb, pw);
             if (nrhs > 0)
-                _native.Gemqrt((byte)'L', (byte)'T', m, nrhs, n, nb, pqr, m, pt, nb, pc, m, pw);
+                _native.Gemqrt(Threads, (byte)'L', (byte)'T', m, nrhs, n, nb, pqr, m, pt, nb, pc, m, pw);
         }
 
         var r = new double[n * n];
@@ -144,7 +151,7 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
         {
             double workQuery;
             int iworkQuery;
-            info = _native.Gelsd(m, n, nrhs, pa, m, pb, ldb, ps, rcond, out _, &workQuery, -1, &iworkQuery);
+            info = _native.Gelsd(Threads, m, n, nrhs, pa, m, pb, ldb, ps, rcond, out _, &workQuery, -1, &iworkQuery);
             if (info != 0)
                 throw new InvalidOperationException($"LAPACK dgelsd workspace query failed with INFO = {info}.");
             var lwork = (int)Math.Ceiling(workQuery);
@@ -152,7 +159,7 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
             var iwork = new int[Math.Max(1, iworkQuery)];
             fixed (double* pw = work)
             fixed (int* piw = iwork)
-                info = _native.Gelsd(m, n, nrhs, pa, m, pb, ldb, ps, rcond, out rank, pw, work.Length, piw);
+                info = _native.Gelsd(Threads, m, n, nrhs, pa, m, pb, ldb, ps, rcond, out rank, pw, work.Length, piw);
         }
 
         if (info > 0)
@@ -169,18 +176,21 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     public IQrAccumulator CreateQrAccumulator(int cols)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cols);
-        return new LapackQrAccumulator(_native, cols);
+        return new LapackQrAccumulator(_native, cols, Threads);
     }
 
-    /// <summary>Sets OpenBLAS's (process-wide) thread count; a no-op for a LAPACK without openblas_set_num_threads.</summary>
-    public void SetThreads(int threads)
+    /// <inheritdoc />
+    public ILinearAlgebra WithThreads(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
-        _native.SetNumThreads(threads);
+        return threads == Threads ? this : new LapackLinearAlgebra(_native, threads);
     }
 
-    /// <summary>OpenBLAS's current thread count, or 0 if the library does not export openblas_get_num_threads.</summary>
-    public int GetThreads() => _native.GetNumThreads();
+    /// <summary>
+    /// OpenBLAS's thread count as a call of this view sees it (openblas_get_num_threads inside the gate), or 0 if the
+    /// library does not export it.
+    /// </summary>
+    public int ThreadsSeenByCalls() => _native.GetNumThreads(Threads);
 
     /// <summary>C = A B for square n x n column-major matrices through dgemm (benchmarks use it as the yardstick).</summary>
     public void MultiplySquare(int n, double[] a, double[] b, double[] c)
@@ -195,7 +205,7 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 
         fixed (double* pa = a, pb = b, pc = c)
         {
-            _native.Gemm(n, pa, pb, pc);
+            _native.Gemm(Threads, n, pa, pb, pc);
         }
     }
 }
@@ -210,14 +220,16 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
     private const int ChunkRows = 4096;
 
     private readonly LapackNative _native;
+    private readonly int _threads;
     private double[] _buffer = [];
     private double[] _t = [];
     private double[] _work = [];
 
-    public LapackQrAccumulator(LapackNative native, int cols)
+    public LapackQrAccumulator(LapackNative native, int cols, int threads)
         : base(cols, ChunkRows)
     {
         _native = native;
+        _threads = threads;
     }
 
     public override void AbsorbUpperTrapezoidal(double[] block, int rows)
@@ -256,7 +268,7 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
         Rent(ref _t, nb * n);
         Rent(ref _work, nb * n);
         fixed (double* pr = R, pb = block, pt = _t, pw = _work)
-            _native.Tpqrt(rows, n, rows, nb, pr, n, pb, rows, pt, nb, pw);
+            _native.Tpqrt(_threads, rows, n, rows, nb, pr, n, pb, rows, pt, nb, pw);
     }
 
     /// <summary>Absorbs rows [start, start + h) of the column-major <paramref name="source"/> (leading dimension ld).</summary>
@@ -273,7 +285,7 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
             Rent(ref _t, nb * n);
             Rent(ref _work, nb * n);
             fixed (double* pr = R, pb = _buffer, pt = _t, pw = _work)
-                _native.Tpqrt(h, n, trapezoidal ? h : 0, nb, pr, n, pb, h, pt, nb, pw);
+                _native.Tpqrt(_threads, h, n, trapezoidal ? h : 0, nb, pr, n, pb, h, pt, nb, pw);
             return;
         }
 
@@ -291,7 +303,7 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
         Rent(ref _t, nbStack * k);
         Rent(ref _work, nbStack * n);
         fixed (double* ps = _buffer, pt = _t, pw = _work)
-            _native.Geqrt(mStack, n, nbStack, ps, mStack, pt, nbStack, pw);
+            _native.Geqrt(_threads, mStack, n, nbStack, ps, mStack, pt, nbStack, pw);
 
         for (var j = 0; j < n; j++)
         {

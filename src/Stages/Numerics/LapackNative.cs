@@ -120,41 +120,63 @@ internal sealed unsafe class LapackNative
 
     private static readonly string[] RequiredSymbols = ["dgeqrt_", "dgemqrt_", "dtpqrt_", "dgelsd_"];
 
-    public void SetNumThreads(int threads)
+    /// <summary>
+    /// The process-wide gate every call passes (OpenBLAS has one thread-count setting per process): each routine below
+    /// runs under exactly the thread count it is given, never changed while another call is in flight.
+    /// </summary>
+    private static BlasThreadGate? s_gate;
+
+    private BlasThreadGate Gate => s_gate ??= CreateGate();
+
+    private BlasThreadGate CreateGate()
     {
-        if (_setNumThreads != null)
-            _setNumThreads(threads);
+        lock (CacheLock)
+        {
+            return s_gate ??= new BlasThreadGate(_setNumThreads == null ? null : SetNumThreadsRaw);
+        }
     }
 
-    /// <summary>Current OpenBLAS thread count, or 0 if the library does not say.</summary>
-    public int GetNumThreads() => _getNumThreads != null ? _getNumThreads() : 0;
+    private void SetNumThreadsRaw(int threads) => _setNumThreads(threads);
+
+    /// <summary>Enters the gate with <paramref name="threads"/> BLAS threads (for callers that make several calls).</summary>
+    public BlasThreadGate.Scope Enter(int threads) => Gate.Enter(threads);
+
+    /// <summary>OpenBLAS's thread count as a call made with <paramref name="threads"/> sees it, or 0 if the library does not say.</summary>
+    public int GetNumThreads(int threads)
+    {
+        using var scope = Gate.Enter(threads);
+        return _getNumThreads != null ? _getNumThreads() : 0;
+    }
 
     /// <summary>True when dgemm_ is exported.</summary>
     public bool HasGemm => _dgemm != null;
 
     /// <summary>C = A B for square n x n matrices (column-major), through dgemm_.</summary>
-    public void Gemm(int n, double* a, double* b, double* c)
+    public void Gemm(int threads, int n, double* a, double* b, double* c)
     {
         if (_dgemm == null)
             throw new InvalidOperationException("dgemm_ is not exported by " + LibraryPath);
         byte no = (byte)'N';
         double one = 1, zero = 0;
+        using var scope = Gate.Enter(threads);
         _dgemm(&no, &no, &n, &n, &n, &one, a, &n, b, &n, &zero, c, &n, 1, 1);
     }
 
     /// <summary>Blocked QR of the m x n matrix <paramref name="a"/> (compact WY, T is nb x min(m, n)).</summary>
-    public void Geqrt(int m, int n, int nb, double* a, int lda, double* t, int ldt, double* work)
+    public void Geqrt(int threads, int m, int n, int nb, double* a, int lda, double* t, int ldt, double* work)
     {
         int info;
-        _dgeqrt(&m, &n, &nb, a, &lda, t, &ldt, work, &info);
+        using (Gate.Enter(threads))
+            _dgeqrt(&m, &n, &nb, a, &lda, t, &ldt, work, &info);
         Check("dgeqrt", info);
     }
 
     /// <summary>Applies Q or Q^T from <see cref="Geqrt"/> to the m x n matrix C from the left ('L') or right ('R').</summary>
-    public void Gemqrt(byte side, byte trans, int m, int n, int k, int nb, double* v, int ldv, double* t, int ldt, double* c, int ldc, double* work)
+    public void Gemqrt(int threads, byte side, byte trans, int m, int n, int k, int nb, double* v, int ldv, double* t, int ldt, double* c, int ldc, double* work)
     {
         int info;
-        _dgemqrt(&side, &trans, &m, &n, &k, &nb, v, &ldv, t, &ldt, c, &ldc, work, &info, 1, 1);
+        using (Gate.Enter(threads))
+            _dgemqrt(&side, &trans, &m, &n, &k, &nb, v, &ldv, t, &ldt, c, &ldc, work, &info, 1, 1);
         Check("dgemqrt", info);
     }
 
@@ -162,20 +184,22 @@ internal sealed unsafe class LapackNative
     /// QR of the triangular-pentagonal stack [A; B]: A (n x n upper triangular) is overwritten by the new R,
     /// B (m x n, its last l rows upper trapezoidal) by the reflectors.
     /// </summary>
-    public void Tpqrt(int m, int n, int l, int nb, double* a, int lda, double* b, int ldb, double* t, int ldt, double* work)
+    public void Tpqrt(int threads, int m, int n, int l, int nb, double* a, int lda, double* b, int ldb, double* t, int ldt, double* work)
     {
         int info;
-        _dtpqrt(&m, &n, &l, &nb, a, &lda, b, &ldb, t, &ldt, work, &info);
+        using (Gate.Enter(threads))
+            _dtpqrt(&m, &n, &l, &nb, a, &lda, b, &ldb, t, &ldt, work, &info);
         Check("dtpqrt", info);
     }
 
     /// <summary>Raw dgelsd call; returns INFO (caller interprets convergence failures).</summary>
-    public int Gelsd(int m, int n, int nrhs, double* a, int lda, double* b, int ldb, double* s, double rcond, out int rank,
+    public int Gelsd(int threads, int m, int n, int nrhs, double* a, int lda, double* b, int ldb, double* s, double rcond, out int rank,
         double* work, int lwork, int* iwork)
     {
         int info;
         int r;
-        _dgelsd(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, &r, work, &lwork, iwork, &info);
+        using (Gate.Enter(threads))
+            _dgelsd(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, &r, work, &lwork, iwork, &info);
         rank = r;
         if (info < 0)
             Check("dgelsd", info);

@@ -101,8 +101,15 @@ public sealed class ManagedLinearAlgebra : ILinearAlgebra
         return new ManagedQrAccumulator(cols);
     }
 
-    /// <summary>No-op (validates the argument only).</summary>
-    public void SetThreads(int threads) => ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+    /// <inheritdoc />
+    public int Threads => 1;
+
+    /// <summary>This backend itself: it runs each call on the calling thread (validates the argument only).</summary>
+    public ILinearAlgebra WithThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        return this;
+    }
 }
 
 /// <summary>

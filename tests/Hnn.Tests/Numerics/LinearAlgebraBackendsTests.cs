@@ -54,20 +54,56 @@ public sealed class LinearAlgebraBackendsTests
     }
 
     [LapackFact]
-    public void Set_threads_changes_openblas_thread_count()
+    public void A_view_runs_every_call_under_its_own_thread_count()
     {
         var lapack = Backends.Lapack();
-        var before = lapack.GetThreads();
-        try
+        var one = (LapackLinearAlgebra)lapack.WithThreads(1);
+        var two = (LapackLinearAlgebra)lapack.WithThreads(2);
+        Assert.Equal(1, one.Threads);
+        Assert.Equal(2, two.Threads);
+        Assert.Same(one, one.WithThreads(1));
+
+        // Interleaved views: each call sees its own count, whatever the other view set before it.
+        for (var i = 0; i < 3; i++)
         {
-            lapack.SetThreads(1);
-            Assert.Equal(1, lapack.GetThreads());
-        }
-        finally
-        {
-            lapack.SetThreads(Math.Max(1, before));
+            Assert.Equal(2, two.ThreadsSeenByCalls());
+            Assert.Equal(1, one.ThreadsSeenByCalls());
         }
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => lapack.SetThreads(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => lapack.WithThreads(0));
+    }
+
+    [LapackFact]
+    public void Concurrent_calls_with_different_thread_counts_give_the_results_of_calls_made_alone()
+    {
+        // OpenBLAS rounds differently with 1 and 2 threads (dgelsd on this ill-conditioned problem), so a call whose
+        // thread count changed under it would not equal the call made alone. The gate guarantees bit-equality here:
+        // same process, same thread count per call.
+        const int m = 300, n = 120;
+        var rng = new Random(77);
+        var a = new double[m * n];
+        var x = new double[m];
+        for (var i = 0; i < m; i++)
+            x[i] = (rng.NextDouble() * 4) - 2;
+        for (var j = 0; j < n; j++)
+        {
+            var (w, b) = ((rng.NextDouble() * 6) - 3, (rng.NextDouble() * 6) - 3);
+            for (var i = 0; i < m; i++)
+            {
+                var t = Math.Tanh((w * x[i]) + b);
+                a[(j * m) + i] = 1 - (t * t);
+            }
+        }
+
+        var rhs = Dense.Random(rng, m, 1);
+        var lapack = Backends.Lapack();
+        var views = new[] { lapack.WithThreads(1), lapack.WithThreads(2) };
+        var alone = views.Select(v => v.SolveLeastSquares(a, m, n, rhs, 1, 1e-13).X).ToArray();
+
+        var results = new double[24][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => results[i] = views[i % 2].SolveLeastSquares(a, m, n, rhs, 1, 1e-13).X);
+        for (var i = 0; i < results.Length; i++)
+            Assert.Equal(alone[i % 2], results[i]);
     }
 }

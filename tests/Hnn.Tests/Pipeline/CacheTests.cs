@@ -119,21 +119,7 @@ public sealed class CacheTests
         var first = await box.RunAsync(original);
         Assert.True(first.ExitCode == 0, first.ToString());
 
-        // parallelism 2 sets OpenBLAS's process-wide thread count; put it back for the other tests.
-        var la = LinearAlgebraBackends.Resolve("auto", out _);
-        var threadsBefore = (la as LapackLinearAlgebra)?.GetThreads();
-        CliResult second;
-        try
-        {
-            second = await box.RunAsync(shuffled);
-        }
-        finally
-        {
-            if (threadsBefore is { } t)
-            {
-                la.SetThreads(Math.Max(1, t));
-            }
-        }
+        var second = await box.RunAsync(shuffled);
 
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.False(Directory.Exists(otherStore), "--store must win over run.store");

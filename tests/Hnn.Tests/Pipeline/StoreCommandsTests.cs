@@ -40,7 +40,7 @@ public sealed class StoreCommandsTests
         var dry = await CliSandbox.InvokeAsync(["clean", "--dry-run", "--store", box.StoreRoot]);
         Assert.True(dry.ExitCode == 0, dry.ToString());
         Assert.DoesNotContain("would remove", dry.Stdout, StringComparison.Ordinal);
-        Assert.Contains("0 artifact(s) not referenced", dry.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0 file(s) would be removed", dry.Stdout, StringComparison.Ordinal);
 
         var keep = await CliSandbox.InvokeAsync(["clean", "--store", box.StoreRoot]);
         Assert.True(keep.ExitCode == 0, keep.ToString());
@@ -49,14 +49,18 @@ public sealed class StoreCommandsTests
 
         // Without the run, nothing is referenced: the dry run lists every artifact, clean removes them all.
         Directory.Delete(box.RunsDirectory, recursive: true);
+        // Each artifact has its compute-time side file (<key>.seconds); both go.
+        var files = Directory.GetFiles(box.ArtifactsDirectory, "*", SearchOption.AllDirectories).Length;
+        Assert.Equal(2 * artifacts.Count, files);
         dry = await CliSandbox.InvokeAsync(["clean", "--dry-run", "--store", box.StoreRoot]);
         Assert.True(dry.ExitCode == 0, dry.ToString());
-        Assert.Contains($"{artifacts.Count} artifact(s) not referenced", dry.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{files} file(s) would be removed", dry.Stdout, StringComparison.Ordinal);
+        Assert.Equal(files, dry.Stdout.Split('\n').Count(l => l.StartsWith("would remove ", StringComparison.Ordinal)));
         Assert.Equal(artifacts.Count, box.Store().List().Count);
 
         var clean = await CliSandbox.InvokeAsync(["clean", "--store", box.StoreRoot]);
         Assert.True(clean.ExitCode == 0, clean.ToString());
-        Assert.Contains($"removed {artifacts.Count} file(s)", clean.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"removed {files} file(s)", clean.Stdout, StringComparison.Ordinal);
         Assert.Empty(box.Store().List());
         Assert.Empty(Directory.Exists(box.ArtifactsDirectory) ? Directory.GetFiles(box.ArtifactsDirectory, "*", SearchOption.AllDirectories) : []);
 

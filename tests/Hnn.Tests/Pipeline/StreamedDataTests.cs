@@ -54,8 +54,8 @@ public sealed class StreamedDataTests : IDisposable
 
         // Each lane reads its own contiguous rows from the row groups and cuts them into the in-memory fit's blocks,
         // so the floating-point operations are the same ones in the same order: equality is exact.
-        var inMemory = await ParallelFit.FitAsync(la, hidden, data.X, data.Dx, anchor, 1e-13, 256, 3, 2, null, CancellationToken.None);
-        var fromDisk = await ParallelFit.FitStreamedAsync(la, hidden, 3000, (a, b, ct) => streamed.ReadAsync(a, b, ct), anchor, 1e-13, 256, 3, 2, null, CancellationToken.None);
+        var inMemory = await ParallelFit.FitAsync(la, hidden, data.X, data.Dx, anchor, 1e-13, 256, 3, new ComputeBudget(2, 1), null, CancellationToken.None);
+        var fromDisk = await ParallelFit.FitStreamedAsync(la, hidden, 3000, (a, b, ct) => streamed.ReadAsync(a, b, ct), anchor, 1e-13, 256, 3, new ComputeBudget(2, 1), null, CancellationToken.None);
         Assert.Equal(inMemory.Rank, fromDisk.Rank);
         Assert.Equal(inMemory.Network.Coefficients, fromDisk.Network.Coefficients);
         Assert.Equal(inMemory.Network.OutputBias, fromDisk.Network.OutputBias);
@@ -78,7 +78,7 @@ public sealed class StreamedDataTests : IDisposable
         AssertSameLayer(SwimStages.Sample(data.X, data.H, width, seed), s);
 
         // A-SWIM's second stage: y = H-hat of a first network at the candidates' points.
-        var first = (await ParallelFit.FitAsync(new ManagedLinearAlgebra(), u, data.X, data.Dx, new Anchor(new double[4], -3), 1e-13, 512, 1, 1, null, CancellationToken.None)).Network;
+        var first = (await ParallelFit.FitAsync(new ManagedLinearAlgebra(), u, data.X, data.Dx, new Anchor(new double[4], -3), 1e-13, 512, 1, new ComputeBudget(1, 1), null, CancellationToken.None)).Network;
         var a = await PipelineRunner.SampleStreamedAsync(SamplingMethod.ASwim, streamed, width, seed, int.MaxValue, bias.Item1, bias.Item2, first, CancellationToken.None);
         AssertSameLayer(SwimStages.Resample(first, data.X, width, seed), a);
     }
@@ -112,7 +112,7 @@ public sealed class StreamedDataTests : IDisposable
         var hidden = SwimStages.Sample(data.X, null, 40, 1);
         var train = DataSplit.Take(data, [.. Enumerable.Range(0, 2500)]);
         var test = DataSplit.Take(data, [.. Enumerable.Range(2500, 900)]);
-        var network = (await ParallelFit.FitAsync(new ManagedLinearAlgebra(), hidden, train.X, train.Dx, new Anchor(new double[4], -3), 1e-13, 512, 1, 1, null, CancellationToken.None)).Network;
+        var network = (await ParallelFit.FitAsync(new ManagedLinearAlgebra(), hidden, train.X, train.Dx, new Anchor(new double[4], -3), 1e-13, 512, 1, new ComputeBudget(1, 1), null, CancellationToken.None)).Network;
 
         // Chunk sums are merged in another grouping than in memory (per row group, then 4096-row pieces), so only the
         // summation order differs: relative agreement to a few ulps of the sums.

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Reproducibility check (docs/RELIABILITY.md): runs the quickstart at a reduced size RUNS times into fresh stores,
+# alternating run.parallelism 1 and 2, with a busy-loop on the other core in the runs marked "busy", and compares
+# every artifact byte for byte and every results.json number. Prints one line per run and a verdict; exit 1 on any
+# difference. Usage: bash scripts/determinism.sh [RUNS] (default 10). Needs a Release build (scripts/test.sh builds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10}
+hnn=src/Pipeline/bin/Release/net10.0/hnn
+[ -x "$hnn" ] || dotnet build src/Pipeline -c Release -nologo -clp:ErrorsOnly
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+small=(--set data.train=3000 --set data.test=1000 "--set" "model.widths=[400]" --no-report -q)
+first=""
+status=0
+for i in $(seq 1 "$runs"); do
+  par=$(( (i % 2) + 1 ))
+  busy=""
+  if [ "$i" -eq 3 ] || [ "$i" -eq 4 ]; then busy="busy"; (timeout 120 sh -c 'while :; do :; done' &) ; fi
+  store="$work/store-$i"
+  "$hnn" run pipelines/quickstart.yaml "${small[@]}" --set run.parallelism=$par --store "$store" > "$work/out-$i.txt"
+  if [ -n "$busy" ]; then pkill -f "while :; do :; done" || true; fi
+  # Artifacts by stage/key; results.json without the wall-clock fields (train_seconds, rollout seconds).
+  (cd "$store/artifacts" && find . -name '*.parquet' -type f | sort | xargs sha256sum) > "$work/sums-$i.txt"
+  jq -S 'walk(if type == "object" then del(.train_seconds, .seconds, .cached) else . end)' "$store"/runs/*/results.json > "$work/results-$i.json"
+  n=$(wc -l < "$work/sums-$i.txt")
+  if [ -z "$first" ]; then
+    first=$i
+    verdict="reference"
+  elif cmp -s "$work/sums-$first.txt" "$work/sums-$i.txt" && cmp -s "$work/results-$first.json" "$work/results-$i.json"; then
+    verdict="identical to run $first"
+  else
+    verdict="DIFFERENT from run $first"
+    diff "$work/sums-$first.txt" "$work/sums-$i.txt" | head -5 || true
+    status=1
+  fi
+  echo "run $i: parallelism $par ${busy:+(other core busy) }$n artifacts: $verdict"
+done
+[ "$status" -eq 0 ] && echo "all $runs runs bit-identical" || echo "runs differ"
+exit "$status"
