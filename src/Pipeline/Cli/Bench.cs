@@ -29,6 +29,7 @@ public static class Bench
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
+        MemoryEstimate.Check(spec);
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
         log.Information("{Note}", note);
         if (spec.System is null || spec.Domain is null)

@@ -21,6 +21,8 @@ public static class Commands
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
+        var memory = MemoryEstimate.Check(spec);
+        log.Debug("Estimated peak memory {Peak} of {Available} available", MemoryEstimate.Gb(memory.PeakBytes), MemoryEstimate.Gb(MemoryEstimate.AvailableBytes()));
         var storeRoot = storeOverride ?? spec.Run.Store;
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
         log.Information("{Note}", note);
@@ -123,7 +125,8 @@ public static class Commands
     public static int Validate(string pipelinePath, IReadOnlyList<string> overrides, TextWriter stdout)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
-        stdout.WriteLine($"{pipelinePath}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.MethodCount} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s))");
+        var memory = MemoryEstimate.Check(spec);
+        stdout.WriteLine($"{pipelinePath}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.MethodCount} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s)); estimated peak memory {MemoryEstimate.Gb(memory.PeakBytes)} of {MemoryEstimate.Gb(MemoryEstimate.AvailableBytes())} available");
         stdout.WriteLine(JsonSerializer.Serialize(RunManifest.SpecToJson(spec), RunManifest.Json));
         return Ok;
     }
