@@ -12,7 +12,8 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         // First Ctrl-C / SIGTERM: stop between stages (finished artifacts stay; writes are atomic). A second one:
-        // terminate at once (a long LAPACK call cannot be interrupted; nothing partial is left either way).
+        // terminate at once (a long LAPACK call cannot be interrupted; nothing partial is left either way), after the
+        // shutdown hooks have recorded the run's manifest.
         using var cts = new CancellationTokenSource();
         bool FirstSignal()
         {
@@ -21,6 +22,10 @@ public static class Program
             {
                 Console.Error.WriteLine("stopping after the current step (again to stop at once)...");
                 cts.Cancel();
+            }
+            else
+            {
+                ShutdownHooks.RunAll();
             }
 
             return first;

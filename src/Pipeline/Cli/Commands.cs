@@ -36,28 +36,54 @@ public static class Commands
         var sw = Stopwatch.StartNew();
         IReadOnlyList<ExperimentResult> results = [];
         var status = "failed";
-        try
+        var dir = Path.Combine(store.RunsDirectory, runId);
+        var manifestLock = new Lock();
+        var manifestDone = false;
+        RunManifest Manifest(string s) => new(runId, spec.Name, Path.GetFullPath(pipelinePath), overrides, started, sw.Elapsed.TotalSeconds, s,
+            la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(PipelineRunner.Budget(spec), spec.Solver.Lanes), RunManifest.SpecToJson(spec),
+            [.. runner.Records], results);
+
+        // A second signal ends the process at once: record what finished (status "interrupted") before it goes.
+        using (ShutdownHooks.Register(() =>
         {
-            results = await runner.RunAsync(spec, ct).ConfigureAwait(false);
-            status = "completed";
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            lock (manifestLock)
+            {
+                if (!manifestDone)
+                {
+                    manifestDone = true;
+                    Directory.CreateDirectory(dir);
+                    AtomicWrite(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(Manifest("interrupted"), RunManifest.Json));
+                }
+            }
+        }))
         {
-            status = "interrupted";
-            throw;
-        }
-        finally
-        {
-            var manifest = new RunManifest(runId, spec.Name, Path.GetFullPath(pipelinePath), overrides, started, sw.Elapsed.TotalSeconds, status,
-                la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(PipelineRunner.Budget(spec), spec.Solver.Lanes), RunManifest.SpecToJson(spec),
-                [.. runner.Records], results);
-            var dir = Path.Combine(store.RunsDirectory, runId);
-            await WriteRunAsync(dir, manifest, results).ConfigureAwait(false);
-            log.Information("Run {RunId} {Status} in {Seconds:F2} s; manifest {Path}", runId, status, sw.Elapsed.TotalSeconds, Path.Combine(dir, "manifest.json"));
+            try
+            {
+                results = await runner.RunAsync(spec, ct).ConfigureAwait(false);
+                status = "completed";
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                status = "interrupted";
+                throw;
+            }
+            finally
+            {
+                lock (manifestLock)
+                {
+                    if (!manifestDone)
+                    {
+                        manifestDone = true;
+                        WriteRun(dir, Manifest(status), results);
+                    }
+                }
+
+                log.Information("Run {RunId} {Status} in {Seconds:F2} s; manifest {Path}", runId, status, sw.Elapsed.TotalSeconds, Path.Combine(dir, "manifest.json"));
+            }
         }
 
         await stdout.WriteLineAsync(ResultsTable.Format(results)).ConfigureAwait(false);
-        var runDir = Path.Combine(store.RunsDirectory, runId);
+        var runDir = dir;
         await stdout.WriteLineAsync($"run {runId}: {runDir}").ConfigureAwait(false);
         if (report)
         {
@@ -70,11 +96,14 @@ public static class Commands
         return Ok;
     }
 
-    private static async Task WriteRunAsync(string dir, RunManifest manifest, IReadOnlyList<ExperimentResult> results)
+    /// <summary>
+    /// The run folder's files: results first, the manifest last (its presence says the run has been recorded). Synchronous
+    /// on purpose: it runs under the manifest lock, which a second signal's shutdown hook also takes.
+    /// </summary>
+    private static void WriteRun(string dir, RunManifest manifest, IReadOnlyList<ExperimentResult> results)
     {
         Directory.CreateDirectory(dir);
-        await AtomicWriteAsync(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(manifest, RunManifest.Json)).ConfigureAwait(false);
-        await AtomicWriteAsync(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(results, RunManifest.Json)).ConfigureAwait(false);
+        AtomicWrite(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(results, RunManifest.Json));
         var table = Table.FromDoubles(
         [
             ("width", results.Select(r => (double)r.Width).ToArray()),
@@ -88,7 +117,7 @@ public static class Commands
             ("test_gradH", results.Select(r => r.Test.GradH).ToArray()),
             ("test_dx", results.Select(r => r.Test.Dx).ToArray()),
         ], new Dictionary<string, string> { ["methods"] = string.Join(",", results.Select(r => r.Method)) });
-        await ParquetTableIO.WriteAsync(table, Path.Combine(dir, "results.parquet"), CancellationToken.None).ConfigureAwait(false);
+        ParquetTableIO.WriteAsync(table, Path.Combine(dir, "results.parquet"), CancellationToken.None).GetAwaiter().GetResult();
 
         // One row per experiment and integrator; the method and integrator of row i are the i-th entries of the
         // comma-separated "methods" and "integrators" metadata (as in results.parquet).
@@ -111,15 +140,28 @@ public static class Commands
                 ["methods"] = string.Join(",", rolled.Select(x => x.r.Method)),
                 ["integrators"] = string.Join(",", rolled.Select(x => x.o.Integrator)),
             });
-            await ParquetTableIO.WriteAsync(rollouts, Path.Combine(dir, "rollouts.parquet"), CancellationToken.None).ConfigureAwait(false);
+            ParquetTableIO.WriteAsync(rollouts, Path.Combine(dir, "rollouts.parquet"), CancellationToken.None).GetAwaiter().GetResult();
         }
+
+        AtomicWrite(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(manifest, RunManifest.Json));
     }
 
-    private static async Task AtomicWriteAsync(string path, string text)
+    /// <summary>Writes a temp file with a unique name, then renames it over <paramref name="path"/>; no temp file is left on failure.</summary>
+    private static void AtomicWrite(string path, string text)
     {
-        var tmp = path + ".tmp";
-        await File.WriteAllTextAsync(tmp, text).ConfigureAwait(false);
-        File.Move(tmp, path, overwrite: true);
+        var tmp = $"{path}.tmp-{Guid.NewGuid():N}";
+        try
+        {
+            File.WriteAllText(tmp, text);
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp))
+            {
+                File.Delete(tmp);
+            }
+        }
     }
 
     public static int Validate(string pipelinePath, IReadOnlyList<string> overrides, TextWriter stdout)
