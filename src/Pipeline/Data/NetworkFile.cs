@@ -29,13 +29,13 @@ public static class NetworkFile
     public static Network Read(string path, int dof)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dof, 1);
-        if (!File.Exists(path))
-        {
-            throw new InputException($"{path}: not found (or not a regular file)");
-        }
-
         var expected = ColumnNames(dof);
         var allowed = $"a CSV with header {string.Join(",", expected)} and one row per hidden neuron";
+        if (!File.Exists(path))
+        {
+            throw new InputException($"{path}: not found (or not a regular file); allowed: {allowed}");
+        }
+
         using var reader = new StreamReader(path);
         var header = Split(reader.ReadLine() ?? string.Empty);
         var missing = expected.Where(n => !header.Contains(n)).ToList();
