@@ -1,5 +1,6 @@
 using Hnn.Datasets;
 using Hnn.Pipeline.Data;
+using Hnn.Stages.Baseline;
 using Hnn.Stages.Rollout;
 using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
@@ -21,7 +22,8 @@ public static class PipelineLoader
     private static readonly string[] AnchorKeys = ["x0", "h0"];
     private static readonly string[] ModelKeys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates"];
     private static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
-    private static readonly string[] AdamKeys = ["learning_rate", "batch_size", "weight_decay", "steps"];
+    private static readonly string[] AdamKeys = ["learning_rate", "batch_size", "weight_decay", "steps", "init", "init_file"];
+    private static readonly string[] AdamInits = ["torch-default", "xavier"];
     private static readonly string[] RolloutKeys = ["initial", "count", "seed", "dt", "steps", "t_end", "integrators", "reference_tol"];
 
     /// <summary>Integrators a rollout may use (see Hnn.Stages.Rollout).</summary>
@@ -354,7 +356,7 @@ public static class PipelineLoader
             r.Problem("model.a_swim_first", "is not allowed with data.stream_rows (the streamed path runs A-SWIM as published); remove one of them");
         }
 
-        var adamSpec = ReadAdam(r, root, adam);
+        var adamSpec = ReadAdam(r, root, adam, file, dof, widths);
         var rolloutSpec = ReadRollout(r, root, system, domain, dof);
 
         // solver
@@ -400,7 +402,7 @@ public static class PipelineLoader
         };
     }
 
-    private static AdamSpec? ReadAdam(SpecReader r, MapNode root, bool used)
+    private static AdamSpec? ReadAdam(SpecReader r, MapNode root, bool used, string file, int dof, IReadOnlyList<int> widths)
     {
         var map = r.Map(root, "adam", "adam", required: false);
         r.CheckKeys(map, "adam", AdamKeys);
@@ -419,12 +421,46 @@ public static class PipelineLoader
         }
 
         var steps = (int)(r.Integer(map?["steps"], "adam.steps", 1, 100_000_000) ?? d.Steps);
+        var init = r.String(map, "init", "adam.init", "torch-default", AdamInits) == "xavier" ? AdamInit.Xavier : AdamInit.TorchDefault;
+        string? initFile = null;
+        if (map?["init_file"] is { } fileNode)
+        {
+            if (fileNode is ScalarNode { Value: { Length: > 0 } fv })
+            {
+                initFile = Path.IsPathRooted(fv) ? fv : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, fv));
+                if (map["init"] is not null)
+                {
+                    r.Problem("adam.init", "is not allowed with adam.init_file (the file gives the initial network); remove one of them");
+                }
+
+                if (dof > 0)
+                {
+                    try
+                    {
+                        var width = NetworkFile.Read(initFile, dof).Width;
+                        if (widths.Any(w => w != width))
+                        {
+                            r.Problem("adam.init_file", $"'{fv}' has {width} hidden neurons but model.widths is [{string.Join(", ", widths)}]; allowed: model.widths [{width}] (the file fixes the width)");
+                        }
+                    }
+                    catch (InputException e)
+                    {
+                        r.Problem("adam.init_file", e.Message);
+                    }
+                }
+            }
+            else
+            {
+                r.Problem("adam.init_file", $"{SpecReader.Describe(fileNode)} is not allowed; allowed: a path to a CSV file of initial parameters (relative to this file)");
+            }
+        }
+
         if (map is not null && !used)
         {
             r.Problem("adam", "is set but model.methods does not list adam; add adam to model.methods or remove this section");
         }
 
-        return used ? new AdamSpec(lr, batch, wd, steps) : null;
+        return used ? new AdamSpec(lr, batch, wd, steps) { Init = init, InitFile = initFile } : null;
     }
 
     private static RolloutSpec? ReadRollout(SpecReader r, MapNode root, HamiltonianSystem? system, Domain? domain, int dof)

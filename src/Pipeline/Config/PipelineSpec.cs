@@ -1,4 +1,5 @@
 using Hnn.Datasets;
+using Hnn.Stages.Baseline;
 using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
 
@@ -88,11 +89,21 @@ public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, i
 
 /// <summary>
 /// The Adam-trained HNN baseline (DESIGN.md §4, last column): learning rate, mini-batch rows (consecutive slices),
-/// weight decay (L2 added to the gradient) and the number of steps. Defaults are the reference's.
+/// weight decay (L2 added to the gradient) and the number of steps; the initial network is drawn by <see cref="Init"/>
+/// from the model seed, or read from <see cref="InitFile"/>. Defaults are the reference's.
 /// </summary>
 public sealed record AdamSpec(double LearningRate, int BatchSize, double WeightDecay, int Steps)
 {
     public static AdamSpec Default { get; } = new(5e-4, 2048, 1e-13, 15000);
+
+    /// <summary>The seeded initial network's scheme (adam.init; default PyTorch's, as the reference trains from).</summary>
+    public AdamInit Init { get; init; } = AdamInit.TorchDefault;
+
+    /// <summary>
+    /// adam.init_file, resolved against the pipeline file's folder: the initial w, b, c (Hnn.Pipeline.Data.NetworkFile);
+    /// null draws them by <see cref="Init"/>. With a file the model seed does not enter the Adam run.
+    /// </summary>
+    public string? InitFile { get; init; }
 }
 
 /// <summary>

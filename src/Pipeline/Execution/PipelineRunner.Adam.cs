@@ -1,5 +1,6 @@
 using System.Globalization;
 using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Data;
 using Hnn.Stages.Baseline;
 using Hnn.Stages.Model;
 using Hnn.Stages.Training;
@@ -18,14 +19,20 @@ public sealed partial class PipelineRunner
         var a = spec.Adam!;
         var train = job.Data.Train;
         var dim = 2 * train.Dof;
-        var settings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, LossEvery: 1);
+        var settings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, LossEvery: 1) { Init = a.Init };
         var keys = new Dictionary<string, string>();
         var mine = new List<StageRecord>();
+
+        // The initial network: drawn from the model seed by adam.init, or read from adam.init_file (then the seed does
+        // not enter, and the file's content does: an edited file retrains).
+        List<KeyValuePair<string, string>> init = a.InitFile is null
+            ? [new("init", InitName(a.Init)), new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture))]
+            : [new("init", "file"), new("init_file_sha256", DataFile.ContentHash(a.InitFile))];
         var trainKey = CacheKey.Compute("train", StageVersions["train"],
         [
             new("method", AdamMethod),
             new("width", CacheKey.Canon(job.Width)),
-            new("seed", job.ModelSeed.ToString(CultureInfo.InvariantCulture)),
+            .. init,
             new("learning_rate", CacheKey.Canon(a.LearningRate)),
             new("batch_size", CacheKey.Canon(a.BatchSize)),
             new("weight_decay", CacheKey.Canon(a.WeightDecay)),
@@ -41,7 +48,9 @@ public sealed partial class PipelineRunner
         AdamResult Train()
         {
             var progress = ThrottledProgress.Adam(_log.ForContext("Stage", "train"), label, TimeSpan.FromSeconds(5));
-            return trained ??= AdamTrainer.Train(train.X, train.Dx, job.Width, anchor, settings, job.ModelSeed, Share(spec), progress, ct);
+            return trained ??= a.InitFile is null
+                ? AdamTrainer.Train(train.X, train.Dx, job.Width, anchor, settings, job.ModelSeed, Share(spec), progress, ct)
+                : AdamTrainer.Train(train.X, train.Dx, NetworkFile.Read(a.InitFile, train.Dof), anchor, settings, Share(spec), progress, ct);
         }
 
         var network = await CachedAsync("train", trainKey, label,
@@ -62,4 +71,11 @@ public sealed partial class PipelineRunner
 
         return await EvaluateAndRollOutAsync(spec, job, AdamMethod, network, -1, trainKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);
     }
+
+    private static string InitName(AdamInit init) => init switch
+    {
+        AdamInit.TorchDefault => "torch-default",
+        AdamInit.Xavier => "xavier",
+        _ => throw new ArgumentOutOfRangeException(nameof(init), init, "unknown initialisation"),
+    };
 }

@@ -32,8 +32,8 @@ public sealed partial class PipelineRunner
         ["fit"] = 2,
         ["resample"] = 1,
         ["evaluate"] = 1,
-        ["train"] = 1,
-        ["loss"] = 1,
+        ["train"] = 2, // 2: torch's default init (adam.init), torch 1.13's Adam rounding, adam.init_file
+        ["loss"] = 2,
         ["reference"] = 1,
         ["rollout"] = 1,
         ["generate-stream"] = 1,

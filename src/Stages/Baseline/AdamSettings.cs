@@ -5,11 +5,14 @@ namespace Hnn.Stages.Baseline;
 /// <summary>Settings of the Adam-trained HNN baseline (defaults: the paper's reference HNN).</summary>
 /// <param name="LearningRate">Adam's lr.</param>
 /// <param name="BatchSize">Rows per mini-batch: consecutive slices of the training rows, truncated at the end of the data (<see cref="AdamTrainer.Batch"/>).</param>
-/// <param name="WeightDecay">L2 term added to every gradient (weights, biases and output weights): g += wd * param.</param>
+/// <param name="WeightDecay">L2 term added to every trained parameter's gradient (hidden weights and biases, output weights; not the output bias, which has no gradient): g += wd * param.</param>
 /// <param name="Steps">Optimiser steps (0 returns the initial network, anchored).</param>
 /// <param name="LossEvery">Record the loss every this many steps (1 keeps the full history).</param>
 public sealed record AdamSettings(double LearningRate, int BatchSize, double WeightDecay, int Steps, int LossEvery)
 {
+    /// <summary>The scheme of the seeded initial network (default: PyTorch's, as the reference trains from).</summary>
+    public AdamInit Init { get; init; } = AdamInit.TorchDefault;
+
     /// <summary>lr 5e-4, batch 2048, weight decay 1e-13, 15000 steps, the loss of every step.</summary>
     public static AdamSettings Default { get; } = new(5e-4, 2048, 1e-13, 15000, 1);
 
@@ -39,6 +42,11 @@ public sealed record AdamSettings(double LearningRate, int BatchSize, double Wei
         if (LossEvery < 1)
         {
             throw Invalid(nameof(LossEvery), Format(LossEvery), "an integer >= 1");
+        }
+
+        if (!Enum.IsDefined(Init))
+        {
+            throw Invalid(nameof(Init), Init.ToString(), string.Join(", ", Enum.GetNames<AdamInit>()));
         }
     }
 

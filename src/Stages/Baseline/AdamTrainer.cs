@@ -9,11 +9,16 @@ namespace Hnn.Stages.Baseline;
 /// trained on x' = J grad H by Adam on the loss of <see cref="HnnLoss"/>, then anchored so that H(x0) = H0.
 /// </summary>
 /// <remarks>
-/// Matches the PyTorch reference: Xavier-normal initial weights, zero biases; torch.optim.Adam with weight decay as an L2
-/// term on every parameter; mini-batches are consecutive slices of the training rows in order (see <see cref="Batch"/>:
-/// the reference's <c>get_batch</c>, not a DataLoader, so after a short slice at the end the next one does not restart at
-/// row 0 unless K is a multiple of B); float64 throughout. Deterministic: the result depends
-/// on the data, the settings, the seed and the machine's SIMD width, not on <c>threads</c>.
+/// Matches the PyTorch reference (its HNN trained by torch 1.13's Adam in float64): PyTorch's default initialisation
+/// (<see cref="AdamInit.TorchDefault"/>, or Xavier-normal with zero biases, or given parameters); torch.optim.Adam with
+/// weight decay as an L2 term on every trained parameter, in torch 1.13's operation order (<see cref="AdamUpdate"/>);
+/// the output bias c_0 has no gradient, so it is not among the optimised parameters at all (torch skips it, weight decay
+/// included) and is set by the anchor at the end; mini-batches are consecutive slices of the training rows in order (see
+/// <see cref="Batch"/>: the reference's <c>get_batch</c>, not a DataLoader, so after a short slice at the end the next one
+/// does not restart at row 0 unless K is a multiple of B); float64 throughout. Deterministic: the result depends on the
+/// data, the settings, the seed (or the initial network) and the machine's SIMD width, not on <c>threads</c>. From the
+/// reference's own initial parameters it tracks the reference's loss of every step to rounding over thousands of steps
+/// (tests/Hnn.Tests/Baseline/AdamExactnessTests.cs).
 /// </remarks>
 public static class AdamTrainer
 {
@@ -45,14 +50,42 @@ public static class AdamTrainer
         IProgress<AdamProgress>? progress,
         CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        TrainingData.Check(x, dx);
+        if (width < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
+        }
+
+        return Train(x, dx, Initialize(x.Length, width, seed, settings.Init), anchor, settings, threads, progress, ct);
+    }
+
+    /// <summary>
+    /// Trains from the given <paramref name="initial"/> network (its width and its w, b, c; its output bias is not used:
+    /// it has no gradient and the anchor replaces it), e.g. the initial parameters of a PyTorch run. <c>settings.Init</c>
+    /// is ignored. Otherwise as the seeded overload.
+    /// </summary>
+    public static AdamResult Train(
+        double[][] x,
+        double[][] dx,
+        Network initial,
+        Anchor anchor,
+        AdamSettings settings,
+        int threads,
+        IProgress<AdamProgress>? progress,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
         ArgumentNullException.ThrowIfNull(anchor);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         TrainingData.Check(x, dx);
         var dim = x.Length;
-        if (width < 1)
+        var width = initial.Width;
+        if (initial.InputDim != dim)
         {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
+            throw new ArgumentException($"the initial network has {initial.InputDim} inputs, the data have {dim} columns", nameof(initial));
         }
 
         if (threads < 1)
@@ -74,7 +107,7 @@ public static class AdamTrainer
         var batch = Math.Min(settings.BatchSize, rows);
         var layout = new ParameterLayout(dim, width);
         var theta = new AlignedBuffer(layout.Length);
-        layout.Pack(Initialize(dim, width, seed), theta.Span);
+        layout.Pack(initial, theta.Span);
         var gradient = new AlignedBuffer(layout.Length);
         var m = new double[layout.Length];
         var v = new double[layout.Length];
@@ -135,11 +168,17 @@ public static class AdamTrainer
     }
 
     /// <summary>
-    /// The initial network: Xavier-normal weights as torch.nn.init.xavier_normal_ — hidden w ~ N(0, 2 / (D + N)),
-    /// output c ~ N(0, 2 / (N + 1)) — and zero biases, c_0 = 0. Draws from <c>Rng(seed, "adam/init")</c>: the hidden
-    /// weights neuron by neuron (inputs inner, torch's row-major N x D order), then c_1..c_N.
+    /// The initial network, drawn from <c>Rng(seed, "adam/init")</c> by <paramref name="init"/>:
+    /// <list type="bullet">
+    /// <item><see cref="AdamInit.TorchDefault"/> (PyTorch's default nn.Linear init, kaiming_uniform_(a = sqrt 5) and its
+    /// bias rule): hidden w ~ U(-1/sqrt(D), 1/sqrt(D)), b likewise, then c ~ U(-1/sqrt(N), 1/sqrt(N)), c_0 likewise;
+    /// drawn in torch's order W1 (neuron by neuron, inputs inner: the row-major N x D weight), b1, W2, b2. The
+    /// distribution is torch's; the draws are ours (torch's generator is not reproduced).</item>
+    /// <item><see cref="AdamInit.Xavier"/> (torch.nn.init.xavier_normal_, zero biases): hidden w ~ N(0, 2 / (D + N)),
+    /// output c ~ N(0, 2 / (N + 1)), b = 0, c_0 = 0; hidden weights neuron by neuron (inputs inner), then c_1..c_N.</item>
+    /// </list>
     /// </summary>
-    public static Network Initialize(int inputDim, int width, ulong seed)
+    public static Network Initialize(int inputDim, int width, ulong seed, AdamInit init = AdamInit.TorchDefault)
     {
         if (inputDim < 1)
         {
@@ -152,29 +191,64 @@ public static class AdamTrainer
         }
 
         var rng = new Rng(seed, "adam/init");
-        var hiddenStd = Math.Sqrt(2.0 / (inputDim + width));
-        var outputStd = Math.Sqrt(2.0 / (width + 1));
         var weights = new double[inputDim][];
         for (var i = 0; i < inputDim; i++)
         {
             weights[i] = new double[width];
         }
 
-        for (var j = 0; j < width; j++)
-        {
-            for (var i = 0; i < inputDim; i++)
-            {
-                weights[i][j] = hiddenStd * rng.NextNormal();
-            }
-        }
-
+        var biases = new double[width];
         var coefficients = new double[width];
-        for (var j = 0; j < width; j++)
+        switch (init)
         {
-            coefficients[j] = outputStd * rng.NextNormal();
-        }
+            case AdamInit.TorchDefault:
+                {
+                    var hidden = 1 / Math.Sqrt(inputDim);
+                    var output = 1 / Math.Sqrt(width);
+                    for (var j = 0; j < width; j++)
+                    {
+                        for (var i = 0; i < inputDim; i++)
+                        {
+                            weights[i][j] = rng.NextUniform(-hidden, hidden);
+                        }
+                    }
 
-        return new Network(new HiddenLayer(weights, new double[width]), coefficients, 0);
+                    for (var j = 0; j < width; j++)
+                    {
+                        biases[j] = rng.NextUniform(-hidden, hidden);
+                    }
+
+                    for (var j = 0; j < width; j++)
+                    {
+                        coefficients[j] = rng.NextUniform(-output, output);
+                    }
+
+                    return new Network(new HiddenLayer(weights, biases), coefficients, rng.NextUniform(-output, output));
+                }
+
+            case AdamInit.Xavier:
+                {
+                    var hiddenStd = Math.Sqrt(2.0 / (inputDim + width));
+                    var outputStd = Math.Sqrt(2.0 / (width + 1));
+                    for (var j = 0; j < width; j++)
+                    {
+                        for (var i = 0; i < inputDim; i++)
+                        {
+                            weights[i][j] = hiddenStd * rng.NextNormal();
+                        }
+                    }
+
+                    for (var j = 0; j < width; j++)
+                    {
+                        coefficients[j] = outputStd * rng.NextNormal();
+                    }
+
+                    return new Network(new HiddenLayer(weights, biases), coefficients, 0);
+                }
+
+            default:
+                throw new ArgumentOutOfRangeException(nameof(init), init, "unknown initialisation");
+        }
     }
 
     /// <summary>The same network with c_0 = H0 - sum_j c_j tanh(w_j . x0 + b_j), so that H(x0) = H0.</summary>

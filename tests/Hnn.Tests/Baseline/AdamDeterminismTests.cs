@@ -66,13 +66,54 @@ public sealed class AdamDeterminismTests
         // torch.nn.init.xavier_normal_: std = sqrt(2 / (fan_in + fan_out)); hidden (D = 2, N = 2000): sqrt(2 / 2002),
         // output (N = 2000 -> 1): sqrt(2 / 2001). Sample std of 4000 (2000) draws within 5 % (about 4 standard errors).
         const int width = 2000;
-        var network = AdamTrainer.Initialize(2, width, 5);
+        var network = AdamTrainer.Initialize(2, width, 5, AdamInit.Xavier);
         var w = network.Hidden.Weights.SelectMany(r => r).ToArray();
         Assert.Equal(Math.Sqrt(2.0 / (2 + width)), Std(w), 0.05 * Math.Sqrt(2.0 / (2 + width)));
         Assert.Equal(Math.Sqrt(2.0 / (width + 1)), Std(network.Coefficients), 0.05 * Math.Sqrt(2.0 / (width + 1)));
         Assert.All(network.Hidden.Biases, b => Assert.Equal(0.0, b));
         Assert.Equal(0.0, network.OutputBias);
-        AssertSameNetwork(network, AdamTrainer.Initialize(2, width, 5));
+        AssertSameNetwork(network, AdamTrainer.Initialize(2, width, 5, AdamInit.Xavier));
+    }
+
+    [Theory]
+    [InlineData(1, 2000)]
+    [InlineData(2, 500)]
+    public void Default_initialization_is_torchs_uniform_scheme_seeded(int dof, int width)
+    {
+        // PyTorch's nn.Linear default: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)); fan_in D = 2d for the hidden layer,
+        // N for the output layer (c and c_0). Every draw inside its bound; the spread fills it: max |.| above 0.95 of the
+        // bound (for n >= 500 uniform draws the chance of missing that is 0.95^n < 1e-11) and the sample std within
+        // 10 % of bound / sqrt(3) (about 4-8 standard errors).
+        var dim = 2 * dof;
+        var network = AdamTrainer.Initialize(dim, width, 5);
+        Assert.Equal(AdamInit.TorchDefault, AdamSettings.Default.Init);
+        var hidden = 1 / Math.Sqrt(dim);
+        var output = 1 / Math.Sqrt(width);
+        void InBound(double[] v, double bound)
+        {
+            Assert.All(v, x => Assert.InRange(x, -bound, bound));
+            Assert.True(v.Max(Math.Abs) > 0.95 * bound, $"largest |draw| {v.Max(Math.Abs):e3} for bound {bound:e3}");
+            Assert.Equal(bound / Math.Sqrt(3), Std(v), 0.1 * bound / Math.Sqrt(3));
+        }
+
+        InBound([.. network.Hidden.Weights.SelectMany(r => r)], hidden);
+        InBound(network.Hidden.Biases, hidden);
+        InBound(network.Coefficients, output);
+        Assert.InRange(network.OutputBias, -output, output);
+        Assert.NotEqual(0.0, network.OutputBias);
+
+        // Seeded: the same seed gives the same network bit for bit, another seed another one (every entry differs).
+        AssertSameNetwork(network, AdamTrainer.Initialize(dim, width, 5, AdamInit.TorchDefault));
+        var other = AdamTrainer.Initialize(dim, width, 6);
+        Assert.All(network.Hidden.Biases.Zip(other.Hidden.Biases), p => Assert.NotEqual(p.First, p.Second));
+        Assert.All(network.Coefficients.Zip(other.Coefficients), p => Assert.NotEqual(p.First, p.Second));
+        Assert.NotEqual(network.OutputBias, other.OutputBias);
+
+        // Train with the default settings starts from this network: zero steps return it (anchored).
+        var x = Uniform(dim, 8, -1, 1, 1, "x");
+        var zero = AdamTrainer.Train(x, x, width, new Hnn.Stages.Training.Anchor(new double[dim], 0), AdamSettings.Default with { Steps = 0 }, 5, 1, null, CancellationToken.None);
+        Assert.Equal(network.Hidden.Biases, zero.Network.Hidden.Biases);
+        Assert.Equal(network.Coefficients, zero.Network.Coefficients);
     }
 
     private static double Std(double[] v)

@@ -1,5 +1,6 @@
 using Hnn.Pipeline;
 using Hnn.Pipeline.Config;
+using Hnn.Stages.Baseline;
 using Xunit;
 
 namespace Hnn.Tests.Pipeline;
@@ -63,6 +64,54 @@ public sealed class RolloutAdamConfigTests
         var custom = Load("model.methods=[adam]", "adam={learning_rate: 1e-3, batch_size: 256, steps: 100}");
         Assert.Equal(new AdamSpec(1e-3, 256, 1e-13, 100), custom.Adam);
         Assert.Empty(custom.Model.Methods);
+    }
+
+    [Fact]
+    public void Adam_init_and_init_file_are_read()
+    {
+        Assert.Equal(AdamInit.TorchDefault, Load("model.methods=[adam]").Adam!.Init);
+        Assert.Null(Load("model.methods=[adam]").Adam!.InitFile);
+        Assert.Equal(AdamInit.Xavier, Load("model.methods=[adam]", "adam={init: xavier}").Adam!.Init);
+
+        // init_file: relative to the pipeline file's folder; checked when the pipeline is loaded.
+        using var box = new CliSandbox();
+        Directory.CreateDirectory(Path.Combine(box.Root, "nets"));
+        var csv = Path.Combine(box.Root, "nets", "init.csv");
+        File.WriteAllText(csv, InitCsv(100));
+        var spec = PipelineLoader.Load(box.Write("p.yaml", CliSandbox.SmallPipeline), ["model.methods=[adam]", "adam={init_file: nets/init.csv}"]);
+        Assert.Equal(csv, spec.Adam!.InitFile);
+    }
+
+    /// <summary>An init file for one degree of freedom: w_q1,w_p1,b,c and <paramref name="width"/> rows.</summary>
+    internal static string InitCsv(int width, int dof = 1) =>
+        string.Join(",", Hnn.Pipeline.Data.NetworkFile.ColumnNames(dof)) + "\n"
+        + string.Concat(Enumerable.Range(0, width).Select(j => string.Join(",", Enumerable.Range(0, (2 * dof) + 2).Select(i => FormattableString.Invariant($"{0.01 * (j + 1) * (i - 1.5)}"))) + "\n"));
+
+    [Theory]
+    [InlineData("adam={init: glorot}", null, "adam.init", "allowed: torch-default, xavier")]
+    [InlineData("adam={init: torch-defualt}", null, "adam.init", "did you mean 'torch-default'")]
+    [InlineData("adam={init_file: nope.csv}", null, "adam.init_file", "nope.csv: not found")]
+    [InlineData("adam={init_file: nets}", null, "adam.init_file", "not a regular file")]
+    [InlineData("adam={init_file: [a, b]}", null, "adam.init_file", "allowed: a path to a CSV file")]
+    [InlineData("adam={init_file: i.csv}", "w_q1,w_p1,b\n1,2,3\n", "adam.init_file", "missing column(s) c")]
+    [InlineData("adam={init_file: i.csv}", "w_q1,w_p1,b,c,c0\n1,2,3,4,5\n", "adam.init_file", "unexpected column(s) c0")]
+    [InlineData("adam={init_file: i.csv}", "w_q1,w_p1,b,c\n1,2,3,4\n1,NaN,3,4\n", "adam.init_file", "i.csv:3: column 'w_p1' value 'NaN' is not allowed")]
+    [InlineData("adam={init_file: i.csv}", "w_q1,w_p1,b,c\n1,2,3\n", "adam.init_file", "i.csv:2: 3 value(s)")]
+    [InlineData("adam={init_file: i.csv}", "w_q1,w_p1,b,c\n", "adam.init_file", "no rows")]
+    [InlineData("adam={init_file: i.csv}", "w_q1,w_p1,b,c\n1,2,3,4\n", "adam.init_file", "has 1 hidden neurons but model.widths is [100]")]
+    [InlineData("adam={init_file: i.csv, init: xavier}", "WIDTH100", "adam.init", "not allowed with adam.init_file")]
+    public async Task Bad_adam_init_values_name_the_field_and_what_is_allowed(string set, string? csv, string field, string hint)
+    {
+        using var box = new CliSandbox();
+        Directory.CreateDirectory(Path.Combine(box.Root, "nets"));
+        if (csv is not null)
+        {
+            File.WriteAllText(Path.Combine(box.Root, "i.csv"), csv == "WIDTH100" ? InitCsv(100) : csv);
+        }
+
+        var pipeline = box.Write("p.yaml", CliSandbox.SmallPipeline);
+        var r = await CliSandbox.InvokeAsync(["validate", pipeline, "--set", "model.methods=[adam]", "--set", set]);
+        CliAssert.BadInput(r, ["p.yaml", field, hint]);
     }
 
     [Fact]
