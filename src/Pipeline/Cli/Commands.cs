@@ -104,45 +104,7 @@ public static class Commands
     {
         Directory.CreateDirectory(dir);
         AtomicWrite(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(results, RunManifest.Json));
-        var table = Table.FromDoubles(
-        [
-            ("width", results.Select(r => (double)r.Width).ToArray()),
-            ("data_seed", results.Select(r => (double)r.DataSeed).ToArray()),
-            ("model_seed", results.Select(r => (double)r.ModelSeed).ToArray()),
-            ("train_seconds", results.Select(r => r.TrainSeconds).ToArray()),
-            ("rank", results.Select(r => (double)r.Rank).ToArray()),
-            ("train_H", results.Select(r => r.Train.H).ToArray()),
-            ("train_gradH", results.Select(r => r.Train.GradH).ToArray()),
-            ("test_H", results.Select(r => r.Test.H).ToArray()),
-            ("test_gradH", results.Select(r => r.Test.GradH).ToArray()),
-            ("test_dx", results.Select(r => r.Test.Dx).ToArray()),
-        ], new Dictionary<string, string> { ["methods"] = string.Join(",", results.Select(r => r.Method)) });
-        ParquetTableIO.WriteAsync(table, Path.Combine(dir, "results.parquet"), CancellationToken.None).GetAwaiter().GetResult();
-
-        // One row per experiment and integrator; the method and integrator of row i are the i-th entries of the
-        // comma-separated "methods" and "integrators" metadata (as in results.parquet).
-        var rolled = results.SelectMany(r => (r.Rollouts ?? []).Select(o => (r, o))).ToList();
-        if (rolled.Count > 0)
-        {
-            var rollouts = Table.FromDoubles(
-            [
-                ("width", rolled.Select(x => (double)x.r.Width).ToArray()),
-                ("data_seed", rolled.Select(x => (double)x.r.DataSeed).ToArray()),
-                ("model_seed", rolled.Select(x => (double)x.r.ModelSeed).ToArray()),
-                ("max_state_error", rolled.Select(x => x.o.MaxStateError).ToArray()),
-                ("final_state_error", rolled.Select(x => x.o.FinalStateError).ToArray()),
-                ("max_deviation_from_exact", rolled.Select(x => x.o.MaxDeviationFromExact).ToArray()),
-                ("max_energy_drift", rolled.Select(x => x.o.MaxEnergyDrift).ToArray()),
-                ("H_error", rolled.Select(x => x.o.HError).ToArray()),
-                ("gradH_error", rolled.Select(x => x.o.GradHError).ToArray()),
-            ], new Dictionary<string, string>
-            {
-                ["methods"] = string.Join(",", rolled.Select(x => x.r.Method)),
-                ["integrators"] = string.Join(",", rolled.Select(x => x.o.Integrator)),
-            });
-            ParquetTableIO.WriteAsync(rollouts, Path.Combine(dir, "rollouts.parquet"), CancellationToken.None).GetAwaiter().GetResult();
-        }
-
+        RunTables.Write(dir, results);
         AtomicWrite(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(manifest, RunManifest.Json));
     }
 

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Hnn.Pipeline.Execution;
+using Parquet;
+using Parquet.Schema;
+
+namespace Hnn.Pipeline.Cli;
+
+/// <summary>
+/// The run's tidy tables, for DuckDB, pandas or Spark: <c>results.parquet</c> (one row per experiment) and
+/// <c>rollouts.parquet</c> (one row per experiment and integrator), with string columns for names, statuses and
+/// reasons ("" when there is none), integers as integers and the artifact keys. Schema: docs/SCHEMA.md. Written to a temp file and renamed.
+/// </summary>
+public static class RunTables
+{
+    /// <summary>Writes results.parquet and, when any experiment was rolled out, rollouts.parquet into <paramref name="dir"/>.</summary>
+    public static void Write(string dir, IReadOnlyList<ExperimentResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var r = results;
+        WriteFile(Path.Combine(dir, "results.parquet"),
+        [
+            Column("method", r.Select(x => x.Method).ToArray()),
+            Column("width", r.Select(x => x.Width).ToArray()),
+            Column("data_seed", r.Select(x => x.DataSeed).ToArray()),
+            Column("model_seed", r.Select(x => x.ModelSeed).ToArray()),
+            Column("train_seconds", r.Select(x => x.TrainSeconds).ToArray()),
+            Column("rank", r.Select(x => x.Rank).ToArray()),
+            Column("cached", r.Select(x => x.FromCache).ToArray()),
+            Column("train_points", r.Select(x => x.Train.Count).ToArray()),
+            Column("test_points", r.Select(x => x.Test.Count).ToArray()),
+            Column("train_H", r.Select(x => x.Train.H).ToArray()),
+            Column("train_gradH", r.Select(x => x.Train.GradH).ToArray()),
+            Column("train_dx", r.Select(x => x.Train.Dx).ToArray()),
+            Column("test_H", r.Select(x => x.Test.H).ToArray()),
+            Column("test_gradH", r.Select(x => x.Test.GradH).ToArray()),
+            Column("test_dx", r.Select(x => x.Test.Dx).ToArray()),
+            Column("keys", r.Select(x => JsonSerializer.Serialize(x.Keys)).ToArray()),
+        ]);
+
+        var rolled = results.SelectMany(x => (x.Rollouts ?? []).Select(o => (x, o))).ToList();
+        if (rolled.Count == 0)
+        {
+            return;
+        }
+
+        WriteFile(Path.Combine(dir, "rollouts.parquet"),
+        [
+            Column("method", rolled.Select(t => t.x.Method).ToArray()),
+            Column("width", rolled.Select(t => t.x.Width).ToArray()),
+            Column("data_seed", rolled.Select(t => t.x.DataSeed).ToArray()),
+            Column("model_seed", rolled.Select(t => t.x.ModelSeed).ToArray()),
+            Column("integrator", rolled.Select(t => t.o.Integrator).ToArray()),
+            Column("status", rolled.Select(t => t.o.Failure is null ? "ok" : double.IsNaN(t.o.MaxStateError) ? "failed" : "reference-failed").ToArray()),
+            Column("failure", rolled.Select(t => t.o.Failure ?? "").ToArray()),
+            Column("max_state_error", rolled.Select(t => t.o.MaxStateError).ToArray()),
+            Column("final_state_error", rolled.Select(t => t.o.FinalStateError).ToArray()),
+            Column("max_deviation_from_exact", rolled.Select(t => t.o.MaxDeviationFromExact).ToArray()),
+            Column("max_energy_drift", rolled.Select(t => t.o.MaxEnergyDrift).ToArray()),
+            Column("H_error", rolled.Select(t => t.o.HError).ToArray()),
+            Column("gradH_error", rolled.Select(t => t.o.GradHError).ToArray()),
+        ]);
+    }
+
+    /// <summary>A column: its field and how to write its values into a row group.</summary>
+    private sealed record Col(DataField Field, Func<ParquetRowGroupWriter, Task> Write);
+
+    private static Col Column<T>(string name, T[] values)
+        where T : struct
+    {
+        var field = new DataField<T>(name);
+        return new Col(field, g => g.WriteAsync<T>(field, values, null, null, CancellationToken.None));
+    }
+
+    private static Col Column(string name, string[] values)
+    {
+        var field = new DataField<string>(name);
+        return new Col(field, g => g.WriteAsync(field, values, null));
+    }
+
+    private static void WriteFile(string path, Col[] columns)
+    {
+        var tmp = $"{path}.tmp-{Guid.NewGuid():N}";
+        try
+        {
+            using (var stream = File.Create(tmp))
+            {
+                WriteAsync(stream, columns).GetAwaiter().GetResult();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp))
+            {
+                File.Delete(tmp);
+            }
+        }
+    }
+
+    private static async Task WriteAsync(Stream stream, Col[] columns)
+    {
+        var schema = new ParquetSchema(columns.Select(c => c.Field).ToArray());
+        var writer = await ParquetWriter.CreateAsync(schema, stream, Store.ParquetTableWriter.ToParquetOptions(Store.ParquetWriteOptions.Default), false).ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
+        {
+            using var group = writer.CreateRowGroup();
+            foreach (var c in columns)
+            {
+                await c.Write(group).ConfigureAwait(false);
+            }
+        }
+    }
+}
