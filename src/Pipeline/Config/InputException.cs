@@ -22,7 +22,7 @@ public sealed class InputException : Exception
     }
 
     /// <summary>Problems shown in the message (all of them stay in <see cref="Problems"/>).</summary>
-    public const int MaxShown = 20;
+    public const int MaxShown = 10;
 
     public IReadOnlyList<string> Problems { get; } = [];
 }

@@ -117,7 +117,18 @@ public static class PipelineLoader
                 throw new InputException($"{path}: include: {e.Message}");
             }
 
-            merged = ConfigNode.Merge(merged, LoadWithIncludes(incPath, seen, read));
+            ConfigNode included;
+            try
+            {
+                included = LoadWithIncludes(incPath, seen, read);
+            }
+            catch (InputException e) when (!e.Message.StartsWith($"{path}: ", StringComparison.Ordinal))
+            {
+                // Name the including file too: a problem deep in an include is reached from this file.
+                throw new InputException($"{path}: include: {e.Message}");
+            }
+
+            merged = ConfigNode.Merge(merged, included);
         }
 
         seen.Remove(full);
@@ -267,6 +278,11 @@ public static class PipelineLoader
         }
 
         var h0 = r.Double(anchorMap?["h0"], "anchor.h0");
+        if (h0 is not null && !SpecLimits.Coordinate(r, h0.Value, "anchor.h0"))
+        {
+            h0 = 0;
+        }
+
         if (system is null && dataFile is not null && h0 is null)
         {
             r.Problem("anchor.h0", "is required when the data come from a file without a system: give H at anchor.x0 (e.g. 0 at an equilibrium)");
@@ -440,9 +456,9 @@ public static class PipelineLoader
         r.CheckKeys(map, "adam", AdamKeys);
         var d = AdamSpec.Default;
         var lr = r.Double(map?["learning_rate"], "adam.learning_rate") ?? d.LearningRate;
-        if (!(lr > 0))
+        if (!(lr > 0) || lr > SpecLimits.MaxLearningRate)
         {
-            r.Problem("adam.learning_rate", $"{SpecReader.Format(lr)} is not allowed: must be > 0 (default {SpecReader.Format(d.LearningRate)})");
+            r.Problem("adam.learning_rate", $"{SpecReader.Format(lr)} is not allowed: must be in (0, 1000] (default {SpecReader.Format(d.LearningRate)})");
         }
 
         var batch = (int)(r.Integer(map?["batch_size"], "adam.batch_size", 1, 10_000_000) ?? d.BatchSize);
@@ -649,6 +665,7 @@ public static class PipelineLoader
             return result;
         }
 
+        r.NotEmpty(node, path, "interval [low, high]");
         var items = r.ListOfLists(node);
         foreach (var (item, i) in items.Select((n, i) => (n, i)))
         {

@@ -12,7 +12,10 @@ internal static class SpecLimits
     /// <summary>Longest pipeline name (the run id is timestamp-name-suffix, one path segment of at most 255 bytes).</summary>
     public const int MaxNameLength = 100;
 
-    /// <summary>Largest magnitude of a coordinate: domain bounds, anchor.x0, rollout.initial, model.elm_bias.</summary>
+    /// <summary>Largest adam.learning_rate.</summary>
+    public const double MaxLearningRate = 1e3;
+
+    /// <summary>Largest magnitude of a coordinate (domain bounds, anchor.x0, rollout.initial, model.elm_bias) and of anchor.h0.</summary>
     public const double MaxCoordinate = 1e12;
 
     /// <summary>Largest rollout.dt.</summary>
@@ -43,7 +46,7 @@ internal static class SpecLimits
             return true;
         }
 
-        r.Problem(path, $"{SpecReader.Format(value)} is not allowed: coordinates must be in [-1e12, 1e12]");
+        r.Problem(path, $"{SpecReader.Format(value)} is not allowed: must be in [-1e12, 1e12]");
         return false;
     }
 

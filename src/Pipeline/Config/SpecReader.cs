@@ -20,14 +20,17 @@ internal sealed class SpecReader(string file)
             return;
         }
 
-        foreach (var (key, _) in map.Entries)
+        foreach (var (key, value) in map.Entries)
         {
             if (!allowed.Contains(key))
             {
                 var full = Shown.Cut(path.Length == 0 ? key : $"{path}.{key}", 80);
                 var near = key.Length <= 64 ? Nearest.Match(key, allowed) : null;
                 var hint = near is null ? $"allowed keys: {string.Join(", ", allowed)}" : $"did you mean '{(path.Length == 0 ? near : $"{path}.{near}")}'?";
-                Problem(full, $"unknown key; {hint}");
+
+                // A key merged in from an include names the file it came from.
+                var from = value.Source.StartsWith(file + ":", StringComparison.Ordinal) || value.Source.StartsWith("--set", StringComparison.Ordinal) ? string.Empty : $" (in {value.Source})";
+                Problem(full, $"unknown key{from}; {hint}");
             }
         }
     }

@@ -28,7 +28,31 @@ public static partial class DataFile
     /// The header or schema. The file must be a regular file of at most <see cref="InputFile.MaxDataBytes"/> (no
     /// device, FIFO or directory; a symlink is followed and named with its target).
     /// </summary>
-    public static Layout ReadLayout(string path)
+    public static Layout ReadLayout(string path) => NamingTarget(path, () => ReadLayoutCore(path));
+
+    /// <summary>Reads and validates the whole file (finite values only).</summary>
+    public static DataSet Read(string path) => NamingTarget(path, () => ReadCore(path));
+
+    /// <summary>Messages about a symlinked file name the link and its target ("path (a symlink to target): ...").</summary>
+    private static T NamingTarget<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InputException e) when (e.Message.StartsWith(path, StringComparison.Ordinal) && !e.Message.StartsWith(path + " (a symlink", StringComparison.Ordinal))
+        {
+            var shown = InputFile.Shown(path);
+            if (shown == path)
+            {
+                throw;
+            }
+
+            throw new InputException(shown + e.Message[path.Length..]);
+        }
+    }
+
+    private static Layout ReadLayoutCore(string path)
     {
         InputFile.CheckRegular(path, "data file", InputFile.MaxDataBytes);
         List<string> names;
@@ -46,10 +70,9 @@ public static partial class DataFile
         return CheckColumns(path, names);
     }
 
-    /// <summary>Reads and validates the whole file (finite values only).</summary>
-    public static DataSet Read(string path)
+    private static DataSet ReadCore(string path)
     {
-        var layout = ReadLayout(path);
+        var layout = ReadLayoutCore(path);
         Dictionary<string, double[]> columns;
         int[]? lineOf = null;
         if (IsParquet(path))
