@@ -19,7 +19,7 @@ public sealed class FuzzInputTests(ITestOutputHelper output)
 {
     public const int Seed = 20261203;
 
-    public const int TrialsPerKind = 25;
+    public const int TrialsPerKind = 40;
 
     /// <summary>Bytes one trial may allocate (on the validating thread): generous; the inputs themselves are under 1.1 MB.</summary>
     public const long MaxAllocatedBytes = 300_000_000;
