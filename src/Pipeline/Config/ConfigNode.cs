@@ -22,6 +22,13 @@ public abstract record ConfigNode(string Source)
         {
             throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {Shown.Cut(FirstLine(e.InnerException?.Message ?? e.Message), 160)}");
         }
+        catch (ArgumentException)
+        {
+            // YamlDotNet's tree builder throws this (not a YamlException) for an event it does not expect, e.g. a
+            // pipeline cut off right after "key: &anchor" or "- ".
+            var at = scanner.CurrentPosition;
+            throw new InputException($"{source}:{at.Line}:{at.Column}: malformed YAML: an incomplete node (a dangling anchor, tag or entry?)");
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet's scanner throws this (not a YamlException) for some unclosed flow collections, e.g. "q: [[-5, 5]" followed by more lines.

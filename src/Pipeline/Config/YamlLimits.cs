@@ -69,6 +69,12 @@ public static class YamlLimits
                     Add(ref total, 1, e, source, open);
                     break;
                 case AnchorAlias a:
+                    // An alias inside the collection it names would make the tree cyclic (and its builders recurse forever).
+                    if (open.Any(f => !f.Anchor.IsEmpty && f.Anchor.Value == a.Value.Value))
+                    {
+                        throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: alias *{Shown.Cut(a.Value.Value)} is inside the collection it names (a recursive alias); not allowed");
+                    }
+
                     // An unknown alias is left to the tree builder, which reports it as malformed YAML.
                     if (anchors.TryGetValue(a.Value.Value, out var target))
                     {

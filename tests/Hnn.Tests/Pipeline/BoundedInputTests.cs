@@ -72,6 +72,17 @@ public sealed class BoundedInputTests
         CliAssert.BadInput(r, [pipeline, "more than 100000 nodes"]);
         Assert.True(allocated < 100_000_000, $"{allocated} bytes allocated: the budget must stop the expansion before it is built");
 
+        // An alias inside the collection it names would make the tree cyclic (a stack overflow before).
+        foreach (var recursive in new[] { "x: &r [1, *r]", "x: &r {a: *r}", "x: &r [[[*r]]]" })
+        {
+            var cyclic = Small(box, "name: small", "name: small\n" + recursive);
+            await RejectedAsync(box, cyclic, [], cyclic, "alias *r", "recursive alias");
+        }
+
+        // An alias glued to a flow collection (found by the fuzz): YamlDotNet throws an ArgumentException there.
+        var glued = Small(box, "q: [[-5, 5]]", "q: [[-5, 5]]*b");
+        await RejectedAsync(box, glued, [], glued, "malformed YAML");
+
         // A few aliases are fine (they are expanded as copies).
         var ok = await CliSandbox.InvokeAsync(["validate", box.Write("a.yaml", CliSandbox.SmallPipeline
             .Replace("widths: [100]", "widths: &w [100]", StringComparison.Ordinal).Replace("seeds: [992472]", "seeds: *w", StringComparison.Ordinal))]);

@@ -172,6 +172,13 @@ public sealed class FuzzInputTests(ITestOutputHelper output)
 
             case Kind.Aliases:
                 {
+                    if (rng.Next(5) == 0)
+                    {
+                        var depth = rng.Next(0, 5);
+                        var cyclic = $"loop: &c {new string('[', depth)}[1, *c]{new string(']', depth)}\n";
+                        return new(kind, [Write(rng.Next(2) == 0 ? cyclic + valid : valid + "\n" + cyclic)], [pipeline, "recursive alias"], []);
+                    }
+
                     var fan = rng.Next(5, 12);
                     var levels = (int)Math.Ceiling(Math.Log(200_000) / Math.Log(fan)) + rng.Next(0, 4);
                     var sb = new StringBuilder($"bomb:\n  l0: &l0 [{string.Join(", ", Enumerable.Repeat("lol", fan))}]\n");
