@@ -22,12 +22,12 @@ public abstract record ConfigNode(string Source)
         {
             throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {Shown.Cut(FirstLine(e.InnerException?.Message ?? e.Message), 160)}");
         }
-        catch (ArgumentException)
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or NullReferenceException or IndexOutOfRangeException or KeyNotFoundException)
         {
-            // YamlDotNet's tree builder throws this (not a YamlException) for an event it does not expect, e.g. a
-            // pipeline cut off right after "key: &anchor" or "- ".
+            // YamlDotNet's tree builder throws an ArgumentException (not a YamlException) for an event it does not
+            // expect, e.g. an alias glued to a flow collection ("q: [[-5, 5]]*b"); the others are a net for its bugs.
             var at = scanner.CurrentPosition;
-            throw new InputException($"{source}:{at.Line}:{at.Column}: malformed YAML: an incomplete node (a dangling anchor, tag or entry?)");
+            throw new InputException($"{source}:{at.Line}:{at.Column}: malformed YAML: an alias, anchor or entry where none can be (e.g. an alias right after a closing bracket)");
         }
         catch (InvalidOperationException)
         {
