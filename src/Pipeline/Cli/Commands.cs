@@ -24,6 +24,11 @@ public static class Commands
         var memory = MemoryEstimate.Check(spec);
         log.Debug("Estimated peak memory {Peak} of {Available} available", MemoryEstimate.Gb(memory.PeakBytes), MemoryEstimate.Gb(MemoryEstimate.AvailableBytes()));
         var storeRoot = storeOverride ?? spec.Run.Store;
+        if (StorePolicy.Problem(storeRoot) is { } storeProblem)
+        {
+            throw new InputException(storeOverride is not null ? $"--store: {storeProblem}" : $"{pipelinePath}: run.store: {storeProblem}");
+        }
+
         var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
         log.Information("{Note}", note);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
@@ -340,5 +345,6 @@ public static class Commands
         }
     }
 
-    private static string Sanitize(string s) => new([.. s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
+    /// <summary>The name as it appears in a run id: ASCII letters and digits, '-' and '_' (one byte per character).</summary>
+    private static string Sanitize(string s) => new([.. s.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]);
 }

@@ -14,11 +14,20 @@ public abstract record ConfigNode(string Source)
         var scanner = new Scanner(reader);
         try
         {
+            // Depth and node budget first: the tree builders below recurse and expand aliases.
+            YamlLimits.Check(text, source);
             stream.Load(new Parser(scanner));
         }
         catch (YamlException e)
         {
-            throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {FirstLine(e.InnerException?.Message ?? e.Message)}");
+            throw new InputException($"{source}:{e.Start.Line}:{e.Start.Column}: malformed YAML: {Shown.Cut(FirstLine(e.InnerException?.Message ?? e.Message), 160)}");
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidCastException or NullReferenceException or IndexOutOfRangeException or KeyNotFoundException)
+        {
+            // YamlDotNet's tree builder throws an ArgumentException (not a YamlException) for an event it does not
+            // expect, e.g. an alias glued to a flow collection ("q: [[-5, 5]]*b"); the others are a net for its bugs.
+            var at = scanner.CurrentPosition;
+            throw new InputException($"{source}:{at.Line}:{at.Column}: malformed YAML: an alias, anchor or entry where none can be (e.g. an alias right after a closing bracket)");
         }
         catch (InvalidOperationException)
         {
@@ -40,15 +49,8 @@ public abstract record ConfigNode(string Source)
         return Convert(stream.Documents[0].RootNode, source);
     }
 
-    public static ConfigNode Load(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InputException($"{path}: file not found");
-        }
-
-        return Parse(File.ReadAllText(path), path);
-    }
+    /// <summary>Reads and parses a pipeline or include file (a regular UTF-8 text file of bounded size, see <see cref="InputFile"/>).</summary>
+    public static ConfigNode Load(string path) => Parse(InputFile.ReadConfigText(path), path);
 
     /// <summary>Deep merge: mappings merge key by key, anything else in <paramref name="over"/> replaces.</summary>
     public static ConfigNode Merge(ConfigNode under, ConfigNode over)
@@ -56,15 +58,21 @@ public abstract record ConfigNode(string Source)
         if (under is MapNode a && over is MapNode b)
         {
             var result = new List<KeyValuePair<string, ConfigNode>>(a.Entries);
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var j = 0; j < result.Count; j++)
+            {
+                index.TryAdd(result[j].Key, j);
+            }
+
             foreach (var (key, value) in b.Entries)
             {
-                var i = result.FindIndex(e => e.Key == key);
-                if (i >= 0)
+                if (index.TryGetValue(key, out var i))
                 {
                     result[i] = new(key, Merge(result[i].Value, value));
                 }
                 else
                 {
+                    index[key] = result.Count;
                     result.Add(new(key, value));
                 }
             }
@@ -122,6 +130,7 @@ public abstract record ConfigNode(string Source)
         {
             case YamlMappingNode m:
                 var entries = new List<KeyValuePair<string, ConfigNode>>();
+                var keys = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var (k, v) in m.Children)
                 {
                     if (k is not YamlScalarNode ks || ks.Value is null)
@@ -129,9 +138,9 @@ public abstract record ConfigNode(string Source)
                         throw new InputException($"{source}:{k.Start.Line}: mapping keys must be plain strings");
                     }
 
-                    if (entries.Any(e => e.Key == ks.Value))
+                    if (!keys.Add(ks.Value))
                     {
-                        throw new InputException($"{source}:{k.Start.Line}: duplicate key '{ks.Value}'");
+                        throw new InputException($"{source}:{k.Start.Line}: duplicate key '{Shown.Cut(ks.Value)}'");
                     }
 
                     entries.Add(new(ks.Value, Convert(v, source)));

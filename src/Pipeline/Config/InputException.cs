@@ -11,7 +11,7 @@ public sealed class InputException : Exception
     }
 
     public InputException(IReadOnlyList<string> problems)
-        : base(problems.Count == 1 ? problems[0] : $"{problems.Count} problems: " + string.Join("; ", problems))
+        : base(problems.Count == 1 ? problems[0] : $"{problems.Count} problems: " + string.Join("; ", problems.Take(MaxShown)) + (problems.Count > MaxShown ? $"; ... and {problems.Count - MaxShown} more" : string.Empty))
     {
         Problems = problems;
     }
@@ -20,6 +20,9 @@ public sealed class InputException : Exception
         : base(message, inner)
     {
     }
+
+    /// <summary>Problems shown in the message (all of them stay in <see cref="Problems"/>).</summary>
+    public const int MaxShown = 10;
 
     public IReadOnlyList<string> Problems { get; } = [];
 }

@@ -42,9 +42,12 @@ public static class PipelineLoader
     private static readonly string[] Backends = ["auto", "lapack", "managed"];
     private static readonly string[] Modes = ["structured", "full"];
 
+    /// <summary>Most files (the pipeline and everything it includes, directly or not) one pipeline may read.</summary>
+    public const int MaxIncludedFiles = 32;
+
     public static PipelineSpec Load(string path, IReadOnlyList<string>? overrides = null)
     {
-        var root = LoadWithIncludes(path, []);
+        var root = LoadWithIncludes(path, [], new HashSet<string>(StringComparer.Ordinal));
         foreach (var o in overrides ?? [])
         {
             var eq = o.IndexOf('=');
@@ -53,19 +56,31 @@ public static class PipelineLoader
                 throw new InputException($"--set '{o}': expected key.path=value, e.g. --set model.widths=[500,1000]");
             }
 
-            var value = ConfigNode.Parse(o[(eq + 1)..], $"--set {o[..eq]}");
-            root = ConfigNode.SetPath(root, o[..eq].Trim(), value);
+            var key = o[..eq].Trim();
+            if (key == "include" || key.StartsWith("include.", StringComparison.Ordinal))
+            {
+                throw new InputException($"--set {Shown.Cut(key)}: include cannot be set from the command line (includes are merged when the file is read); add it to the pipeline file's include: list");
+            }
+
+            var value = ConfigNode.Parse(o[(eq + 1)..], $"--set {Shown.Cut(o[..eq])}");
+            root = ConfigNode.SetPath(root, key, value);
         }
 
         return Bind(root, path);
     }
 
-    private static ConfigNode LoadWithIncludes(string path, HashSet<string> seen)
+    private static ConfigNode LoadWithIncludes(string path, HashSet<string> seen, HashSet<string> read)
     {
         var full = Path.GetFullPath(path);
         if (!seen.Add(full))
         {
             throw new InputException($"{path}: include cycle");
+        }
+
+        read.Add(full);
+        if (read.Count > MaxIncludedFiles)
+        {
+            throw new InputException($"{path}: include: more than {MaxIncludedFiles} files in all (the pipeline and its includes); at most {MaxIncludedFiles} are allowed");
         }
 
         var node = ConfigNode.Load(path);
@@ -90,12 +105,32 @@ public static class PipelineLoader
             }
 
             var incPath = Path.Combine(Path.GetDirectoryName(full)!, s.Value);
-            if (!File.Exists(incPath))
+            if (!File.Exists(incPath) && !Directory.Exists(incPath))
             {
-                throw new InputException($"{path}: include: '{s.Value}' not found (resolved to {incPath})");
+                throw new InputException($"{path}: include: '{Shown.Cut(s.Value, 200)}' not found (resolved to {Shown.Cut(incPath, 300)})");
             }
 
-            merged = ConfigNode.Merge(merged, LoadWithIncludes(incPath, seen));
+            try
+            {
+                InputFile.CheckRegular(incPath, "include file", InputFile.MaxConfigBytes);
+            }
+            catch (InputException e)
+            {
+                throw new InputException($"{path}: include: {e.Message}");
+            }
+
+            ConfigNode included;
+            try
+            {
+                included = LoadWithIncludes(incPath, seen, read);
+            }
+            catch (InputException e) when (!e.Message.StartsWith($"{path}: ", StringComparison.Ordinal))
+            {
+                // Name the including file too: a problem deep in an include is reached from this file.
+                throw new InputException($"{path}: include: {e.Message}");
+            }
+
+            merged = ConfigNode.Merge(merged, included);
         }
 
         seen.Remove(full);
@@ -115,6 +150,7 @@ public static class PipelineLoader
 
         r.CheckKeys(root, string.Empty, TopKeys);
         var name = r.String(root, "name", "name", Path.GetFileNameWithoutExtension(file))!;
+        SpecLimits.Name(r, name, root["name"] is null);
         var description = r.String(root, "description", "description", string.Empty)!;
 
         // data file (read first: it decides whether system and domain are required)
@@ -232,7 +268,7 @@ public static class PipelineLoader
         IReadOnlyList<double> x0;
         if (anchorMap?["x0"] is { } x0Node)
         {
-            x0 = r.OneOrMany(x0Node).Select((n, i) => r.Double(n, $"anchor.x0[{i}]") ?? 0).ToArray();
+            x0 = r.OneOrMany(x0Node).Select((n, i) => r.Double(n, $"anchor.x0[{i}]") is { } v && SpecLimits.Coordinate(r, v, $"anchor.x0[{i}]") ? v : 0).ToArray();
             if (dof > 0 && x0.Count != 2 * dof)
             {
                 r.Problem("anchor.x0", $"has {x0.Count} coordinates; {(system is null ? "the data have" : $"system '{system.Name}' has")} {dof} degree(s) of freedom, so {2 * dof} are needed (q then p)");
@@ -244,6 +280,11 @@ public static class PipelineLoader
         }
 
         var h0 = r.Double(anchorMap?["h0"], "anchor.h0");
+        if (h0 is not null && !SpecLimits.Coordinate(r, h0.Value, "anchor.h0"))
+        {
+            h0 = 0;
+        }
+
         if (system is null && dataFile is not null && h0 is null)
         {
             r.Problem("anchor.h0", "is required when the data come from a file without a system: give H at anchor.x0 (e.g. 0 at an equilibrium)");
@@ -270,11 +311,12 @@ public static class PipelineLoader
             else
             {
                 var text = n is ScalarNode sc ? sc.Value ?? string.Empty : string.Empty;
-                var near = Nearest.Match(text, MethodNames);
+                var near = Nearest.Match(Shown.Cut(text, 64), MethodNames);
                 r.Problem($"model.methods[{i}]", $"{SpecReader.Describe(n)} is not a method; allowed: {string.Join(", ", MethodNames)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
             }
         }
 
+        r.NotEmpty(modelMap?["methods"], "model.methods", "method");
         if (modelMap is not null && modelMap["methods"] is null)
         {
             methods.AddRange([SamplingMethod.Elm, SamplingMethod.USwim, SamplingMethod.ASwim, SamplingMethod.Swim]);
@@ -300,6 +342,8 @@ public static class PipelineLoader
             r.Problem("model.widths", "is required (one or more positive integers, e.g. [1000])");
         }
 
+        r.NotEmpty(modelMap?["widths"], "model.widths", "width (e.g. [1000])");
+
         var modelSeeds = Seeds(r, modelMap, "model");
         var rcond = r.Double(modelMap?["rcond"], "model.rcond") ?? 1e-13;
         if (rcond is < 0 or >= 1)
@@ -315,7 +359,7 @@ public static class PipelineLoader
             {
                 r.Problem("model.elm_bias", "must be [low, high] with low <= high");
             }
-            else
+            else if (SpecLimits.Coordinate(r, vals[0]!.Value, "model.elm_bias[0]") & SpecLimits.Coordinate(r, vals[1]!.Value, "model.elm_bias[1]"))
             {
                 elmBias = (vals[0]!.Value, vals[1]!.Value);
             }
@@ -367,11 +411,17 @@ public static class PipelineLoader
         var chunkRows = (int)(r.Integer(solverMap?["chunk_rows"], "solver.chunk_rows", 1, 10_000_000) ?? OutputLayer.DefaultChunkRows);
 
         var lanes = (int)(r.Integer(solverMap?["lanes"], "solver.lanes", 1, 256) ?? DefaultLanes);
+        SpecLimits.Sizes(r, widths, dof, train, chunkRows, mode);
 
         // run
         var runMap = r.Map(root, "run", "run", required: false);
         r.CheckKeys(runMap, "run", RunKeys);
         var store = r.String(runMap, "store", "run.store", DefaultStore)!;
+        if (runMap?["store"] is not null && StorePolicy.Problem(store) is { } storeProblem)
+        {
+            r.Problem("run.store", storeProblem);
+        }
+
         var parallelism = (int)(r.Integer(runMap?["parallelism"], "run.parallelism", 1, 256) ?? 1);
         if (streamRows > 0 && mode == SolveMode.Full)
         {
@@ -408,9 +458,9 @@ public static class PipelineLoader
         r.CheckKeys(map, "adam", AdamKeys);
         var d = AdamSpec.Default;
         var lr = r.Double(map?["learning_rate"], "adam.learning_rate") ?? d.LearningRate;
-        if (!(lr > 0))
+        if (!(lr > 0) || lr > SpecLimits.MaxLearningRate)
         {
-            r.Problem("adam.learning_rate", $"{SpecReader.Format(lr)} is not allowed: must be > 0 (default {SpecReader.Format(d.LearningRate)})");
+            r.Problem("adam.learning_rate", $"{SpecReader.Format(lr)} is not allowed: must be in (0, 1000] (default {SpecReader.Format(d.LearningRate)})");
         }
 
         var batch = (int)(r.Integer(map?["batch_size"], "adam.batch_size", 1, 10_000_000) ?? d.BatchSize);
@@ -493,10 +543,11 @@ public static class PipelineLoader
         var initial = new List<double[]>();
         if (map["initial"] is { } initNode)
         {
+            r.NotEmpty(initNode, "rollout.initial", "state (q1..qd, p1..pd), e.g. [[1.5, 0]]");
             var items = r.ListOfLists(initNode);
             foreach (var (item, i) in items.Select((n, i) => (n, i)))
             {
-                var values = r.OneOrMany(item).Select((n, j) => r.Double(n, $"rollout.initial[{i}][{j}]") ?? double.NaN).ToArray();
+                var values = r.OneOrMany(item).Select((n, j) => r.Double(n, $"rollout.initial[{i}][{j}]") is { } v && SpecLimits.Coordinate(r, v, $"rollout.initial[{i}][{j}]") ? v : double.NaN).ToArray();
                 if (dof > 0 && values.Length != 2 * dof)
                 {
                     r.Problem($"rollout.initial[{i}]", $"has {values.Length} coordinates; {2 * dof} are needed (q1..q{dof}, p1..p{dof})");
@@ -562,6 +613,8 @@ public static class PipelineLoader
             }
         }
 
+        SpecLimits.Rollout(r, dt, steps, map["dt"] is not null);
+        r.NotEmpty(map["integrators"], "rollout.integrators", "integrator");
         var integrators = new List<string>();
         foreach (var (n, i) in r.OneOrMany(map["integrators"]).Select((n, i) => (n, i)))
         {
@@ -576,7 +629,7 @@ public static class PipelineLoader
             }
             else
             {
-                var near = Nearest.Match(name, IntegratorNames);
+                var near = Nearest.Match(Shown.Cut(name, 64), IntegratorNames);
                 r.Problem($"rollout.integrators[{i}]", $"{SpecReader.Describe(n)} is not an integrator; allowed: {string.Join(", ", IntegratorNames)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
             }
         }
@@ -621,6 +674,7 @@ public static class PipelineLoader
 
         var node = map["seeds"] ?? map["seed"];
         var key = map["seeds"] is not null ? "seeds" : "seed";
+        r.NotEmpty(node, $"{section}.{key}", "seed");
         foreach (var (n, i) in r.OneOrMany(node).Select((n, i) => (n, i)))
         {
             var s = r.Integer(n, $"{section}.{key}[{i}]", 0, long.MaxValue);
@@ -647,6 +701,7 @@ public static class PipelineLoader
             return result;
         }
 
+        r.NotEmpty(node, path, "interval [low, high]");
         var items = r.ListOfLists(node);
         foreach (var (item, i) in items.Select((n, i) => (n, i)))
         {
@@ -658,7 +713,7 @@ public static class PipelineLoader
 
             var lo = r.Double(pair.Items[0], $"{path}[{i}][0]");
             var hi = r.Double(pair.Items[1], $"{path}[{i}][1]");
-            if (lo is null || hi is null)
+            if (lo is null || hi is null || !SpecLimits.Coordinate(r, lo.Value, $"{path}[{i}][0]") || !SpecLimits.Coordinate(r, hi.Value, $"{path}[{i}][1]"))
             {
                 continue;
             }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using Hnn.Datasets;
 
 namespace Hnn.Pipeline.Config;
@@ -19,14 +20,17 @@ internal sealed class SpecReader(string file)
             return;
         }
 
-        foreach (var (key, _) in map.Entries)
+        foreach (var (key, value) in map.Entries)
         {
             if (!allowed.Contains(key))
             {
-                var full = path.Length == 0 ? key : $"{path}.{key}";
-                var near = Nearest.Match(key, allowed);
+                var full = Shown.Cut(path.Length == 0 ? key : $"{path}.{key}", 80);
+                var near = key.Length <= 64 ? Nearest.Match(key, allowed) : null;
                 var hint = near is null ? $"allowed keys: {string.Join(", ", allowed)}" : $"did you mean '{(path.Length == 0 ? near : $"{path}.{near}")}'?";
-                Problem(full, $"unknown key; {hint}");
+
+                // A key merged in from an include names the file it came from.
+                var from = value.Source.StartsWith(file + ":", StringComparison.Ordinal) || value.Source.StartsWith("--set", StringComparison.Ordinal) ? string.Empty : $" (in {value.Source})";
+                Problem(full, $"unknown key{from}; {hint}");
             }
         }
     }
@@ -69,8 +73,8 @@ internal sealed class SpecReader(string file)
 
         if (allowed is not null && !allowed.Contains(s.Value))
         {
-            var near = Nearest.Match(s.Value, allowed);
-            Problem(path, $"'{s.Value}' is not allowed; allowed: {string.Join(", ", allowed)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
+            var near = s.Value.Length <= 64 ? Nearest.Match(s.Value, allowed) : null;
+            Problem(path, $"'{Shown.Cut(s.Value)}' is not allowed; allowed: {string.Join(", ", allowed)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
             return fallback;
         }
 
@@ -88,7 +92,7 @@ internal sealed class SpecReader(string file)
         {
             if (!double.IsFinite(v))
             {
-                Problem(path, $"{s.Value} is not allowed: must be a finite number");
+                Problem(path, $"{Shown.Cut(s.Value)} is not allowed: must be a finite number");
                 return null;
             }
 
@@ -101,19 +105,41 @@ internal sealed class SpecReader(string file)
 
     public long? Integer(ConfigNode? node, string path, long min, long max)
     {
+        // An integer literal is compared exactly (through a double, 2^63 would round to long.MaxValue and pass).
+        if (node is ScalarNode { Quoted: false, Value: { Length: <= 40 } text } && BigInteger.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var exact))
+        {
+            if (exact < min || exact > max)
+            {
+                Problem(path, $"{Describe(node)} is not allowed: must be an integer in [{min}, {max}]");
+                return null;
+            }
+
+            return (long)exact;
+        }
+
         var d = Double(node, path);
         if (d is null)
         {
             return null;
         }
 
-        if (d.Value != Math.Floor(d.Value) || d.Value < min || d.Value > max)
+        // (double)long.MaxValue is 2^63, so "<= max" alone would let 2^63 (written e.g. as 9.3e18) through.
+        if (d.Value != Math.Floor(d.Value) || d.Value < min || d.Value > max || d.Value >= 9.2233720368547758e18)
         {
             Problem(path, $"{Describe(node!)} is not allowed: must be an integer in [{min}, {max}]");
             return null;
         }
 
         return (long)d.Value;
+    }
+
+    /// <summary>A list key that must not be empty (an empty sweep would run nothing and report success).</summary>
+    public void NotEmpty(ConfigNode? node, string path, string what)
+    {
+        if (node is ListNode { Items.Count: 0 })
+        {
+            Problem(path, $"[] is not allowed: must list at least one {what}");
+        }
     }
 
     /// <summary>A scalar or a list of scalars, as a list.</summary>
@@ -131,7 +157,7 @@ internal sealed class SpecReader(string file)
     public static string Describe(ConfigNode node) => node switch
     {
         ScalarNode { Value: null } => "an empty value",
-        ScalarNode s => $"'{s.Value}'",
+        ScalarNode s => $"'{Shown.Cut(s.Value)}'",
         ListNode => "a list",
         _ => "a mapping",
     };

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
@@ -17,13 +18,43 @@ public static partial class DataFile
     /// <summary>What the header/schema says: degrees of freedom and whether H is present.</summary>
     public sealed record Layout(int Dof, bool HasEnergy);
 
-    public static Layout ReadLayout(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new InputException($"{path}: data file not found");
-        }
+    /// <summary>Longest line of a CSV file, in characters.</summary>
+    public const int MaxLineChars = 1 << 16;
 
+    /// <summary>Most data rows of a file (as data.train's upper bound).</summary>
+    public const int MaxRows = int.MaxValue / 4;
+
+    /// <summary>
+    /// The header or schema. The file must be a regular file of at most <see cref="InputFile.MaxDataBytes"/> (no
+    /// device, FIFO or directory; a symlink is followed and named with its target).
+    /// </summary>
+    public static Layout ReadLayout(string path) => NamingTarget(path, () => ReadLayoutCore(path));
+
+    /// <summary>Reads and validates the whole file (finite values only).</summary>
+    public static DataSet Read(string path) => NamingTarget(path, () => ReadCore(path));
+
+    /// <summary>Messages about a symlinked file name the link and its target ("path (a symlink to target): ...").</summary>
+    private static T NamingTarget<T>(string path, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InputException e) when (e.Message.StartsWith(path, StringComparison.Ordinal) && !e.Message.StartsWith(path + " (a symlink", StringComparison.Ordinal))
+        {
+            var shown = InputFile.Shown(path);
+            if (shown == path)
+            {
+                throw;
+            }
+
+            throw new InputException(shown + e.Message[path.Length..]);
+        }
+    }
+
+    private static Layout ReadLayoutCore(string path)
+    {
+        InputFile.CheckRegular(path, "data file", InputFile.MaxDataBytes);
         List<string> names;
         try
         {
@@ -33,16 +64,15 @@ public static partial class DataFile
         }
         catch (Exception e) when (e is not InputException && IsParquet(path))
         {
-            throw new InputException($"{path}: not a readable Parquet file: {e.Message}");
+            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
         }
 
         return CheckColumns(path, names);
     }
 
-    /// <summary>Reads and validates the whole file (finite values only).</summary>
-    public static DataSet Read(string path)
+    private static DataSet ReadCore(string path)
     {
-        var layout = ReadLayout(path);
+        var layout = ReadLayoutCore(path);
         Dictionary<string, double[]> columns;
         int[]? lineOf = null;
         if (IsParquet(path))
@@ -54,7 +84,7 @@ public static partial class DataFile
             }
             catch (Exception e) when (e is not InputException)
             {
-                throw new InputException($"{path}: not a readable Parquet file: {e.Message}");
+                throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
             }
 
             columns = table.ColumnNames.ToDictionary(n => n, n => ToDouble(path, table.GetColumn(n)));
@@ -103,39 +133,54 @@ public static partial class DataFile
         var dof = names.Count(n => QColumn().IsMatch(n));
         if (dof == 0)
         {
-            throw new InputException($"{path}: no q1 column; expected columns q1..qd, p1..pd, dq1..dqd, dp1..dpd and optionally H (found: {string.Join(", ", names)})");
+            throw new InputException($"{path}: no q1 column; expected columns q1..qd, p1..pd, dq1..dqd, dp1..dpd and optionally H ({Found(names)})");
         }
 
         var expected = DataSet.ColumnNames(dof).Take(4 * dof);
         var missing = expected.Where(n => !names.Contains(n)).ToList();
         if (missing.Count > 0)
         {
-            throw new InputException($"{path}: missing column(s) {string.Join(", ", missing)} for {dof} degree(s) of freedom (found: {string.Join(", ", names)})");
+            throw new InputException($"{path}: missing column(s) {Shown.Cut(string.Join(", ", missing), 200)} for {dof} degree(s) of freedom ({Found(names)})");
         }
 
         var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new InputException($"{path}: column '{duplicate.Key}' appears twice");
+            throw new InputException($"{path}: column '{Shown.Cut(duplicate.Key)}' appears twice");
         }
 
         return new Layout(dof, names.Contains("H"));
     }
 
+    /// <summary>
+    /// What the header holds, for a message: its column names if they look like names (letters, digits, '_', at
+    /// most 32 characters each, at most 40 of them), else only how many cells it has, so that a file that is no CSV
+    /// (e.g. /etc/shadow) is never echoed.
+    /// </summary>
+    private static string Found(IReadOnlyList<string> names) =>
+        names.Count <= 40 && names.All(n => ColumnName().IsMatch(n))
+            ? $"found: {string.Join(", ", names)}"
+            : $"found {names.Count} header cell(s) that are not all column names; is this a CSV file with a header line?";
+
     /// <summary>The columns by name; <paramref name="lineOf"/>[k] is the line number of data row k (blank lines are skipped).</summary>
     private static Dictionary<string, double[]> ReadCsv(string path, out int[] lineOf)
     {
         using var reader = new StreamReader(path);
-        var header = SplitCsv(reader.ReadLine() ?? string.Empty);
+        var header = SplitCsv(ReadLine(reader, path, 1) ?? string.Empty);
         var values = header.Select(_ => new List<double>()).ToArray();
         var lines = new List<int>();
         var line = 1;
-        while (reader.ReadLine() is { } text)
+        while (ReadLine(reader, path, line + 1) is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))
             {
                 continue;
+            }
+
+            if (lines.Count == MaxRows)
+            {
+                throw new InputException($"{path}:{line}: more than {MaxRows} data rows; at most {MaxRows} are allowed");
             }
 
             var cells = SplitCsv(text);
@@ -148,7 +193,7 @@ public static partial class DataFile
             {
                 if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
                 {
-                    throw new InputException($"{path}:{line}: column '{header[i]}' value '{cells[i]}' is not a number");
+                    throw new InputException($"{path}:{line}: column '{Shown.Cut(header[i])}' value '{Shown.Cut(cells[i])}' is not a number");
                 }
 
                 values[i].Add(v);
@@ -175,11 +220,51 @@ public static partial class DataFile
     private static string FirstLine(string path)
     {
         using var reader = new StreamReader(path);
-        return reader.ReadLine() ?? string.Empty;
+        return ReadLine(reader, path, 1) ?? string.Empty;
+    }
+
+    /// <summary>
+    /// One line of at most <see cref="MaxLineChars"/> characters (StreamReader.ReadLine has no limit: a file without
+    /// line breaks would be read whole); a NUL character means a binary file.
+    /// </summary>
+    private static string? ReadLine(StreamReader reader, string path, int lineNumber)
+    {
+        var sb = new StringBuilder();
+        while (true)
+        {
+            var c = reader.Read();
+            if (c < 0)
+            {
+                return sb.Length == 0 ? null : sb.ToString();
+            }
+
+            if (c == '\n')
+            {
+                return sb.ToString();
+            }
+
+            if (c == '\0')
+            {
+                throw new InputException($"{path}:{lineNumber}: a NUL byte; a CSV data file must be text (is it a binary file?)");
+            }
+
+            if (c != '\r')
+            {
+                if (sb.Length == MaxLineChars)
+                {
+                    throw new InputException($"{path}:{lineNumber}: line longer than {MaxLineChars} characters; is this a CSV file?");
+                }
+
+                sb.Append((char)c);
+            }
+        }
     }
 
     private static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
     [GeneratedRegex("^q[0-9]+$")]
     private static partial Regex QColumn();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,31}$")]
+    private static partial Regex ColumnName();
 }

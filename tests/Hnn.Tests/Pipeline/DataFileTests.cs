@@ -346,9 +346,9 @@ public sealed class DataFileTests(ITestOutputHelper output)
                 return (Pipeline(system: string.Empty, anchor: "anchor: {x0: [0, 0, 0, 0], h0: 0}"), ["p.yaml", "anchor.x0", "4 coordinates", "the data have 1 degree(s) of freedom"]);
 
             case "not csv or parquet":
-                // Anything that is not .parquet is read as CSV; a binary file has no q1 header.
+                // Anything that is not .parquet is read as CSV; a NUL byte in it says it is binary.
                 File.WriteAllBytes(Path.Combine(box.Root, "d.bin"), [0, 1, 2, 3, 255, 10, 0, 0]);
-                return (Pipeline(file: "d.bin"), [Path.Combine(box.Root, "d.bin"), "no q1 column"]);
+                return (Pipeline(file: "d.bin"), [Path.Combine(box.Root, "d.bin"), "binary file"]);
 
             case "not a parquet file":
                 {
