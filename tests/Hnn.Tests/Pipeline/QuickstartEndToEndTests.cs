@@ -1,4 +1,3 @@
-using Hnn.Pipeline.Store;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -73,24 +72,31 @@ public sealed class QuickstartEndToEndTests(ITestOutputHelper output)
         }
 
         Assert.True(File.Exists(Path.Combine(runDir, "report", "figures", "energy-drift.png")));
-        var rolloutTable = await ParquetTableIO.ReadAsync(Path.Combine(runDir, "rollouts.parquet"));
-        Assert.Equal(4 * 4, rolloutTable.RowCount); // 4 methods x the quickstart's 4 integrators
-        var integrators = rolloutTable.Metadata["integrators"].Split(',');
-        var a = Array.FindIndex(integrators, (n) => n == "symplectic-euler") + (2 * 4); // a-swim is the third method
-        Assert.Equal("a-swim", rolloutTable.Metadata["methods"].Split(',')[a]);
-        Assert.Equal(results["a-swim w1000 d3943 m992472"].GetProperty("rollouts")[0].GetProperty("max_deviation_from_exact").GetDouble(),
-            rolloutTable.Column("max_deviation_from_exact")[a]);
-
-        // results.parquet holds the same numbers.
-        var table = await ParquetTableIO.ReadAsync(Path.Combine(runDir, "results.parquet"));
-        Assert.Equal(4, table.RowCount);
-        Assert.Equal("elm,u-swim,a-swim,swim", table.Metadata["methods"]);
-        var methods = table.Metadata["methods"].Split(',');
-        var testH = table.Column("test_H");
-        for (var i = 0; i < methods.Length; i++)
+        // rollouts.parquet and results.parquet hold the same numbers (read by DuckDB, an independent reader).
+        using var db = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:");
+        db.Open();
+        using (var cmd = db.CreateCommand())
         {
-            Assert.Equal(1000, table.Column("width")[i]);
-            Assert.Equal(results[$"{methods[i]} w1000 d3943 m992472"].GetProperty("test").GetProperty("h").GetDouble(), testH[i]);
+            cmd.CommandText = $"SELECT count(*) FROM '{Path.Combine(runDir, "rollouts.parquet")}'";
+            Assert.Equal(4L * 4, Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture)); // 4 methods x the quickstart's 4 integrators
+            cmd.CommandText = $"SELECT max_deviation_from_exact FROM '{Path.Combine(runDir, "rollouts.parquet")}' WHERE method = 'a-swim' AND integrator = 'symplectic-euler'";
+            Assert.Equal(results["a-swim w1000 d3943 m992472"].GetProperty("rollouts")[0].GetProperty("max_deviation_from_exact").GetDouble(),
+                (double)cmd.ExecuteScalar()!);
+        }
+
+        using (var cmd = db.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT method, width, test_H FROM '{Path.Combine(runDir, "results.parquet")}'";
+            using var reader = cmd.ExecuteReader();
+            var methods = new List<string>();
+            while (reader.Read())
+            {
+                methods.Add(reader.GetString(0));
+                Assert.Equal(1000, reader.GetInt32(1));
+                Assert.Equal(results[$"{reader.GetString(0)} w1000 d3943 m992472"].GetProperty("test").GetProperty("h").GetDouble(), reader.GetDouble(2));
+            }
+
+            Assert.Equal(["elm", "u-swim", "a-swim", "swim"], methods);
         }
     }
 }
