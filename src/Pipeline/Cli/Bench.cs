@@ -29,7 +29,7 @@ public static class Bench
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
-        var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
+        var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out _);
         log.Information("{Note}", note);
         if (spec.System is null || spec.Domain is null)
         {

@@ -22,7 +22,7 @@ public static class Commands
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         var storeRoot = storeOverride ?? spec.Run.Store;
-        var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
+        var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out var kernel);
         log.Information("{Note}", note);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
         var runner = new PipelineRunner(store, la, log);
@@ -47,7 +47,7 @@ public static class Commands
         {
             var manifest = new RunManifest(runId, spec.Name, Path.GetFullPath(pipelinePath), overrides, started, sw.Elapsed.TotalSeconds, status,
                 la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(), RunManifest.SpecToJson(spec),
-                [.. runner.Records], results);
+                [.. runner.Records], results, kernel);
             var dir = Path.Combine(store.RunsDirectory, runId);
             await WriteRunAsync(dir, manifest, results).ConfigureAwait(false);
             log.Information("Run {RunId} {Status} in {Seconds:F2} s; manifest {Path}", runId, status, sw.Elapsed.TotalSeconds, Path.Combine(dir, "manifest.json"));
