@@ -104,6 +104,9 @@ def main():
         A = systems[m][-1][0]
         o, n = statistics.median(ours[m]), statistics.median(ref[m])
         print(f"| {e['system']} | {m} | {A.shape[0]} x {A.shape[1]} | {o:.2f} | {n:.2f} | {o / n:.2f} | {ranks[m]} |")
+    print()
+    for m in systems:
+        print(f"{m} per round: ours " + " ".join(f"{t:.2f}" for t in ours[m]) + "; numpy " + " ".join(f"{t:.2f}" for t in ref[m]))
 
 
 if __name__ == "__main__":
