@@ -61,9 +61,10 @@ public static class HnnCli
         var repeatOption = new Option<int>("--repeat") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
         var noReferenceOption = new Option<bool>("--no-reference") { Description = "Skip the full-matrix dgelsd reference solve" };
         var appendOption = new Option<string?>("--append") { Description = "Also append the markdown table to this file" };
+        var exportOption = new Option<string?>("--export") { Description = "Also write the full systems solved (first repetition; .npy + index.json) into this directory, for scripts/bench-numpy.sh" };
         var bench = new Command("bench", "Time training against a full-matrix dgelsd reference solve (what numpy calls) on the same data and hidden layers")
         {
-            pipelineArg, setOption, repeatOption, noReferenceOption, appendOption, verboseOption, quietOption,
+            pipelineArg, setOption, repeatOption, noReferenceOption, appendOption, exportOption, verboseOption, quietOption,
         };
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
@@ -87,7 +88,7 @@ public static class HnnCli
             var repeat = pr.GetValue(repeatOption);
             exit = repeat < 1
                 ? await BadRepeat(stderr, repeat).ConfigureAwait(false)
-                : await Guard(stderr, log, () => Bench.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], repeat, !pr.GetValue(noReferenceOption), pr.GetValue(appendOption), stdout, log, ct)).ConfigureAwait(false);
+                : await Guard(stderr, log, () => Bench.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], repeat, !pr.GetValue(noReferenceOption), pr.GetValue(appendOption), stdout, log, ct, pr.GetValue(exportOption))).ConfigureAwait(false);
         });
         validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));
         list.SetAction(pr => exit = GuardSync(stderr, () => Commands.List(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, stdout)));

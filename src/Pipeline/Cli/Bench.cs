@@ -17,7 +17,9 @@ namespace Hnn.Pipeline.Cli;
 /// `hnn bench`: in one process, on the same data and hidden layers, times our training (sampling + structured
 /// parallel solve; A-SWIM includes both solves) against the reference path — dgelsd on the full (2dK+1) x (N+1)
 /// matrix, which is what numpy.linalg.lstsq calls — and reports medians, errors and peak RSS of each.
-/// Nothing is cached: every repetition recomputes.
+/// Nothing is cached: every repetition recomputes. With an export directory, the first repetition of each method also
+/// writes the full least-squares systems it solved (A-SWIM: both stages) as .npy files with an index.json, so that
+/// another solver (scripts/bench_numpy.py: numpy.linalg.lstsq) can be timed on exactly the same matrices.
 /// </summary>
 public static class Bench
 {
@@ -26,11 +28,12 @@ public static class Bench
         double OursSeconds, double RefSeconds, double OursTestH, double RefTestH, double OursPeakGb, double RefPeakGb,
         int Lanes, int ChunkRows, double QrSeconds, double SolveSeconds, double QrGflops);
 
-    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct)
+    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct,
+        string? exportDir = null)
     {
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         MemoryEstimate.Check(spec);
-        var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
+        var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out _);
         log.Information("{Note}", note);
         if (spec.System is null || spec.Domain is null)
         {
@@ -58,6 +61,9 @@ public static class Bench
         var lanes = ParallelFit.EffectiveLanes(spec.Solver.Lanes, train.Count, spec.Solver.ChunkRows);
         var (biasLow, biasHigh) = spec.Model.ElmBias ?? PipelineRunner.DefaultElmBias(spec.Domain, train);
         var rows = new List<Row>();
+        var exported = new List<object>();
+        if (exportDir is not null)
+            Directory.CreateDirectory(exportDir);
 
         foreach (var width in spec.Model.Widths)
         {
@@ -72,14 +78,30 @@ public static class Bench
                 ResetPeak();
                 for (var rep = 0; rep < repeats; rep++)
                 {
+                    var stages = new List<string>();
+                    var export = exportDir is not null && rep == 0;
+                    var exportTime = new Stopwatch();
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
                     ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, spec.Model.ASwimFirst,
-                        (h, d, c) => ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings), ct).ConfigureAwait(false);
-                    oursTimes.Add(sw.Elapsed.TotalSeconds);
+                        (h, d, c) =>
+                        {
+                            if (export)
+                            {
+                                exportTime.Start();
+                                stages.Add(ExportSystem(exportDir!, $"{method.ToName()}-w{width}-stage{stages.Count + 1}", GradientSystem.Full(h, d.X, d.Dx, anchor)));
+                                exportTime.Stop();
+                            }
+
+                            return ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings);
+                        }, ct).ConfigureAwait(false);
+                    if (export)
+                        exported.Add(new { System = system.ToString(), Method = method.ToName(), Width = width, spec.Model.Rcond, Stages = stages });
+                    var seconds = sw.Elapsed.TotalSeconds - exportTime.Elapsed.TotalSeconds; // without writing the files
+                    oursTimes.Add(seconds);
                     qrTimes.Add(timings.QrSeconds);
                     solveTimes.Add(timings.SolveSeconds);
-                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
+                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.ToName(), width, seconds);
                 }
 
                 var oursPeak = PeakGb();
@@ -112,6 +134,12 @@ public static class Bench
                     reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, lanes, spec.Solver.ChunkRows,
                     Median(qrTimes), Median(solveTimes), qrFlops / Median(qrTimes) / 1e9));
             }
+        }
+
+        if (exportDir is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(exportDir, "index.json"), System.Text.Json.JsonSerializer.Serialize(exported, RunManifest.Json), ct).ConfigureAwait(false);
+            log.Information("exported the full systems to {Dir}", Path.GetFullPath(exportDir));
         }
 
         var gemm = la.WithThreads(budget.SolveBlasThreads) is LapackLinearAlgebra lapack ? GemmGflops(lapack) : double.NaN;
@@ -153,6 +181,29 @@ public static class Bench
             ? lapack.SolveLeastSquares(system.A, system.Rows, system.Cols, system.B, 1, rcond, LeastSquaresPath.Direct)
             : la.SolveLeastSquares(system.A, system.Rows, system.Cols, system.B, 1, rcond);
         return new FitResult(new Network(h, result.X[..h.Width], result.X[h.Width]), result.Rank);
+    }
+
+    /// <summary>
+    /// Writes A (rows x cols, column-major) and b as &lt;name&gt;-A.npy and &lt;name&gt;-b.npy (NumPy format 1.0, float64,
+    /// fortran_order) and returns the name.
+    /// </summary>
+    private static string ExportSystem(string dir, string name, LinearSystem system)
+    {
+        WriteNpy(Path.Combine(dir, name + "-A.npy"), system.A, $"({system.Rows}, {system.Cols})");
+        WriteNpy(Path.Combine(dir, name + "-b.npy"), system.B, $"({system.Rows},)");
+        return name;
+    }
+
+    private static void WriteNpy(string path, double[] data, string shape)
+    {
+        var header = $"{{'descr': '<f8', 'fortran_order': True, 'shape': {shape}, }}";
+        var total = 10 + header.Length + 1;
+        header += new string(' ', ((total + 63) / 64 * 64) - total) + "\n";
+        using var f = File.Create(path);
+        f.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
+        f.Write(BitConverter.GetBytes((ushort)header.Length));
+        f.Write(Encoding.ASCII.GetBytes(header));
+        f.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(data.AsSpan()));
     }
 
     /// <summary>Best of 3 dgemm rates on 2000 x 2000 matrices with all BLAS threads.</summary>

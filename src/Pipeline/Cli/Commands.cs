@@ -29,7 +29,7 @@ public static class Commands
             throw new InputException(storeOverride is not null ? $"--store: {storeProblem}" : $"{pipelinePath}: run.store: {storeProblem}");
         }
 
-        var la = LinearAlgebraBackends.Resolve(spec.Solver.Backend, out var note);
+        var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out var kernel);
         log.Information("{Note}", note);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
         using var lease = store.AcquireRunLease(); // `clean` waits for this run to end (see ArtifactStore.TryLockExclusive)
@@ -46,7 +46,7 @@ public static class Commands
         var manifestDone = false;
         RunManifest Manifest(string s) => new(runId, spec.Name, Path.GetFullPath(pipelinePath), overrides, started, sw.Elapsed.TotalSeconds, s,
             la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(PipelineRunner.Budget(spec), spec.Solver.Lanes), RunManifest.SpecToJson(spec),
-            [.. runner.Records], results);
+            [.. runner.Records], results, kernel);
 
         // A second signal ends the process at once: record what finished (status "interrupted") before it goes.
         using (ShutdownHooks.Register(() =>

@@ -8,6 +8,8 @@ using Hnn.Pipeline.Execution;
 namespace Hnn.Pipeline.Cli;
 
 /// <summary>What a run did: config, keys, timings, versions, backend. Written as runs/&lt;id&gt;/manifest.json.</summary>
+/// <remarks><c>blas_kernel</c> (<see cref="BlasKernel"/>): the OpenBLAS kernel set the run used, how it was chosen and the
+/// self-check's result; null with the managed backend or a LAPACK that is not OpenBLAS-like.</remarks>
 public sealed record RunManifest(
     string RunId,
     string Pipeline,
@@ -22,7 +24,8 @@ public sealed record RunManifest(
     IReadOnlyDictionary<string, string> Machine,
     JsonElement Config,
     IReadOnlyList<StageRecord> Stages,
-    IReadOnlyList<ExperimentResult> Results)
+    IReadOnlyList<ExperimentResult> Results,
+    BlasKernelRecord? BlasKernel = null)
 {
     public static readonly JsonSerializerOptions Json = new()
     {

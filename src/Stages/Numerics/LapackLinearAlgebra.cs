@@ -59,6 +59,18 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     public string LibraryPath => _native.LibraryPath;
 
     /// <summary>
+    /// OpenBLAS's kernel set (<c>openblas_get_corename()</c>, e.g. "SkylakeX"), fixed when the library initialised
+    /// (it reads <c>OPENBLAS_CORETYPE</c> then); null for a LAPACK that does not export it.
+    /// </summary>
+    public string? CoreName => _native.CoreName;
+
+    /// <summary>
+    /// True once a LAPACK library has been loaded in this process: from then on the BLAS kernel can no longer be
+    /// chosen (OpenBLAS has no runtime switch).
+    /// </summary>
+    public static bool AnyLoaded => LapackNative.AnyLoaded;
+
+    /// <summary>
     /// Loads LAPACK from the path in the <see cref="LinearAlgebraBackends.LibraryEnvironmentVariable"/>
     /// (<c>HNN_LAPACK_LIBRARY</c>) environment variable if it is set, else <c>libopenblas.so.0</c>.
     /// Returns false (with <paramref name="reason"/>) instead of throwing when it cannot be loaded.

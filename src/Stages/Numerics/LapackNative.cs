@@ -65,6 +65,12 @@ internal sealed unsafe class LapackNative
             var config = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr>)cfg)());
             Config = string.IsNullOrWhiteSpace(config) ? null : config.Trim();
         }
+
+        if (NativeLibrary.TryGetExport(handle, "openblas_get_corename", out var core))
+        {
+            var name = Marshal.PtrToStringUTF8(((delegate* unmanaged<IntPtr>)core)());
+            CoreName = string.IsNullOrWhiteSpace(name) ? null : name.Trim();
+        }
     }
 
     /// <summary>The path or name the library was loaded from.</summary>
@@ -73,7 +79,23 @@ internal sealed unsafe class LapackNative
     /// <summary><c>openblas_get_config()</c>, e.g. "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64"; null if not exported.</summary>
     public string? Config { get; }
 
+    /// <summary>
+    /// <c>openblas_get_corename()</c>: the kernel set OpenBLAS chose when it initialised (e.g. "Haswell", "SkylakeX",
+    /// "Prescott"); null if not exported (not OpenBLAS).
+    /// </summary>
+    public string? CoreName { get; }
+
     public bool CanSetThreads => _setNumThreads != null;
+
+    /// <summary>True once any library has been loaded through <see cref="TryLoad"/> in this process.</summary>
+    public static bool AnyLoaded
+    {
+        get
+        {
+            lock (CacheLock)
+                return Cache.Count > 0;
+        }
+    }
 
     /// <summary>
     /// Loads the library (cached per path). With <paramref name="libraryPath"/> null or empty, tries
