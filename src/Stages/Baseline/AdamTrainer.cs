@@ -1,6 +1,7 @@
 using Hnn.Datasets;
 using Hnn.Stages.Model;
 using Hnn.Stages.Training;
+using Hnn.Stages.Numerics;
 
 namespace Hnn.Stages.Baseline;
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Hnn.Stages.Numerics;
 
 namespace Hnn.Stages.Baseline;
 

@@ -1,4 +1,5 @@
 using Hnn.Stages.Model;
+using Hnn.Stages.Numerics;
 
 namespace Hnn.Stages.Baseline;
 

@@ -117,49 +117,50 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
         return tall ? SolveTall(a, m, n, b, nrhs, rcond) : SolveDirect(a, m, n, b, nrhs, rcond);
     }
 
+    // Every buffer handed to LAPACK below is an AlignedBuffer: some OpenBLAS kernels round by the address mod 16.
     private LeastSquaresResult SolveDirect(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond)
     {
-        var acopy = GC.AllocateUninitializedArray<double>(m * n);
-        a[..(m * n)].CopyTo(acopy);
+        var acopy = new AlignedBuffer(m * n);
+        a[..(m * n)].CopyTo(acopy.Span);
         var ldb = Math.Max(m, n);
-        var bwork = new double[Math.Max(1, ldb * nrhs)];
+        var bwork = new AlignedBuffer(Math.Max(1, ldb * nrhs));
         for (var j = 0; j < nrhs; j++)
-            b.Slice(j * m, m).CopyTo(bwork.AsSpan(j * ldb, m));
+            b.Slice(j * m, m).CopyTo(bwork.Span.Slice(j * ldb, m));
         return Gelsd(acopy, m, n, bwork, ldb, nrhs, rcond);
     }
 
     private LeastSquaresResult SolveTall(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond)
     {
-        var qr = GC.AllocateUninitializedArray<double>(m * n);
-        a[..(m * n)].CopyTo(qr);
-        var c = GC.AllocateUninitializedArray<double>(Math.Max(1, m * nrhs));
-        b[..(m * nrhs)].CopyTo(c);
+        var qr = new AlignedBuffer(m * n);
+        a[..(m * n)].CopyTo(qr.Span);
+        var c = new AlignedBuffer(Math.Max(1, m * nrhs));
+        b[..(m * nrhs)].CopyTo(c.Span);
         var nb = Math.Min(TallBlockSize, n);
-        var t = new double[nb * n];
-        var work = new double[nb * Math.Max(n, nrhs)];
-        fixed (double* pqr = qr, pc = c, pt = t, pw = work)
+        var t = new AlignedBuffer(nb * n);
+        var work = new AlignedBuffer(nb * Math.Max(n, nrhs));
+        fixed (double* pqr = qr.Span, pc = c.Span, pt = t.Span, pw = work.Span)
         {
             _native.Geqrt(Threads, m, n, nb, pqr, m, pt, nb, pw);
             if (nrhs > 0)
                 _native.Gemqrt(Threads, (byte)'L', (byte)'T', m, nrhs, n, nb, pqr, m, pt, nb, pc, m, pw);
         }
 
-        var r = new double[n * n];
+        var r = new AlignedBuffer(n * n);
         for (var j = 0; j < n; j++)
-            qr.AsSpan(j * m, j + 1).CopyTo(r.AsSpan(j * n, j + 1));
-        var bn = new double[Math.Max(1, n * nrhs)];
+            qr.Span.Slice(j * m, j + 1).CopyTo(r.Span.Slice(j * n, j + 1));
+        var bn = new AlignedBuffer(Math.Max(1, n * nrhs));
         for (var j = 0; j < nrhs; j++)
-            c.AsSpan(j * m, n).CopyTo(bn.AsSpan(j * n, n));
+            c.Span.Slice(j * m, n).CopyTo(bn.Span.Slice(j * n, n));
         return Gelsd(r, n, n, bn, n, nrhs, rcond);
     }
 
     /// <summary>dgelsd on owned, overwritable arrays: A is m x n (lda = m), B is ldb x nrhs with ldb = max(m, n).</summary>
-    private LeastSquaresResult Gelsd(double[] a, int m, int n, double[] bwork, int ldb, int nrhs, double rcond)
+    private LeastSquaresResult Gelsd(AlignedBuffer a, int m, int n, AlignedBuffer bwork, int ldb, int nrhs, double rcond)
     {
-        var s = new double[Math.Min(m, n)];
+        var singular = new AlignedBuffer(Math.Min(m, n));
         int rank;
         int info;
-        fixed (double* pa = a, pb = bwork, ps = s)
+        fixed (double* pa = a.Span, pb = bwork.Span, ps = singular.Span)
         {
             double workQuery;
             int iworkQuery;
@@ -167,9 +168,9 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
             if (info != 0)
                 throw new InvalidOperationException($"LAPACK dgelsd workspace query failed with INFO = {info}.");
             var lwork = (int)Math.Ceiling(workQuery);
-            var work = GC.AllocateUninitializedArray<double>(Math.Max(1, lwork));
+            var work = new AlignedBuffer(Math.Max(1, lwork));
             var iwork = new int[Math.Max(1, iworkQuery)];
-            fixed (double* pw = work)
+            fixed (double* pw = work.Span)
             fixed (int* piw = iwork)
                 info = _native.Gelsd(Threads, m, n, nrhs, pa, m, pb, ldb, ps, rcond, out rank, pw, work.Length, piw);
         }
@@ -180,8 +181,8 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 
         var x = new double[n * nrhs];
         for (var j = 0; j < nrhs; j++)
-            bwork.AsSpan(j * ldb, n).CopyTo(x.AsSpan(j * n, n));
-        return new LeastSquaresResult(x, rank, s);
+            bwork.Span.Slice(j * ldb, n).CopyTo(x.AsSpan(j * n, n));
+        return new LeastSquaresResult(x, rank, singular.Span.ToArray());
     }
 
     /// <inheritdoc />
@@ -233,9 +234,9 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
 
     private readonly LapackNative _native;
     private readonly int _threads;
-    private double[] _buffer = [];
-    private double[] _t = [];
-    private double[] _work = [];
+    private AlignedBuffer _buffer = new(0);
+    private AlignedBuffer _t = new(0);
+    private AlignedBuffer _work = new(0);
 
     public LapackQrAccumulator(LapackNative native, int cols, int threads)
         : base(cols, ChunkRows)
@@ -272,14 +273,16 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
             base.AbsorbOwnedTrapezoid(block, rows);
     }
 
-    /// <summary>[R; B] -> R' with dtpqrt (L = rows: B upper trapezoidal), B used as workspace.</summary>
+    /// <summary>[R; B] -> R' with dtpqrt (L = rows: B upper trapezoidal), B copied into the aligned work buffer.</summary>
     private void TpqrtInPlace(double[] block, int rows)
     {
         var n = Cols;
         var nb = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, n);
+        var b = Rent(ref _buffer, rows * n);
+        block.AsSpan(0, rows * n).CopyTo(b);
         Rent(ref _t, nb * n);
         Rent(ref _work, nb * n);
-        fixed (double* pr = R, pb = block, pt = _t, pw = _work)
+        fixed (double* pr = R, pb = b, pt = _t.Span, pw = _work.Span)
             _native.Tpqrt(_threads, rows, n, rows, nb, pr, n, pb, rows, pt, nb, pw);
     }
 
@@ -296,7 +299,7 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
             var nb = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, n);
             Rent(ref _t, nb * n);
             Rent(ref _work, nb * n);
-            fixed (double* pr = R, pb = _buffer, pt = _t, pw = _work)
+            fixed (double* pr = R, pb = b, pt = _t.Span, pw = _work.Span)
                 _native.Tpqrt(_threads, h, n, trapezoidal ? h : 0, nb, pr, n, pb, h, pt, nb, pw);
             return;
         }
@@ -307,31 +310,31 @@ internal sealed unsafe class LapackQrAccumulator : QrAccumulatorBase
         var s = Rent(ref _buffer, mStack * n);
         for (var j = 0; j < n; j++)
         {
-            R.AsSpan(j * n, RRows).CopyTo(s.Slice(j * mStack, RRows));
+            R.Slice(j * n, RRows).CopyTo(s.Slice(j * mStack, RRows));
             source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + RRows, h));
         }
 
         var nbStack = Math.Min(LapackLinearAlgebra.AccumulatorBlockSize, k);
         Rent(ref _t, nbStack * k);
         Rent(ref _work, nbStack * n);
-        fixed (double* ps = _buffer, pt = _t, pw = _work)
+        fixed (double* ps = s, pt = _t.Span, pw = _work.Span)
             _native.Geqrt(_threads, mStack, n, nbStack, ps, mStack, pt, nbStack, pw);
 
         for (var j = 0; j < n; j++)
         {
             var upper = Math.Min(j + 1, k);
-            s.Slice(j * mStack, upper).CopyTo(R.AsSpan(j * n, upper));
-            R.AsSpan(j * n + upper, n - upper).Clear();
+            s.Slice(j * mStack, upper).CopyTo(R.Slice(j * n, upper));
+            R.Slice(j * n + upper, n - upper).Clear();
         }
 
         RRows = k;
     }
 
-    private static Span<double> Rent(ref double[] buffer, int length)
+    private static Span<double> Rent(ref AlignedBuffer buffer, int length)
     {
         if (buffer.Length < length)
-            buffer = GC.AllocateUninitializedArray<double>(Math.Max(length, 2 * buffer.Length));
-        return buffer.AsSpan(0, length);
+            buffer = new AlignedBuffer(Math.Max(length, 2 * buffer.Length));
+        return buffer.Span[..length];
     }
 }
 

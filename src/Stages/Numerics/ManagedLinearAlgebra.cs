@@ -145,7 +145,7 @@ internal sealed class ManagedQrAccumulator : QrAccumulatorBase
         var s = Rent(mStack * n);
         for (var j = 0; j < n; j++)
         {
-            R.AsSpan(j * n, RRows).CopyTo(s.Slice(j * mStack, RRows));
+            R.Slice(j * n, RRows).CopyTo(s.Slice(j * mStack, RRows));
             source.Slice(j * ld + start, h).CopyTo(s.Slice(j * mStack + RRows, h));
         }
 
@@ -153,8 +153,8 @@ internal sealed class ManagedQrAccumulator : QrAccumulatorBase
         for (var j = 0; j < n; j++)
         {
             var upper = Math.Min(j + 1, k);
-            s.Slice(j * mStack, upper).CopyTo(R.AsSpan(j * n, upper));
-            R.AsSpan(j * n + upper, n - upper).Clear();
+            s.Slice(j * mStack, upper).CopyTo(R.Slice(j * n, upper));
+            R.Slice(j * n + upper, n - upper).Clear();
         }
 
         RRows = k;
@@ -199,7 +199,7 @@ internal static class Kernels
     /// W is h x n (leading dimension h) and is destroyed. With <paramref name="trapezoidal"/>, W is upper
     /// trapezoidal (W[i, j] = 0 for i &gt; j) and those zeros are skipped.
     /// </summary>
-    public static void TriangleUpdate(double[] r, int n, Span<double> w, int h, bool trapezoidal)
+    public static void TriangleUpdate(Span<double> r, int n, Span<double> w, int h, bool trapezoidal)
     {
         for (var j = 0; j < n; j++)
         {

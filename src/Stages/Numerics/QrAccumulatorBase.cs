@@ -13,15 +13,17 @@ internal abstract class QrAccumulatorBase : IQrAccumulator
     {
         Cols = cols;
         _sliceRows = sliceRows;
-        R = new double[checked(cols * cols)];
+        _r = new AlignedBuffer(checked(cols * cols));
     }
 
     public int Cols { get; }
 
     public long RowsAbsorbed { get; private set; }
 
-    /// <summary>Cols x Cols, leading dimension Cols.</summary>
-    protected double[] R { get; }
+    private readonly AlignedBuffer _r;
+
+    /// <summary>Cols x Cols, leading dimension Cols (64-byte aligned: see <see cref="AlignedBuffer"/>).</summary>
+    protected Span<double> R => _r.Span;
 
     /// <summary>Rows of R in use (min(rows absorbed, Cols), or Cols once padded).</summary>
     protected int RRows { get; set; }
@@ -58,7 +60,7 @@ internal abstract class QrAccumulatorBase : IQrAccumulator
 
         for (var j = 0; j < cols; j++)
         {
-            R.AsSpan((firstCol + j) * Cols, rows).CopyTo(destination.Slice(j * rows, rows));
+            R.Slice((firstCol + j) * Cols, rows).CopyTo(destination.Slice(j * rows, rows));
         }
     }
 
@@ -86,7 +88,7 @@ internal abstract class QrAccumulatorBase : IQrAccumulator
         var result = new double[(long)rows * Cols];
         for (var j = 0; j < Cols; j++)
         {
-            R.AsSpan(j * Cols, rows).CopyTo(result.AsSpan(j * rows, rows));
+            R.Slice(j * Cols, rows).CopyTo(result.AsSpan(j * rows, rows));
         }
 
         return result;
