@@ -66,7 +66,7 @@ public sealed partial class PipelineRunner
             l => Codecs.FromLoss(l.Item1, l.Item2), Codecs.ToLoss, ct, mine).ConfigureAwait(false);
         if (loss.Item2.Length > 0)
         {
-            _log.ForContext("Stage", "train").Information("{Label}: final training loss {Loss:e3} after {Steps} steps", label, loss.Item2[^1], a.Steps);
+            _log.ForContext("Stage", "train").Information("{Label}: final training loss {Loss:0.00e+00} after {Steps} steps", label, loss.Item2[^1], a.Steps);
         }
 
         return await EvaluateAndRollOutAsync(spec, job, AdamMethod, network, -1, trainKey, anchor, plan, label, keys, mine, ct).ConfigureAwait(false);

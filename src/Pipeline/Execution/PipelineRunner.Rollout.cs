@@ -44,6 +44,10 @@ public sealed partial class PipelineRunner
         return new Domain([.. domain.Q.Select(Half)], [.. domain.P.Select(Half)]);
     }
 
+    /// <summary>Progress of one rollout in the log, at most every 5 s (none for rollouts shorter than that).</summary>
+    private IProgress<double> RolloutProgress(string label) =>
+        ThrottledProgress.Rollout(_log.ForContext("Stage", "rollout"), label, TimeSpan.FromSeconds(5));
+
     public static Integrator ParseIntegrator(string name) =>
         Integrators.TryParse(name, out var integrator) ? integrator : throw new ArgumentException($"unknown integrator '{name}'", nameof(name));
 
@@ -61,7 +65,7 @@ public sealed partial class PipelineRunner
 
         var referenceKey = CacheKey.Compute("reference", StageVersions["reference"], [.. common, new("tol", CacheKey.Canon(r.ReferenceTolerance))], [systemKey]);
         var reference = await CachedAsync("reference", referenceKey, $"true H, {x0[0].Length} initial state(s)",
-            () => Task.FromResult(Rollouts.Reference(truth, x0, times, r.ReferenceTolerance, ct)),
+            () => Task.FromResult(Rollouts.Reference(truth, x0, times, r.ReferenceTolerance, ct, RolloutProgress("true H, dop853 reference"))),
             Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct).ConfigureAwait(false);
 
         var exact = new List<(Integrator, string, Trajectory?, string?)>();
@@ -71,7 +75,8 @@ public sealed partial class PipelineRunner
             try
             {
                 var trajectory = await CachedAsync("rollout", key, $"true H, {integrator.ToName()}",
-                    () => Task.FromResult(Rollouts.Integrate(truth, x0, r.Dt, r.Steps, integrator, saveEvery, ct: ct)),
+                    () => Task.FromResult(Rollouts.Integrate(truth, x0, r.Dt, r.Steps, integrator, saveEvery, ct: ct,
+                        progress: RolloutProgress($"true H, {integrator.ToName()}"))),
                     Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct).ConfigureAwait(false);
                 exact.Add((integrator, key, trajectory, null));
             }
@@ -121,7 +126,8 @@ public sealed partial class PipelineRunner
             try
             {
                 var trajectory = await CachedAsync("rollout", key, $"{label}, {name}",
-                    () => Task.FromResult(Rollouts.Integrate(learned, plan.X0, r.Dt, r.Steps, integrator, plan.SaveEvery, ct: ct)),
+                    () => Task.FromResult(Rollouts.Integrate(learned, plan.X0, r.Dt, r.Steps, integrator, plan.SaveEvery, ct: ct,
+                        progress: RolloutProgress($"{label}, {name}"))),
                     Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct, mine).ConfigureAwait(false);
                 var error = RolloutDiagnostics.StateError(trajectory, plan.Reference);
                 var model = RolloutDiagnostics.ModelError(learned, truth, trajectory, h0Offset);

@@ -347,7 +347,7 @@ public sealed partial class PipelineRunner
 
         var trainSeconds = mine.Where(r => r.Stage is "sample" or "fit" or "resample" or "train").Sum(r => r.ComputeSeconds);
         _log.ForContext("Stage", "evaluate").Information(
-            rank >= 0 ? "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3}), rank {Rank} of {Unknowns} unknowns" : "{Label}: test rel. L2 error of H {TestH:e3} (train {TrainH:e3})",
+            rank >= 0 ? "{Label}: test rel. L2 error of H {TestH:0.00e+00} (train {TrainH:0.00e+00}), rank {Rank} of {Unknowns} unknowns" : "{Label}: test rel. L2 error of H {TestH:0.00e+00} (train {TrainH:0.00e+00})",
             label, metrics.Item2.H, metrics.Item1.H, rank, job.Width + 1);
         var rollouts = plan is null ? null : await RolloutAsync(plan, network, anchor.H0 - plan.System.Energy(anchor.X0), modelKey, label, keys, mine, ct).ConfigureAwait(false);
         if (rollouts is not null)

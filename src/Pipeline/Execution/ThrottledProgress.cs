@@ -44,7 +44,16 @@ internal static class ThrottledProgress
         new ThrottledProgress<AdamProgress>(interval, value => value.Step >= value.Steps, (value, elapsed) =>
         {
             var perStep = elapsed / Math.Max(1, value.Step);
-            log.Information("train {Label}: step {Step:N0}/{Steps:N0} ({Percent:F0} %), loss {Loss:e3}, {Ms:F1} ms/step, ~{Eta:F0} s to go",
+            log.Information("train {Label}: step {Step:N0}/{Steps:N0} ({Percent:F0} %), loss {Loss:0.00e+00}, {Ms:F1} ms/step, ~{Eta:F0} s to go",
                 label, value.Step, value.Steps, 100.0 * value.Step / Math.Max(1, value.Steps), value.Loss, 1e3 * perStep, perStep * (value.Steps - value.Step));
+        });
+
+    /// <summary>A rollout's progress: fraction of the time span integrated, elapsed and time to go (also when done).</summary>
+    public static IProgress<double> Rollout(ILogger log, string label, TimeSpan interval) =>
+        new ThrottledProgress<double>(interval, _ => false, (fraction, elapsed) =>
+        {
+            var eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : double.NaN;
+            log.Information("rollout {Label}: {Percent:F0} % of the time span, {Elapsed:F0} s elapsed, ~{Eta:F0} s to go",
+                label, 100 * fraction, elapsed, eta);
         });
 }

@@ -81,8 +81,12 @@ internal static class Dop853
         return e;
     }
 
-    /// <summary>States at <paramref name="times"/> (checked by the caller: finite, non-negative, increasing) from x0 at t = 0.</summary>
-    public static Trajectory Solve(HamiltonianField field, double[][] x0, double[] times, ReferenceSettings settings, CancellationToken ct)
+    /// <summary>
+    /// States at <paramref name="times"/> (checked by the caller: finite, non-negative, increasing) from x0 at t = 0;
+    /// <paramref name="progress"/> receives the fraction of the time span done after each output time.
+    /// </summary>
+    public static Trajectory Solve(HamiltonianField field, double[][] x0, double[] times, ReferenceSettings settings, CancellationToken ct,
+        IProgress<double>? progress = null)
     {
         var dim = x0.Length;
         var count = x0[0].Length;
@@ -110,7 +114,7 @@ internal static class Dop853
                 if (++attempts > settings.MaxSteps)
                 {
                     throw new InvalidOperationException(
-                        $"dop853: more than {settings.MaxSteps} steps before reaching t = {target:g6} (at t = {t:g6}, h = {h:e3}); raise MaxSteps or the tolerances.");
+                        $"dop853: more than {settings.MaxSteps} steps before reaching t = {target:g6} (at t = {t:g6}, h = {h:0.00e+00}); raise MaxSteps or the tolerances.");
                 }
 
                 var last = h >= target - t;
@@ -119,7 +123,7 @@ internal static class Dop853
                 {
                     // 0.1 |h| <= |t| * unit round-off (dop853.f): the step has become too small to advance t.
                     throw new InvalidOperationException(
-                        $"dop853: step size {step:e3} too small at t = {t:g17}; the solution may blow up or the problem be stiff.");
+                        $"dop853: step size {step:0.00e+00} too small at t = {t:g17}; the solution may blow up or the problem be stiff.");
                 }
 
                 Attempt(field, y, k, tmp, yNew, step);
@@ -151,6 +155,7 @@ internal static class Dop853
             }
 
             states[o] = Batch.Copy(y);
+            progress?.Report(times[^1] > 0 ? times[o] / times[^1] : 1);
         }
 
         return new Trajectory((double[])times.Clone(), states);

@@ -36,7 +36,7 @@ public sealed class FixedPointNotConvergedException : InvalidOperationException
     private static string Describe(string integrator, int step, double dt, double residual, int iterations, double tolerance)
     {
         var how = double.IsFinite(residual)
-            ? $"did not converge in {iterations} iterations (last scaled update {residual:e3} > tolerance {tolerance:e1})"
+            ? $"did not converge in {iterations} iterations (last scaled update {residual:0.00e+00} > tolerance {tolerance:0.0e+00})"
             : $"diverged after {iterations} iteration(s) (non-finite iterate)";
         return $"{integrator}: the fixed-point iteration of step {step} (dt = {dt:g6}) {how}; use a smaller dt.";
     }

@@ -33,7 +33,7 @@ public sealed record FixedPointSettings(double Tolerance = 1e-14, int MaxIterati
 
         if (!(StallTolerance >= Tolerance && StallTolerance < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(StallTolerance), StallTolerance, $"fixed-point stall tolerance must be in [Tolerance = {Tolerance:e1}, 1)");
+            throw new ArgumentOutOfRangeException(nameof(StallTolerance), StallTolerance, $"fixed-point stall tolerance must be in [Tolerance = {Tolerance:0.0e+00}, 1)");
         }
     }
 }

@@ -32,7 +32,8 @@ public static class Rollouts
         Integrator integrator,
         int saveEvery = 1,
         FixedPointSettings? fixedPoint = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default,
+        IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(field);
         var count = CheckInitial(field, x0);
@@ -60,7 +61,7 @@ public static class Rollouts
 
         if (integrator == Integrator.Dop853)
         {
-            return Dop853.Solve(field, x0, times, ReferenceSettings.Default, ct);
+            return Dop853.Solve(field, x0, times, ReferenceSettings.Default, ct, progress);
         }
 
         var stepper = Stepper.Create(integrator, field, count, fixedPoint);
@@ -76,6 +77,7 @@ public static class Rollouts
             {
                 CheckFinite(x, integrator, n, dt);
                 states[next++] = Batch.Copy(x);
+                progress?.Report((double)n / steps);
             }
         }
 
@@ -94,19 +96,21 @@ public static class Rollouts
         double[][] x0,
         double[] times,
         ReferenceSettings? settings = null,
-        CancellationToken ct = default)
+        CancellationToken ct = default,
+        IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(field);
         CheckInitial(field, x0);
         CheckTimes(times);
         settings ??= ReferenceSettings.Default;
         settings.Validate();
-        return Dop853.Solve(field, x0, times, settings, ct);
+        return Dop853.Solve(field, x0, times, settings, ct, progress);
     }
 
     /// <summary>As <see cref="Reference(HamiltonianField, double[][], double[], ReferenceSettings?, CancellationToken)"/> with rtol = atol = <paramref name="tolerance"/>.</summary>
-    public static Trajectory Reference(HamiltonianField field, double[][] x0, double[] times, double tolerance, CancellationToken ct = default) =>
-        Reference(field, x0, times, new ReferenceSettings(tolerance, tolerance), ct);
+    public static Trajectory Reference(HamiltonianField field, double[][] x0, double[] times, double tolerance, CancellationToken ct = default,
+        IProgress<double>? progress = null) =>
+        Reference(field, x0, times, new ReferenceSettings(tolerance, tolerance), ct, progress);
 
     /// <summary>The step indices that <see cref="Integrate"/> saves: 0, s, 2s, ... and <paramref name="steps"/>.</summary>
     public static int[] SavedSteps(int steps, int saveEvery)
