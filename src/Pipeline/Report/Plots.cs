@@ -27,7 +27,8 @@ public static partial class Plots
     /// <summary>
     /// Line series, e.g. energy over time per integrator, trajectory error (<paramref name="logY"/>), an
     /// error-vs-width sweep (both logs), a loss history. A log axis plots log10 of the data with ticks at powers
-    /// of ten; non-positive values on it are left out with a note.
+    /// of ten; non-positive values on it are left out with a note. <paramref name="yLimits"/> fixes the vertical range
+    /// (linear axes), e.g. to the truth's range so that one diverging curve does not rescale the figure.
     /// </summary>
     public static PlotResult Lines(
         string path,
@@ -37,13 +38,19 @@ public static partial class Plots
         IReadOnlyList<Series> series,
         bool logY = false,
         bool logX = false,
-        PlotSize? size = null)
+        PlotSize? size = null,
+        (double Min, double Max)? yLimits = null)
     {
         var target = Target(path, size);
         ValidateSeries(series, nameof(series));
         var plot = NewPlot(title, xLabel, yLabel);
         var notes = new List<string>();
         AddSeries(plot, series, logX, logY, markerSize: 0, lines: true, colorOffset: 0, notes);
+        if (yLimits is { } l && !logY && double.IsFinite(l.Min) && double.IsFinite(l.Max) && l.Max > l.Min)
+        {
+            plot.Axes.SetLimitsY(l.Min, l.Max);
+        }
+
         return Save(plot, target, notes);
     }
 
@@ -164,6 +171,7 @@ public static partial class Plots
         int colorOffset,
         List<string> notes)
     {
+        var drawn = new List<Series>();
         foreach (var s in series)
         {
             var (xs, ys) = Drawable(s, logX, logY, notes);
@@ -173,20 +181,24 @@ public static partial class Plots
                 continue;
             }
 
-            var color = plot.Add.Palette.GetColor(colorOffset);
+            // A curve identical to one already drawn would hide it or be hidden: say so in the legend.
+            var twin = drawn.FirstOrDefault(d => d.X.AsSpan().SequenceEqual(s.X) && d.Y.AsSpan().SequenceEqual(s.Y));
+            drawn.Add(s);
+            var look = ReportStyle.For(s.Style);
+            var color = look?.Color ?? plot.Add.Palette.GetColor(colorOffset);
             Scatter sc = lines ? plot.Add.ScatterLine(xs, ys, color) : plot.Add.ScatterPoints(xs, ys, color);
-            sc.LegendText = s.Name;
+            sc.LegendText = twin is null ? s.Name : $"{s.Name} (identical to {twin.Name})";
             if (lines)
             {
-                sc.LineWidth = 1.5f;
+                sc.LineWidth = look?.Width ?? 1.5f;
                 sc.MarkerSize = xs.Length == 1 ? 5 : 0; // a lone point would be invisible as a line
-                sc.LinePattern = s.Dashed ? LinePattern.Dashed : LinePattern.Solid;
+                sc.LinePattern = s.Dashed ? LinePattern.Dashed : look?.Pattern ?? LinePattern.Solid;
             }
             else
             {
                 sc.LineWidth = 0;
                 sc.MarkerSize = markerSize;
-                sc.MarkerShape = MarkerShape.FilledCircle;
+                sc.MarkerShape = look?.Marker ?? MarkerShape.FilledCircle;
             }
 
             colorOffset++;
@@ -204,7 +216,7 @@ public static partial class Plots
 
         if (series.Any(s => !string.IsNullOrEmpty(s.Name)))
         {
-            plot.ShowLegend();
+            plot.ShowLegend(Edge.Right); // beside the data, never over it
         }
     }
 
@@ -274,6 +286,10 @@ public static partial class Plots
     {
         AddNotes(plot, notes);
         WriteAtomically(target.Path, tmp => plot.SavePng(tmp, target.Size.Width, target.Size.Height));
+
+        // The same figure as SVG beside the PNG (it zooms crisply; the report links it).
+        var svg = plot.GetSvgHtml(target.Size.Width, target.Size.Height);
+        WriteAtomically(System.IO.Path.ChangeExtension(target.Path, ".svg"), tmp => File.WriteAllText(tmp, svg));
         return new PlotResult(target.Path, target.Size.Width, target.Size.Height, notes.ToArray());
     }
 

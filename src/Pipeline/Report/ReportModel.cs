@@ -11,6 +11,8 @@ namespace Hnn.Pipeline.Report;
 /// <param name="Figures">Figures, in order; each PNG must lie in the report folder or below it.</param>
 /// <param name="ManifestJson">The run manifest, shown verbatim.</param>
 /// <param name="Notes">Free notes, one paragraph each.</param>
+/// <param name="Summary">The card at the top: the best method, its errors and time, the headline rollout number.</param>
+/// <param name="Failures">Every failed rollout or stage with its reason (a section of its own).</param>
 public sealed record ReportModel(
     string Title,
     string Description,
@@ -18,7 +20,9 @@ public sealed record ReportModel(
     IReadOnlyList<ReportTable> Tables,
     IReadOnlyList<ReportFigure> Figures,
     string ManifestJson,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    string? Summary = null,
+    IReadOnlyList<string>? Failures = null);
 
 /// <summary>A table of strings: every row has as many cells as there are headers.</summary>
 public sealed record ReportTable(string Caption, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);

@@ -24,6 +24,8 @@ public static partial class ReportWriter
         figcaption { color: #444; font-size: 0.92rem; margin-top: 0.3rem; }
         pre { background: #f6f8fa; border: 1px solid #e1e4e8; padding: 0.8rem; overflow-x: auto; font-size: 0.85rem; }
         ul.notes li { margin-bottom: 0.4rem; }
+        p.summary { background: #eef6ee; border-left: 4px solid #009E73; padding: 0.7rem 1rem; font-size: 1.02rem; }
+        ul.failures li { margin-bottom: 0.4rem; color: #8a1c00; }
         """;
 
     private static string Html(ReportModel model, IReadOnlyList<Figure> figures)
@@ -39,6 +41,11 @@ public static partial class ReportWriter
         foreach (string paragraph in Paragraphs(model.Description))
         {
             h.Append("<p class=\"description\">").Append(EscapeLines(paragraph)).Append("</p>\n");
+        }
+
+        if (!string.IsNullOrWhiteSpace(model.Summary))
+        {
+            h.Append("<p class=\"summary\">").Append(EscapeLines(model.Summary)).Append("</p>\n");
         }
 
         var sections = Sections(model);
@@ -64,6 +71,17 @@ public static partial class ReportWriter
             h.Append("</section>\n");
         }
 
+        if (model.Failures is { Count: > 0 } failures)
+        {
+            h.Append("<section id=\"failures\">\n<h2>Failures</h2>\n<ul class=\"failures\">\n");
+            foreach (string failure in failures)
+            {
+                h.Append("<li>").Append(EscapeLines(failure)).Append("</li>\n");
+            }
+
+            h.Append("</ul>\n</section>\n");
+        }
+
         if (figures.Count > 0)
         {
             h.Append("<section id=\"figures\">\n<h2>Figures</h2>\n");
@@ -76,6 +94,12 @@ public static partial class ReportWriter
                 h.Append(" width=\"").Append(fig.Info.Width.ToString(CultureInfo.InvariantCulture)).Append('"');
                 h.Append(" height=\"").Append(fig.Info.Height.ToString(CultureInfo.InvariantCulture)).Append("\" />\n");
                 h.Append("<figcaption><strong>Figure ").Append(f + 1).Append(".</strong> ").Append(EscapeLines(fig.Caption));
+                var svg = Path.ChangeExtension(fig.RelativePath, ".svg");
+                if (fig.HasSvg)
+                {
+                    h.Append(" <a href=\"").Append(Escape(svg.Replace('\\', '/'))).Append("\">(vector: SVG)</a>");
+                }
+
                 h.Append("</figcaption>\n</figure>\n");
             }
 
@@ -105,6 +129,11 @@ public static partial class ReportWriter
         if (model.Tables.Count > 0)
         {
             sections.Add(("results", "Results"));
+        }
+
+        if (model.Failures is { Count: > 0 })
+        {
+            sections.Add(("failures", "Failures"));
         }
 
         if (model.Figures.Count > 0)

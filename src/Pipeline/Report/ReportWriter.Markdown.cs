@@ -13,6 +13,11 @@ public static partial class ReportWriter
             m.Append(MdLines(paragraph)).Append("\n\n");
         }
 
+        if (!string.IsNullOrWhiteSpace(model.Summary))
+        {
+            m.Append("> **Summary.** ").Append(MdInline(model.Summary)).Append("\n\n");
+        }
+
         if (model.Tables.Count > 0)
         {
             m.Append("## Results\n\n");
@@ -29,6 +34,17 @@ public static partial class ReportWriter
 
                 m.Append('\n');
             }
+        }
+
+        if (model.Failures is { Count: > 0 } failures)
+        {
+            m.Append("## Failures\n\n");
+            foreach (string failure in failures)
+            {
+                m.Append("- ").Append(MdInline(failure)).Append('\n');
+            }
+
+            m.Append('\n');
         }
 
         if (figures.Count > 0)

@@ -91,16 +91,16 @@ public static partial class ReportWriter
             throw new InvalidDataException($"figure {index} ('{figure.Caption}'): {e.Message}", e);
         }
 
-        return new Figure(figure.Caption ?? "", relative.Replace(Path.DirectorySeparatorChar, '/'), info, bytes);
+        return new Figure(figure.Caption ?? "", relative.Replace(Path.DirectorySeparatorChar, '/'), info, bytes, File.Exists(Path.ChangeExtension(full, ".svg")));
     }
 
     private static void WriteText(string path, string text)
     {
-        string tmp = path + ".tmp";
+        string tmp = $"{path}.tmp-{Guid.NewGuid():N}";
         File.WriteAllText(tmp, text, Utf8NoBom);
         File.Move(tmp, path, overwrite: true);
     }
 
     /// <summary>A figure checked and read: its path relative to the report folder ('/'-separated) and its bytes.</summary>
-    private sealed record Figure(string Caption, string RelativePath, PngInfo Info, byte[] Bytes);
+    private sealed record Figure(string Caption, string RelativePath, PngInfo Info, byte[] Bytes, bool HasSvg);
 }

@@ -30,7 +30,7 @@ public static class RunReport
         var results = JsonSerializer.Deserialize<List<ExperimentResult>>(manifest.GetProperty("results").GetRawText(), RunManifest.Json) ?? [];
         var ctx = Context.From(manifest, store, Path.Combine(runDir, FolderName), log);
         Directory.CreateDirectory(ctx.Figures);
-        foreach (var old in Directory.GetFiles(ctx.Figures, "*.png"))
+        foreach (var old in Directory.GetFiles(ctx.Figures, "*.png").Concat(Directory.GetFiles(ctx.Figures, "*.svg")))
         {
             File.Delete(old);
         }
@@ -72,8 +72,110 @@ public static class RunReport
             notes.Insert(0, $"Figures of one model per method: the widest, first data and model seed. Where one model is shown alone it is the most accurate of these on the test set ({best.Method}, test rel. L2 error of H {best.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)}).");
         }
 
-        var model = new ReportModel($"hnn run {id}", description, ConfigText(manifest), tables, figures, manifestText, notes);
+        var model = new ReportModel($"hnn run {id}", description, ConfigText(manifest), tables, figures, manifestText, notes,
+            Summary(results), Failures(results, status));
         return ReportWriter.Write(model, ctx.Folder);
+    }
+
+    /// <summary>
+    /// The card at the top: the most accurate experiment on the test set (its errors, time), and its first completed
+    /// rollout's headline numbers. Null when nothing was evaluated.
+    /// </summary>
+    public static string? Summary(IReadOnlyList<ExperimentResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var best = results.Where(r => double.IsFinite(r.Test.H)).MinBy(r => r.Test.H)
+            ?? results.Where(r => double.IsFinite(r.Test.Dx)).MinBy(r => r.Test.Dx);
+        if (best is null)
+        {
+            return null;
+        }
+
+        static string E(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
+        var text = $"Best: {best.Method} (width {best.Width}, model seed {best.ModelSeed}) — test rel. L2 error of H {E(best.Test.H)}, " +
+            $"of grad H {E(best.Test.GradH)}, of x' {E(best.Test.Dx)}; trained in {best.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture)} s.";
+        if (best.Rollouts?.FirstOrDefault(o => o.Failure is null) is { } roll)
+        {
+            text += $" Rolled out with {roll.Integrator}: within {E(roll.MaxDeviationFromExact)} of the true H integrated the same way, " +
+                $"largest state error vs the DOP853 truth {E(roll.MaxStateError)}, largest energy drift {E(roll.MaxEnergyDrift)}.";
+        }
+
+        return text;
+    }
+
+    /// <summary>Every failed rollout (model or true H) with its reason, and a run that did not complete.</summary>
+    public static IReadOnlyList<string> Failures(IReadOnlyList<ExperimentResult> results, string? status)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var failures = new List<string>();
+        if (status is not null and not "completed")
+        {
+            failures.Add($"The run ended with status '{status}': the tables and figures show what finished before that.");
+        }
+
+        foreach (var r in results)
+        {
+            foreach (var o in (r.Rollouts ?? []).Where(o => o.Failure is not null))
+            {
+                failures.Add($"{r.Method} width {r.Width} model seed {r.ModelSeed}, {o.Integrator}: {o.Failure}");
+            }
+        }
+
+        return failures;
+    }
+
+    /// <summary>
+    /// What the energy figure's caption may say, from what it draws: forward Euler's drift only when forward Euler is
+    /// drawn, the symplectic integrators' bound only when one of them is.
+    /// </summary>
+    public static string EnergyCaption(IReadOnlyCollection<string> integrators)
+    {
+        ArgumentNullException.ThrowIfNull(integrators);
+        var parts = new List<string>();
+        if (integrators.Contains("euler"))
+        {
+            parts.Add("forward Euler drifts");
+        }
+
+        var symplectic = integrators.Where(i => i is "symplectic-euler" or "verlet" or "implicit-midpoint").ToList();
+        if (symplectic.Count > 0)
+        {
+            parts.Add($"{string.Join(" and ", symplectic)} {(symplectic.Count == 1 ? "oscillates" : "oscillate")} within a bound");
+        }
+
+        return parts.Count == 0 ? "" : ": " + string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// The q1 range of the trajectory figure: the truth's range, widened by half of it (and to the domain's q1 interval
+    /// when given), so that one diverging model does not rescale the figure; and for each learned curve that leaves it,
+    /// "m leaves the plot at t = ...".
+    /// </summary>
+    public static ((double Min, double Max) Limits, List<string> Escapes) TrajectoryLimits(
+        double[] truth, Interval? domain, IEnumerable<(string Name, double[] Times, double[] Q)> learned)
+    {
+        ArgumentNullException.ThrowIfNull(truth);
+        ArgumentNullException.ThrowIfNull(learned);
+        var finite = truth.Where(double.IsFinite).ToArray();
+        var (lo, hi) = finite.Length == 0 ? (-1.0, 1.0) : (finite.Min(), finite.Max());
+        var margin = Math.Max(0.5 * (hi - lo), 1e-9 + (1e-6 * Math.Max(Math.Abs(lo), Math.Abs(hi))));
+        (lo, hi) = (lo - margin, hi + margin);
+        if (domain is { } d)
+        {
+            (lo, hi) = (Math.Min(lo, d.Lower), Math.Max(hi, d.Upper));
+        }
+
+        var escapes = new List<string>();
+        foreach (var (name, times, q) in learned)
+        {
+            var i = Array.FindIndex(q, v => !(v >= lo && v <= hi));
+            if (i >= 0)
+            {
+                escapes.Add($"{name} leaves the plot at t = {times[i].ToString("G4", CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        return ((lo, hi), escapes);
     }
 
     /// <summary>One experiment per method: the widest, first data seed, first model seed (in results order).</summary>
@@ -183,26 +285,33 @@ public static class RunReport
         if (learnedByMethod.Count > 0)
         {
             var path = ctx.Figure("trajectories.png");
-            var series = new List<Series> { new("true H (DOP853)", reference.Times, reference.Series(0, 0)) };
-            series.AddRange(learnedByMethod.Select(x => new Series($"{x.R.Method}", x.T.Times, x.T.Series(0, 0), Dashed: true)));
-            ctx.Log(Plots.Lines(path, $"q1(t) from the first initial state, {main}, dt {Num(ctx.Dt)}", "t", "q1", series));
-            figures.Add(new ReportFigure($"Trajectories of all methods (integrated with {main}) against the true H", path));
+            var truthQ = reference.Series(0, 0);
+            var series = new List<Series> { new("true H (DOP853)", reference.Times, truthQ, Style: "true H") };
+            series.AddRange(learnedByMethod.Select(x => new Series($"{x.R.Method}", x.T.Times, x.T.Series(0, 0), Style: x.R.Method)));
+            var (limits, escapes) = TrajectoryLimits(truthQ, ctx.Domain?.Q[0], learnedByMethod.Select(x => (x.R.Method, x.T.Times, x.T.Series(0, 0))));
+            ctx.Log(Plots.Lines(path, $"q1(t) from the first initial state, {main}, dt {Num(ctx.Dt)}", "t", "q1", series, yLimits: limits));
+            figures.Add(new ReportFigure(
+                $"Trajectories of {string.Join(", ", learnedByMethod.Select(x => x.R.Method))} (integrated with {main}) against the true H"
+                + (escapes.Count > 0 ? $"; clipped to the truth's range: {string.Join("; ", escapes)}" : ""), path));
+            notes.AddRange(escapes.Select(e => $"Trajectory figure: {e}."));
 
             path = ctx.Figure("trajectory-error.png");
-            series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, reference).Max)).Select(FromFirstStep)];
+            series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, reference).Max, Style: x.R.Method)).Select(FromFirstStep)];
             string? exactKey = null;
             if (best.Keys.TryGetValue($"exact/{main}", out exactKey) && await ctx.TrajectoryAsync("rollout", exactKey, ct).ConfigureAwait(false) is { } exact)
             {
-                series.Add(FromFirstStep(new Series($"true H, {main}", exact.Times, RolloutDiagnostics.StateError(exact, reference).Max, Dashed: true)));
+                series.Add(FromFirstStep(new Series($"true H, {main}", exact.Times, RolloutDiagnostics.StateError(exact, reference).Max, Dashed: true, Style: "true H")));
             }
 
             ctx.Log(Plots.Lines(path, $"State error vs the DOP853 rollout of the true H ({main}, max over initial states)", "t", "||x - x_true||", series, logY: true));
-            figures.Add(new ReportFigure("Trajectory error over time (log scale); dashed: the true H with the same integrator, i.e. the integrator's own error", path));
+            figures.Add(new ReportFigure(exactKey is null
+                ? "Trajectory error over time (log scale)"
+                : "Trajectory error over time (log scale); black dashed: the true H with the same integrator, i.e. the integrator's own error", path));
 
             if (exactKey is not null && await ctx.TrajectoryAsync("rollout", exactKey, ct).ConfigureAwait(false) is { } sameIntegrator)
             {
                 path = ctx.Figure("model-deviation.png");
-                series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, sameIntegrator).Max)).Select(FromFirstStep)];
+                series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, sameIntegrator).Max, Style: x.R.Method)).Select(FromFirstStep)];
                 ctx.Log(Plots.Lines(path, $"Deviation from the true H integrated the same way ({main}, dt {Num(ctx.Dt)})", "t", "||x - x_exact||", series, logY: true));
                 figures.Add(new ReportFigure("The model's share of the trajectory error: learned vs true H, both with the same integrator and step (log scale)", path));
             }
@@ -211,8 +320,8 @@ public static class RunReport
             {
                 path = ctx.Figure($"phase-{r.Method}.png");
                 var count = t.Count;
-                var truthSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? "true H" : $"true H #{m + 1}", reference.Series(0, m), reference.Series(ctx.Dof, m))).ToList();
-                var learnedSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? r.Method : $"{r.Method} #{m + 1}", t.Series(0, m), t.Series(ctx.Dof, m), Dashed: true)).ToList();
+                var truthSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? "true H" : $"true H #{m + 1}", reference.Series(0, m), reference.Series(ctx.Dof, m), Style: count == 1 ? "true H" : null)).ToList();
+                var learnedSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? r.Method : $"{r.Method} #{m + 1}", t.Series(0, m), t.Series(ctx.Dof, m), Dashed: true, Style: count == 1 ? r.Method : null)).ToList();
                 ctx.Log(Plots.PhasePortrait(path, $"Phase portrait (q1, p1): true H vs {r.Method} ({main})", "q1", "p1", truthSeries, learnedSeries));
                 figures.Add(new ReportFigure($"{r.Method}: phase portrait of the true (solid) and learned (dashed) trajectories", path));
             }
@@ -227,17 +336,18 @@ public static class RunReport
             if (best.Keys.TryGetValue($"rollout/{name}", out var key) && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
             {
                 bestMain ??= t;
-                energySeries.Add(new Series(name, t.Times, SignedDrift(truth, t)));
-                errorSeries.Add(FromFirstStep(new Series(name, t.Times, RolloutDiagnostics.StateError(t, reference).Max)));
+                energySeries.Add(new Series(name, t.Times, SignedDrift(truth, t), Style: name));
+                errorSeries.Add(FromFirstStep(new Series(name, t.Times, RolloutDiagnostics.StateError(t, reference).Max, Style: name)));
             }
         }
 
         if (energySeries.Count > 0)
         {
-            energySeries.Add(new Series("true H, DOP853", reference.Times, SignedDrift(truth, reference), Dashed: true));
+            var drawnIntegrators = energySeries.Select(e => e.Name).ToList();
+            energySeries.Add(new Series("true H, DOP853", reference.Times, SignedDrift(truth, reference), Dashed: true, Style: "true H"));
             var path = ctx.Figure("energy-drift.png");
             ctx.Log(Plots.Lines(path, $"Energy of the true H along the {best.Method} trajectory, first initial state", "t", "(H(x(t)) - H(x(0))) / |H(x(0))|", energySeries));
-            figures.Add(new ReportFigure($"Energy over time for each integrator ({best.Method}): forward Euler drifts, symplectic integrators oscillate within a bound", path));
+            figures.Add(new ReportFigure($"Energy over time for {string.Join(", ", drawnIntegrators)} ({best.Method}){EnergyCaption(drawnIntegrators)}", path));
             path = ctx.Figure("integrator-error.png");
             ctx.Log(Plots.Lines(path, $"State error vs the true H for each integrator ({best.Method})", "t", "||x - x_true||", errorSeries, logY: true));
             figures.Add(new ReportFigure($"Trajectory error for each integrator ({best.Method}, log scale)", path));
@@ -251,8 +361,8 @@ public static class RunReport
             var path = ctx.Figure("poincare.png");
             ctx.Log(Plots.Scatter(path, "Poincare section q1 = 0, p1 > 0", "q2", "p2",
             [
-                PlaneSeries("true H (DOP853)", refSection),
-                PlaneSeries($"{best.Method} ({main})", section),
+                PlaneSeries("true H (DOP853)", refSection) with { Style = "true H" },
+                PlaneSeries($"{best.Method} ({main})", section) with { Style = best.Method },
             ]));
             figures.Add(new ReportFigure($"Poincare section (q1 = 0, p1 > 0) of the true and the {best.Method} trajectories; longer rollouts (rollout.steps) give more points", path));
         }
@@ -299,7 +409,7 @@ public static class RunReport
         var series = results.GroupBy(r => r.Method).Select(g =>
         {
             var byWidth = g.GroupBy(r => r.Width).OrderBy(w => w.Key).ToList();
-            return new Series(g.Key, [.. byWidth.Select(w => (double)w.Key)], [.. byWidth.Select(w => w.Average(r => r.Test.H))]);
+            return new Series(g.Key, [.. byWidth.Select(w => (double)w.Key)], [.. byWidth.Select(w => w.Average(r => r.Test.H))], Style: g.Key);
         }).ToList();
         var path = ctx.Figure("error-vs-width.png");
         ctx.Log(Plots.Lines(path, "Test relative L2 error of H vs width (mean over seeds)", "width N", "rel. L2 error of H", series, logY: true, logX: true));
@@ -319,7 +429,7 @@ public static class RunReport
 
             var (steps, loss) = Codecs.ToLoss(table);
             var path = ctx.Figure($"loss-{r.Method}.png");
-            ctx.Log(Plots.Lines(path, $"{r.Method} training loss (width {r.Width})", "step", "mean squared error of x'", [new Series("loss", [.. steps.Select(s => (double)s)], loss)], logY: true));
+            ctx.Log(Plots.Lines(path, $"{r.Method} training loss (width {r.Width})", "step", "mean squared error of x'", [new Series("loss", [.. steps.Select(s => (double)s)], loss, Style: r.Method)], logY: true));
             figures.Add(new ReportFigure($"{r.Method}: loss history", path));
         }
 

@@ -42,8 +42,22 @@ public sealed class RunReportTests(ITestOutputHelper output)
         Assert.True(check.Ok, string.Join("\n", check.Problems));
         Assert.True(ReportCheck.Markdown(Path.Combine(runDir, "report", "report.md")).Ok);
 
-        var figures = Directory.GetFiles(Path.Combine(runDir, "report", "figures")).Select(Path.GetFileName).ToList();
+        var figures = Directory.GetFiles(Path.Combine(runDir, "report", "figures"), "*.png").Select(Path.GetFileName).ToList();
         Assert.Equal(figures.Count, check.ImageCount);
+
+        // Every line and point figure also as SVG, which parses as XML (the H maps are raster images: PNG only), and the
+        // HTML links only SVG files that exist.
+        var vector = figures.Where(f => !f!.StartsWith("energy-", StringComparison.Ordinal) || f == "energy-drift.png").ToList();
+        foreach (var png in vector)
+        {
+            var svg = Path.Combine(runDir, "report", "figures", Path.ChangeExtension(png!, ".svg"));
+            Assert.True(File.Exists(svg), svg);
+            Assert.Equal("svg", System.Xml.Linq.XDocument.Load(svg).Root!.Name.LocalName);
+        }
+
+        var links = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(html), "href=\"([^\"#][^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(vector.Count, links.Count(l => l.EndsWith(".svg", StringComparison.Ordinal)));
+        Assert.All(links, l => Assert.True(File.Exists(Path.Combine(runDir, "report", l)), $"report.html links {l}, which does not exist"));
         Assert.Contains("trajectories.png", figures);
         Assert.Contains("energy-drift.png", figures);
         Assert.Contains("model-deviation.png", figures);
@@ -85,7 +99,7 @@ public sealed class RunReportTests(ITestOutputHelper output)
         var report = Path.Combine(CliSandbox.RunDirectoryOf(r), "report");
         var check = ReportCheck.Html(Path.Combine(report, "report.html"));
         Assert.True(check.Ok, string.Join("\n", check.Problems));
-        Assert.Equal(["error-vs-width.png"], Directory.GetFiles(Path.Combine(report, "figures")).Select(Path.GetFileName));
+        Assert.Equal(["error-vs-width.png"], Directory.GetFiles(Path.Combine(report, "figures"), "*.png").Select(Path.GetFileName));
     }
 
     [Fact]

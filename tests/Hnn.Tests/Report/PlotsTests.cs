@@ -242,6 +242,7 @@ public sealed class PlotsTests
         Plots.Lines(path, "first", "x", "y", [new Series("s", [0, 1], [0, 1])]);
         Plots.Lines(path, "second", "x", "y", [new Series("s", [0, 1], [1, 0])], size: new PlotSize(300, 200));
         Assert.Equal(300, PngCheck.Validate(path).Width);
-        Assert.Equal(["p.png"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(f => Path.GetFileName(f)).ToArray());
+        Assert.Equal(["p.png", "p.svg"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal("svg", System.Xml.Linq.XDocument.Load(Path.ChangeExtension(path, ".svg")).Root!.Name.LocalName);
     }
 }
