@@ -47,7 +47,7 @@ public sealed class PlotsTests
         ];
 
         var standard = Plots.Lines(dir.File("energy.png"), "Energy over time", "t", "H", energy);
-        AssertPng(standard, 800, 600);
+        AssertPng(standard, 1000, 600);
         Assert.Empty(standard.Notes);
 
         var small = Plots.Lines(dir.File("energy-small.png"), "Energy", "t", "H", energy, size: new PlotSize(640, 480));
@@ -66,7 +66,7 @@ public sealed class PlotsTests
         error[30] = double.PositiveInfinity;
 
         var result = Plots.Lines(dir.File("error.png"), "Trajectory error", "t", "|x - x_hat|", [new Series("error", t, error)], logY: true);
-        AssertPng(result, 800, 600);
+        AssertPng(result, 1000, 600);
         Assert.Contains(result.Notes, n => n.Contains("'error': 2 of 50 points with y <= 0", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.Contains("'error': 2 of 50 points not finite", StringComparison.Ordinal));
 
@@ -80,14 +80,14 @@ public sealed class PlotsTests
             [new Series("test", widths, widths.Select(w => 1 / (w + 1)).ToArray()), new Series("all zero", widths, new double[5])],
             logY: true,
             logX: true);
-        AssertPng(sweep, 800, 600);
+        AssertPng(sweep, 1000, 600);
         Assert.Contains(sweep.Notes, n => n.Contains("'test': 1 of 5 points with x or y <= 0", StringComparison.Ordinal));
         Assert.Contains(sweep.Notes, n => n.Contains("'all zero': no points to draw", StringComparison.Ordinal));
 
         // a log axis over less than a decade, a single point, and no series at all
-        AssertPng(Plots.Lines(dir.File("narrow.png"), "loss", "epoch", "loss", [new Series("adam", [1, 2, 3], [2.0, 1.5, 1.2])], logY: true), 800, 600);
-        AssertPng(Plots.Lines(dir.File("one.png"), "one", "x", "y", [new Series("p", [1], [1e-3])], logY: true, logX: true), 800, 600);
-        AssertPng(Plots.Lines(dir.File("none.png"), "none", "x", "y", [], logY: true), 800, 600);
+        AssertPng(Plots.Lines(dir.File("narrow.png"), "loss", "epoch", "loss", [new Series("adam", [1, 2, 3], [2.0, 1.5, 1.2])], logY: true), 1000, 600);
+        AssertPng(Plots.Lines(dir.File("one.png"), "one", "x", "y", [new Series("p", [1], [1e-3])], logY: true, logX: true), 1000, 600);
+        AssertPng(Plots.Lines(dir.File("none.png"), "none", "x", "y", [], logY: true), 1000, 600);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class PlotsTests
         double[] p = Enumerable.Range(0, 5000).Select(_ => rng.NextDouble()).ToArray();
         q[3] = double.NaN;
         var result = Plots.Scatter(dir.File("poincare.png"), "Poincaré section", "q", "p", [new Series("E = 1", q, p)], markerSize: 2);
-        AssertPng(result, 800, 600);
+        AssertPng(result, 1000, 600);
         Assert.Single(result.Notes);
 
         Assert.Throws<ArgumentOutOfRangeException>(() =>
@@ -115,7 +115,7 @@ public sealed class PlotsTests
 
         var result = Plots.PhasePortrait(
             dir.File("phase.png"), "Phase portrait", "q", "p", [Circle("true 1", 1), Circle("true 2", 2)], [Circle("learned 1", 1.02), Circle("learned 2", 2.05)]);
-        AssertPng(result, 800, 600);
+        AssertPng(result, 1000, 600);
 
         var e = Assert.Throws<ArgumentException>(() =>
             Plots.PhasePortrait(dir.File("bad.png"), "t", "q", "p", [Circle("a", 1)], []));
@@ -127,7 +127,7 @@ public sealed class PlotsTests
     {
         using var dir = new ReportDir();
         var (xs, ys, h, learned) = Field();
-        AssertPng(Plots.Heatmap(dir.File("h.png"), xs, ys, h, "true H", "q", "p", colorLabel: "H"), 800, 600);
+        AssertPng(Plots.Heatmap(dir.File("h.png"), xs, ys, h, "true H", "q", "p", colorLabel: "H"), 1000, 600);
 
         var error = new double[xs.Length, ys.Length];
         for (int i = 0; i < xs.Length; i++)
@@ -147,9 +147,9 @@ public sealed class PlotsTests
 
         // nothing positive at all on a log scale, and a constant field
         var zeros = Plots.Heatmap(dir.File("zeros.png"), xs, ys, new double[xs.Length, ys.Length], "zero error", "q", "p", log10: true);
-        AssertPng(zeros, 800, 600);
+        AssertPng(zeros, 1000, 600);
         Assert.Contains(zeros.Notes, n => n.Contains("no finite values", StringComparison.Ordinal));
-        AssertPng(Plots.Heatmap(dir.File("constant.png"), xs, ys, new double[xs.Length, ys.Length], "constant", "q", "p"), 800, 600);
+        AssertPng(Plots.Heatmap(dir.File("constant.png"), xs, ys, new double[xs.Length, ys.Length], "constant", "q", "p"), 1000, 600);
     }
 
     [Fact]

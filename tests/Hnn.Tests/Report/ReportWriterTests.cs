@@ -88,7 +88,7 @@ public sealed class ReportWriterTests
 
         var check = ReportCheck.Html(files.HtmlPath).ThrowIfProblems();
         Assert.Equal(2, check.ImageCount);
-        Assert.Equal([(400, 300), (800, 600)], check.Images.Select(i => (i.Width, i.Height)).ToArray());
+        Assert.Equal([(400, 300), (1000, 600)], check.Images.Select(i => (i.Width, i.Height)).ToArray());
     }
 
     [Fact]
