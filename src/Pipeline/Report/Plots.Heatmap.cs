@@ -5,7 +5,7 @@ namespace Hnn.Pipeline.Report;
 
 public static partial class Plots
 {
-    private const int ContourCount = 10;
+    private const int ContourCount = 6; // few enough that their labels stand apart
 
     /// <summary>
     /// A scalar field on a grid as colours with a colour bar and contour lines: <c>values[i, j]</c> is the value at
@@ -126,9 +126,28 @@ public static partial class Plots
             [
                 new HeatmapPanel("true H", trueH, ColorLabel: "H", ColorRange: shared),
                 new HeatmapPanel("learned Ĥ", learnedH, ColorLabel: "Ĥ", ColorRange: shared),
-                new HeatmapPanel("error |H − Ĥ|", error, Log10: true, ColorLabel: "|H − Ĥ|"),
+                new HeatmapPanel("error |H − Ĥ|", error, Log10: true, ColorLabel: "|H − Ĥ|", ColorRange: MeaningfulErrorRange(error)),
             ],
             size);
+    }
+
+    /// <summary>
+    /// The colour range of an error map on a log scale: from 1e-3 of the errors' 5th percentile to their maximum, so
+    /// that a few cells at round-off (1e-16) do not stretch the scale over ten empty decades. Null when fewer than two
+    /// positive finite errors exist (then the data's own range is used).
+    /// </summary>
+    public static (double Min, double Max)? MeaningfulErrorRange(double[,] error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var positive = error.Cast<double>().Where(e => e > 0 && double.IsFinite(e)).Order().ToArray();
+        if (positive.Length < 2)
+        {
+            return null;
+        }
+
+        var p5 = positive[(int)Math.Floor(0.05 * (positive.Length - 1))];
+        var (lo, hi) = (Math.Max(positive[0], 1e-3 * p5), positive[^1]);
+        return hi > lo ? (lo, hi) : null;
     }
 
     private static void ValidateGrid(double[] xs, double[] ys)

@@ -63,4 +63,18 @@ public sealed class ReportStyleTests
         Assert.Equal(["elm width 100 model seed 2, euler: state not finite at step 12"], RunReport.Failures(results, "completed"));
         Assert.Equal(2, RunReport.Failures(results, "interrupted").Count);
     }
+
+    [Fact]
+    public void An_error_map_is_scaled_from_a_thousandth_of_its_5th_percentile_to_its_maximum()
+    {
+        // 100 cells: one at round-off (1e-16), the others spread over 1e-8 .. 1e-6.
+        var error = new double[10, 10];
+        for (var i = 0; i < 100; i++)
+            error[i / 10, i % 10] = i == 0 ? 1e-16 : 1e-8 * Math.Pow(100, (i - 1) / 98.0);
+        var (min, max) = Plots.MeaningfulErrorRange(error)!.Value;
+        var p5 = 1e-8 * Math.Pow(100, 3 / 98.0); // the 5th percentile: index floor(0.05 * 99) = 4 of the sorted values
+        Assert.Equal(1e-3 * p5, min, 1e-25);
+        Assert.Equal(1e-6, max, 1e-20);
+        Assert.Null(Plots.MeaningfulErrorRange(new double[2, 2]));
+    }
 }
