@@ -72,6 +72,11 @@ public static class HnnCli
         };
 
         var exit = 0;
+        foreach (var c in ExportCommands.Build(storeOption, stdout, stderr, action => GuardSync(stderr, action), code => exit = code))
+        {
+            root.Subcommands.Add(c);
+        }
+
         run.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));

@@ -211,7 +211,7 @@ public static class Commands
     }
 
     /// <summary>The folder of a run given by its id, a unique part of it, or 'latest'.</summary>
-    private static string ResolveRun(ArtifactStore store, string run)
+    internal static string ResolveRun(ArtifactStore store, string run)
     {
         var matches = Directory.Exists(store.RunsDirectory)
             ? Directory.GetDirectories(store.RunsDirectory).Select(Path.GetFileName).Where(n => n!.StartsWith(run, StringComparison.Ordinal) || n.Contains(run, StringComparison.Ordinal)).ToList()
