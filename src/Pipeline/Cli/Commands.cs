@@ -57,7 +57,7 @@ public static class Commands
                 {
                     manifestDone = true;
                     Directory.CreateDirectory(dir);
-                    AtomicWrite(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(Manifest("interrupted"), RunManifest.Json));
+                    AtomicFile.WriteText(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(Manifest("interrupted"), RunManifest.Json));
                 }
             }
         }))
@@ -108,28 +108,11 @@ public static class Commands
     private static void WriteRun(string dir, RunManifest manifest, IReadOnlyList<ExperimentResult> results)
     {
         Directory.CreateDirectory(dir);
-        AtomicWrite(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(results, RunManifest.Json));
+        AtomicFile.WriteText(Path.Combine(dir, "results.json"), JsonSerializer.Serialize(results, RunManifest.Json));
         RunTables.Write(dir, results);
-        AtomicWrite(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(manifest, RunManifest.Json));
+        AtomicFile.WriteText(Path.Combine(dir, "manifest.json"), JsonSerializer.Serialize(manifest, RunManifest.Json));
     }
 
-    /// <summary>Writes a temp file with a unique name, then renames it over <paramref name="path"/>; no temp file is left on failure.</summary>
-    private static void AtomicWrite(string path, string text)
-    {
-        var tmp = $"{path}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            File.WriteAllText(tmp, text);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-            {
-                File.Delete(tmp);
-            }
-        }
-    }
 
     public static int Validate(string pipelinePath, IReadOnlyList<string> overrides, TextWriter stdout)
     {

@@ -77,27 +77,8 @@ public static class RunTables
         return new Col(field, g => g.WriteAsync(field, values, null));
     }
 
-    private static void WriteFile(string path, Col[] columns)
-    {
-        var tmp = $"{path}.tmp-{Guid.NewGuid():N}";
-        try
-        {
-            using (var stream = File.Create(tmp))
-            {
-                WriteAsync(stream, columns).GetAwaiter().GetResult();
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-            {
-                File.Delete(tmp);
-            }
-        }
-    }
+    private static void WriteFile(string path, Col[] columns) =>
+        Store.AtomicFile.Write(path, stream => WriteAsync(stream, columns).GetAwaiter().GetResult());
 
     private static async Task WriteAsync(Stream stream, Col[] columns)
     {

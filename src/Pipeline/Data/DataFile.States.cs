@@ -54,16 +54,7 @@ public static partial class DataFile
         int[]? lineOf = null;
         if (IsParquet(path))
         {
-            Table table;
-            try
-            {
-                table = ParquetTableIO.ReadAsync(path).GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is not InputException)
-            {
-                throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
-            }
-
+            var table = ReadParquet(path);
             columns = expected.ToDictionary(n => n, n => ToDouble(path, table.GetColumn(n)));
         }
         else

@@ -70,6 +70,19 @@ public static partial class DataFile
         return CheckColumns(path, names);
     }
 
+    /// <summary>A Parquet data file as a table; an unreadable file is bad input naming the file (message cut short).</summary>
+    private static Table ReadParquet(string path)
+    {
+        try
+        {
+            return ParquetTableIO.ReadAsync(path).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
+        }
+    }
+
     private static DataSet ReadCore(string path)
     {
         var layout = ReadLayoutCore(path);
@@ -77,16 +90,7 @@ public static partial class DataFile
         int[]? lineOf = null;
         if (IsParquet(path))
         {
-            Table table;
-            try
-            {
-                table = ParquetTableIO.ReadAsync(path).GetAwaiter().GetResult();
-            }
-            catch (Exception e) when (e is not InputException)
-            {
-                throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
-            }
-
+            var table = ReadParquet(path);
             columns = table.ColumnNames.ToDictionary(n => n, n => ToDouble(path, table.GetColumn(n)));
         }
         else

@@ -1,4 +1,4 @@
-namespace Hnn.Pipeline.Models;
+namespace Hnn.Pipeline.Store;
 
 /// <summary>Writes a file through a temp file in the same folder and a rename; no temp file is left on failure.</summary>
 internal static class AtomicFile
@@ -10,6 +10,9 @@ internal static class AtomicFile
         write(stream);
         stream.Flush(flushToDisk: true);
     });
+
+    /// <summary>Writes text (UTF-8).</summary>
+    public static void WriteText(string path, string text) => WriteTo(path, tmp => File.WriteAllText(tmp, text));
 
     /// <summary>Writes by path (for writers that open the file themselves).</summary>
     public static void WriteTo(string path, Action<string> write)
