@@ -72,6 +72,7 @@ public static class HnnCli
         };
 
         var exit = 0;
+        root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code));
         run.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
