@@ -74,7 +74,8 @@ public static class HdnnCommand
                     Layers = layers,
                     TEnd = options.TEnd,
                     Seed = seed,
-                    Readout = options.LastState ? SampledHdnnReadout.LastState : SampledHdnnReadout.AllActivations, Method = model == "sampled-elm" ? SampledHdnnMethod.Elm : SampledHdnnMethod.Swim,
+                    Readout = options.LastState ? SampledHdnnReadout.LastState : SampledHdnnReadout.AllActivations,
+                    Method = model == "sampled-elm" ? SampledHdnnMethod.Elm : SampledHdnnMethod.Swim,
                 };
                 var result = SampledHdnn.Fit(settings, trainX, trainLabels, testX, testLabels, new Stages.Numerics.ManagedLinearAlgebra());
                 (train, test, parameters) = (result.TrainAccuracy, result.TestAccuracy, result.Parameters);
