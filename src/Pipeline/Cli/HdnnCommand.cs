@@ -23,10 +23,11 @@ public static class HdnnCommand
         var points = new Option<int>("--points") { Description = "Points generated (half train, half test)", DefaultValueFactory = _ => 8000 };
         var tEnd = new Option<double>("--t-end") { Description = "Final time t_end (step h = t_end / layers)", DefaultValueFactory = _ => 1.2 };
         var readout = new Option<string>("--readout") { Description = "Sampled models: all-activations or last-state", DefaultValueFactory = _ => "all-activations" };
+        var figure = new Option<string?>("--figure") { Description = "Write the first seed's decision regions over the test points into this directory (PNG)" };
         var sensitivity = new Option<bool>("--sensitivity") { Description = "Also print the backward sensitivity norms ||dy_N/dy_j|| per layer (test points)" };
         var command = new Command("hdnn", "Train or sample H-DNN classifiers (Galimberti et al.) on a 2-D benchmark; print accuracy and time per seed")
         {
-            dataset, model, seeds, layers, epochs, points, tEnd, readout, sensitivity,
+            dataset, model, seeds, layers, epochs, points, tEnd, readout, figure, sensitivity,
         };
         command.SetAction(pr =>
         {
@@ -34,7 +35,7 @@ public static class HdnnCommand
             {
                 var seedList = pr.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
-                var options = new HdnnRunOptions(pr.GetValue(layers), pr.GetValue(epochs), pr.GetValue(points), pr.GetValue(tEnd), pr.GetValue(readout) == "last-state", pr.GetValue(sensitivity));
+                var options = new HdnnRunOptions(pr.GetValue(layers), pr.GetValue(epochs), pr.GetValue(points), pr.GetValue(tEnd), pr.GetValue(readout) == "last-state", pr.GetValue(sensitivity), pr.GetValue(figure));
                 Run(pr.GetValue(dataset)!, pr.GetValue(model)!, seedList, options, stdout);
                 setExit(0);
             }
@@ -47,7 +48,20 @@ public static class HdnnCommand
         return command;
     }
 
-    private sealed record HdnnRunOptions(int Layers, int Epochs, int Points, double TEnd, bool LastState, bool Sensitivity);
+    /// <summary>2-D points (x, y) to nf = 4 rows (x, 0, 0, y), the embedding of the data generators.</summary>
+    private static double[] Embed(double[] xy, int count)
+    {
+        var rows = new double[count * 4];
+        for (var i = 0; i < count; i++)
+        {
+            rows[i * 4] = xy[2 * i];
+            rows[(i * 4) + 3] = xy[(2 * i) + 1];
+        }
+
+        return rows;
+    }
+
+    private sealed record HdnnRunOptions(int Layers, int Epochs, int Points, double TEnd, bool LastState, bool Sensitivity, string? Figure);
 
     private static void Run(string dataset, string model, IReadOnlyList<ulong> seeds, HdnnRunOptions options, TextWriter stdout)
     {
@@ -67,6 +81,7 @@ public static class HdnnCommand
             var sw = Stopwatch.StartNew();
             double train, test;
             HdnnParameters parameters;
+            Func<double[], int, double[]> score;
             if (sampled)
             {
                 var settings = new SampledHdnnSettings
@@ -79,17 +94,33 @@ public static class HdnnCommand
                 };
                 var result = SampledHdnn.Fit(settings, trainX, trainLabels, testX, testLabels, new Stages.Numerics.ManagedLinearAlgebra());
                 (train, test, parameters) = (result.TrainAccuracy, result.TestAccuracy, result.Parameters);
+                score = (x, n) => SampledHdnn.Scores(result, settings.Readout, Embed(x, n), n);
             }
             else
             {
                 var settings = new HdnnSettings { Kind = kind, Layers = layers, Epochs = epochs, TEnd = options.TEnd, Seed = seed };
                 var result = HdnnTrainer.Train(settings, trainX, trainLabels, testX, testLabels);
                 (train, test, parameters) = (result.TrainAccuracy, result.TestAccuracy, result.Parameters);
+                score = (x, n) =>
+                {
+                    var last = HdnnForward.Output(result.Parameters, Embed(x, n), n);
+                    return Enumerable.Range(0, n).Select(i => LinearClassifier.Logit(result.Classifier, last, i)).ToArray();
+                };
             }
 
             var seconds = sw.Elapsed.TotalSeconds;
             rows.Add((train, test, seconds));
             stdout.WriteLine(FormattableString.Invariant($"| {dataset} | {label} | {layers} | {(sampled ? "-" : epochs)} | {seed} | {train:P2} | {test:P2} | {seconds:F1} |"));
+            if (options.Figure is { } dir && seed == seeds[0])
+            {
+                Directory.CreateDirectory(dir);
+                var path = Path.Combine(dir, $"hdnn-{dataset}-{model}-seed{seed}.png");
+                var px = Enumerable.Range(0, testLabels.Length).Select(i => testX[i * 4]).ToArray();
+                var py = Enumerable.Range(0, testLabels.Length).Select(i => testX[(i * 4) + 3]).ToArray();
+                Report.DecisionRegionPlot.Write(path, FormattableString.Invariant($"{label}, {layers} layers, t_end {options.TEnd}: test acc {test:P2}"), data.Box, score, px, py, testLabels);
+                stdout.WriteLine($"  figure: {path}");
+            }
+
             if (sensitivity)
             {
                 var norms = BackwardSensitivity.MeanSpectralNorms(parameters, testX, testLabels.Length);

@@ -93,6 +93,23 @@ public static class SampledHdnn
         return new SampledHdnnResult(parameters, solution, trainAccuracy, testAccuracy);
     }
 
+    /// <summary>Readout scores (&gt;= 0 means class 1) of a fitted sampled H-DNN on new rows.</summary>
+    public static double[] Scores(SampledHdnnResult result, SampledHdnnReadout readout, double[] x, int count)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var f = Features(result.Parameters, x, count, readout, out var width);
+        var scores = new double[count];
+        for (var i = 0; i < count; i++)
+        {
+            for (var c = 0; c < width; c++)
+            {
+                scores[i] += f[(c * count) + i] * result.Readout[c];
+            }
+        }
+
+        return scores;
+    }
+
     private static void SampleLayer(HdnnParameters p, int j, double[] y, int[] zeros, int[] ones, SampledHdnnSettings settings, Rng rng)
     {
         var nf = p.Architecture.Nf;
