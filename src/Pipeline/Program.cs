@@ -77,6 +77,7 @@ public static class HnnCli
             root.Subcommands.Add(c);
         }
 
+        root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code));
         run.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));

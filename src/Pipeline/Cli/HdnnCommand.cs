@@ -1,0 +1,135 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Hnn.Datasets;
+using Hnn.Stages.Hdnn;
+
+namespace Hnn.Pipeline.Cli;
+
+/// <summary>
+/// <c>hnn hdnn</c>: trains (or samples) Hamiltonian deep neural networks on the 2-D benchmarks over several seeds and
+/// prints a markdown table of train/test accuracy and wall time (issue 17). Kept apart from the pipeline commands.
+/// </summary>
+public static class HdnnCommand
+{
+    /// <summary>The subcommand; <paramref name="setExit"/> receives its exit code.</summary>
+    public static Command Create(TextWriter stdout, TextWriter stderr, Action<int> setExit)
+    {
+        var dataset = new Option<string>("--dataset") { Description = "swiss_roll, double_circles or double_moons", DefaultValueFactory = _ => "swiss_roll" };
+        var model = new Option<string>("--model") { Description = "H1J1, H1J2, H2, MS1, sampled-swim or sampled-elm", DefaultValueFactory = _ => "H1J1" };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds (data and weights)", DefaultValueFactory = _ => "1,2,3" };
+        var layers = new Option<int>("--layers") { Description = "Number of layers", DefaultValueFactory = _ => 64 };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs", DefaultValueFactory = _ => 50 };
+        var points = new Option<int>("--points") { Description = "Points generated (half train, half test)", DefaultValueFactory = _ => 8000 };
+        var tEnd = new Option<double>("--t-end") { Description = "Final time t_end (step h = t_end / layers)", DefaultValueFactory = _ => 1.2 };
+        var readout = new Option<string>("--readout") { Description = "Sampled models: all-activations or last-state", DefaultValueFactory = _ => "all-activations" };
+        var figure = new Option<string?>("--figure") { Description = "Write the first seed's decision regions over the test points into this directory (PNG)" };
+        var sensitivity = new Option<bool>("--sensitivity") { Description = "Also print the backward sensitivity norms ||dy_N/dy_j|| per layer (test points)" };
+        var command = new Command("hdnn", "Train or sample H-DNN classifiers (Galimberti et al.) on a 2-D benchmark; print accuracy and time per seed")
+        {
+            dataset, model, seeds, layers, epochs, points, tEnd, readout, figure, sensitivity,
+        };
+        command.SetAction(pr =>
+        {
+            try
+            {
+                var seedList = pr.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
+                var options = new HdnnRunOptions(pr.GetValue(layers), pr.GetValue(epochs), pr.GetValue(points), pr.GetValue(tEnd), pr.GetValue(readout) == "last-state", pr.GetValue(sensitivity), pr.GetValue(figure));
+                Run(pr.GetValue(dataset)!, pr.GetValue(model)!, seedList, options, stdout);
+                setExit(0);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            {
+                stderr.WriteLine($"error: {ex.Message}");
+                setExit(Commands.BadInput);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>2-D points (x, y) to nf = 4 rows (x, 0, 0, y), the embedding of the data generators.</summary>
+    private static double[] Embed(double[] xy, int count)
+    {
+        var rows = new double[count * 4];
+        for (var i = 0; i < count; i++)
+        {
+            rows[i * 4] = xy[2 * i];
+            rows[(i * 4) + 3] = xy[(2 * i) + 1];
+        }
+
+        return rows;
+    }
+
+    private sealed record HdnnRunOptions(int Layers, int Epochs, int Points, double TEnd, bool LastState, bool Sensitivity, string? Figure);
+
+    private static void Run(string dataset, string model, IReadOnlyList<ulong> seeds, HdnnRunOptions options, TextWriter stdout)
+    {
+        var (layers, epochs, points, sensitivity) = (options.Layers, options.Epochs, options.Points, options.Sensitivity);
+        var sampled = model.StartsWith("sampled-", StringComparison.Ordinal);
+        var kind = sampled ? HdnnKind.H1J1 : Enum.Parse<HdnnKind>(model, ignoreCase: true);
+        var label = sampled ? $"{model} ({(options.LastState ? "last-state" : "all-activations")})" : model;
+        stdout.WriteLine(FormattableString.Invariant($"t_end {options.TEnd}, {points} points"));
+        stdout.WriteLine("| data | model | layers | epochs | seed | train acc | test acc | time (s) |");
+        stdout.WriteLine("|---|---|---|---|---|---|---|---|");
+        var rows = new List<(double Train, double Test, double Seconds)>();
+        foreach (var seed in seeds)
+        {
+            var data = Classification2DGenerators.Generate(dataset, points, 4, new Rng(seed, "hdnn-data-" + dataset));
+            var (trainX, trainLabels) = data.Train;
+            var (testX, testLabels) = data.Test;
+            var sw = Stopwatch.StartNew();
+            double train, test;
+            HdnnParameters parameters;
+            Func<double[], int, double[]> score;
+            if (sampled)
+            {
+                var settings = new SampledHdnnSettings
+                {
+                    Layers = layers,
+                    TEnd = options.TEnd,
+                    Seed = seed,
+                    Readout = options.LastState ? SampledHdnnReadout.LastState : SampledHdnnReadout.AllActivations,
+                    Method = model == "sampled-elm" ? SampledHdnnMethod.Elm : SampledHdnnMethod.Swim,
+                };
+                var result = SampledHdnn.Fit(settings, trainX, trainLabels, testX, testLabels, new Stages.Numerics.ManagedLinearAlgebra());
+                (train, test, parameters) = (result.TrainAccuracy, result.TestAccuracy, result.Parameters);
+                score = (x, n) => SampledHdnn.Scores(result, settings.Readout, Embed(x, n), n);
+            }
+            else
+            {
+                var settings = new HdnnSettings { Kind = kind, Layers = layers, Epochs = epochs, TEnd = options.TEnd, Seed = seed };
+                var result = HdnnTrainer.Train(settings, trainX, trainLabels, testX, testLabels);
+                (train, test, parameters) = (result.TrainAccuracy, result.TestAccuracy, result.Parameters);
+                score = (x, n) =>
+                {
+                    var last = HdnnForward.Output(result.Parameters, Embed(x, n), n);
+                    return Enumerable.Range(0, n).Select(i => LinearClassifier.Logit(result.Classifier, last, i)).ToArray();
+                };
+            }
+
+            var seconds = sw.Elapsed.TotalSeconds;
+            rows.Add((train, test, seconds));
+            stdout.WriteLine(FormattableString.Invariant($"| {dataset} | {label} | {layers} | {(sampled ? "-" : epochs)} | {seed} | {train:P2} | {test:P2} | {seconds:F1} |"));
+            if (options.Figure is { } dir && seed == seeds[0])
+            {
+                Directory.CreateDirectory(dir);
+                var path = Path.Combine(dir, $"hdnn-{dataset}-{model}-seed{seed}.png");
+                var px = Enumerable.Range(0, testLabels.Length).Select(i => testX[i * 4]).ToArray();
+                var py = Enumerable.Range(0, testLabels.Length).Select(i => testX[(i * 4) + 3]).ToArray();
+                Report.DecisionRegionPlot.Write(path, FormattableString.Invariant($"{label}, {layers} layers, t_end {options.TEnd}: test acc {test:P2}"), data.Box, score, px, py, testLabels);
+                stdout.WriteLine($"  figure: {path}");
+            }
+
+            if (sensitivity)
+            {
+                var norms = BackwardSensitivity.MeanSpectralNorms(parameters, testX, testLabels.Length);
+                stdout.WriteLine("  sensitivity mean ||dy_N/dy_j||_2, j = 0, 8, ..., N: " + string.Join(", ",
+                    Enumerable.Range(0, layers + 1).Where(j => j % 8 == 0 || j == layers).Select(j => FormattableString.Invariant($"{j}: {norms[j]:F3}"))));
+            }
+        }
+
+        stdout.WriteLine(FormattableString.Invariant(
+            $"| {dataset} | {label} | {layers} | {(sampled ? "-" : epochs)} | mean of {rows.Count} | {rows.Average(r => r.Train):P2} | {rows.Average(r => r.Test):P2} | {rows.Average(r => r.Seconds):F1} |"));
+    }
+}
