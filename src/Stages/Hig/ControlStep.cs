@@ -119,7 +119,7 @@ internal sealed class ControlStep
     {
         int batch = _settings.BatchSize, d = _chain.StateSize, nt = _chain.Steps, p = Theta.Length;
         var rows = batch * d;
-        var joint = new double[rows * p]; // column-major rows x P
+        var byRow = new double[rows * p]; // row-major rows x P: row b 2N + i contiguous while it is accumulated
         var r = new double[rows];
         var jp = new double[d * nt];
         var jn = new double[nt * p];
@@ -140,12 +140,17 @@ internal sealed class ControlStep
                     var coefficient = jp[(t * d) + i];
                     if (coefficient == 0)
                         continue;
-                    var target = (b * d) + i;
+                    var target = byRow.AsSpan(((b * d) + i) * p, p);
                     for (var c = 0; c < p; c++)
-                        joint[(c * rows) + target] += coefficient * row[c];
+                        target[c] += coefficient * row[c];
                 }
             }
         }
+
+        var joint = new double[rows * p]; // column-major, as LAPACK takes it
+        for (var q = 0; q < rows; q++)
+            for (var c = 0; c < p; c++)
+                joint[(c * rows) + q] = byRow[(q * p) + c];
 
         var update = PartialInverse.Apply(_la.Svd(joint, rows, p), _settings.Truncation, _settings.Exponent, r);
         for (var c = 0; c < p; c++)
