@@ -68,7 +68,8 @@ public static class HnnCli
         };
         var higBudgetOption = new Option<double?>("--budget") { Description = "Wall-clock seconds per optimiser (default: the file's budgetSeconds)" };
         var higOutOption = new Option<string?>("--out") { Description = "Output folder (default: the file's output)" };
-        var hig = new Command("hig", "Run the half-inverse-gradient control study (Adam, SIP, HIG on coupled oscillators) of a pipeline's hig: section") { pipelineArg, higBudgetOption, higOutOption, verboseOption, quietOption };
+        var higValidateOption = new Option<bool>("--validate") { Description = "Only parse and validate the hig: section; print the resolved settings" };
+        var hig = new Command("hig", "Run the half-inverse-gradient control study (Adam, SIP, HIG on coupled oscillators) of a pipeline's hig: section") { pipelineArg, higBudgetOption, higOutOption, higValidateOption, verboseOption, quietOption };
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
             run, validate, list, show, report, clean, systems, bench, hig,
@@ -96,7 +97,9 @@ public static class HnnCli
         hig.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
-            exit = await Guard(stderr, log, () => Task.FromResult(HigCommand.Run(pr.GetValue(pipelineArg)!, pr.GetValue(higBudgetOption), pr.GetValue(higOutOption), stdout, log, ct))).ConfigureAwait(false);
+            exit = await Guard(stderr, log, () => Task.FromResult(pr.GetValue(higValidateOption)
+                ? HigCommand.Validate(pr.GetValue(pipelineArg)!, stdout)
+                : HigCommand.Run(pr.GetValue(pipelineArg)!, pr.GetValue(higBudgetOption), pr.GetValue(higOutOption), stdout, log, ct))).ConfigureAwait(false);
         });
         validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));
         list.SetAction(pr => exit = GuardSync(stderr, () => Commands.List(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, stdout)));

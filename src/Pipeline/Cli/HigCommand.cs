@@ -60,6 +60,17 @@ public static class HigCommand
         return 0;
     }
 
+    /// <summary>Parses and validates the hig: section; prints the chain, data, budget and each optimiser's settings.</summary>
+    public static int Validate(string pipeline, TextWriter stdout)
+    {
+        var spec = HigStudySpec.Load(pipeline);
+        stdout.WriteLine(spec.Chain());
+        stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"train {spec.Train}, test {spec.Test}, seeds [{string.Join(", ", spec.Seeds)}], budget {spec.BudgetSeconds} s, output {spec.Output}"));
+        foreach (var o in spec.Optimisers)
+            stdout.WriteLine(o.Settings());
+        return 0;
+    }
+
     private static void WriteHistory(string path, List<(ulong Seed, ControlRun Run)> runs)
     {
         var sb = new StringBuilder("method,seed,epoch,updates,seconds,train_loss,test_loss\n");
