@@ -117,10 +117,22 @@ internal sealed class ControlStep
 
     private void Hig(ControlData data, int first)
     {
+        var joint = JointJacobian(data, first, out var r);
+        var update = PartialInverse.Apply(_la.Svd(joint, r.Length, Theta.Length), _settings.Truncation, _settings.Exponent, r);
+        for (var c = 0; c < Theta.Length; c++)
+            Theta[c] -= _settings.LearningRate * update[c];
+    }
+
+    /// <summary>
+    /// The joint Jacobian d y / d theta of the batch's predicted end states ((B 2N) x P, column-major, row b 2N + i) and
+    /// the loss gradient with respect to them, <paramref name="r"/> = 2 (y - y*) / B.
+    /// </summary>
+    internal double[] JointJacobian(ControlData data, int first, out double[] r)
+    {
         int batch = _settings.BatchSize, d = _chain.StateSize, nt = _chain.Steps, p = Theta.Length;
         var rows = batch * d;
         var byRow = new double[rows * p]; // row-major rows x P: row b 2N + i contiguous while it is accumulated
-        var r = new double[rows];
+        r = new double[rows];
         var jp = new double[d * nt];
         var jn = new double[nt * p];
         for (var b = 0; b < batch; b++)
@@ -151,9 +163,6 @@ internal sealed class ControlStep
         for (var q = 0; q < rows; q++)
             for (var c = 0; c < p; c++)
                 joint[(c * rows) + q] = byRow[(q * p) + c];
-
-        var update = PartialInverse.Apply(_la.Svd(joint, rows, p), _settings.Truncation, _settings.Exponent, r);
-        for (var c = 0; c < p; c++)
-            Theta[c] -= _settings.LearningRate * update[c];
+        return joint;
     }
 }

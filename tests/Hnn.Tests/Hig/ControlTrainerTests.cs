@@ -40,6 +40,45 @@ public sealed class ControlTrainerTests
         Assert.True(worst < 1e-7, $"max relative |dL/dtheta - FD| = {worst:E2}");
     }
 
+    [Fact]
+    public void Joint_jacobian_of_the_batch_matches_central_differences()
+    {
+        // HIG's (B 2N) x P matrix: row b 2N + i is d y_(b,i) / d theta through network and RK4 (B = 3 here). Same
+        // tolerance argument as JacobianTests: central differences with h = 1e-5 are good to ~1e-9; allowed 1e-7.
+        var net = ControlNetwork.ForChain(Chain);
+        var data = ControlData.Uniform(4, "train", 3, Chain.StateSize);
+        var theta = net.Initialise(new Rng(4, "net"));
+        var settings = ControlOptimiserSettings.Study(ControlOptimiser.Hig) with { BatchSize = 3 };
+        var step = new ControlStep(Chain, net, settings, new ManagedLinearAlgebra(), (double[])theta.Clone());
+        var joint = step.JointJacobian(data, 0, out var r);
+        int d = Chain.StateSize, rows = 3 * d;
+        const double h = 1e-5;
+        var worst = 0.0;
+        for (var p = 0; p < theta.Length; p += 5)
+        {
+            var plus = (double[])theta.Clone();
+            var minus = (double[])theta.Clone();
+            plus[p] += h;
+            minus[p] -= h;
+            for (var b = 0; b < 3; b++)
+            {
+                var x = data.State(b);
+                var yp = Chain.Simulate(x, net.Forward(plus, x));
+                var ym = Chain.Simulate(x, net.Forward(minus, x));
+                for (var i = 0; i < d; i++)
+                {
+                    var exact = joint[(p * rows) + (b * d) + i];
+                    worst = Math.Max(worst, Math.Abs(((yp[i] - ym[i]) / (2 * h)) - exact) / Math.Max(1, Math.Abs(exact)));
+                }
+            }
+        }
+
+        Assert.True(worst < 1e-7, $"max relative |dy/dtheta - FD| = {worst:E2}");
+        var x0 = data.State(0);
+        var y0 = Chain.Simulate(x0, net.Forward(theta, x0));
+        Assert.Equal(2 * (y0[0] - x0[0]) / 3, r[0], 1e-15);
+    }
+
     [Theory]
     [InlineData(ControlOptimiser.Adam, 0.999)]
     [InlineData(ControlOptimiser.Sip, 0.999)]
