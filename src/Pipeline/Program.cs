@@ -66,9 +66,13 @@ public static class HnnCli
         {
             pipelineArg, setOption, repeatOption, noReferenceOption, appendOption, exportOption, verboseOption, quietOption,
         };
+        var higBudgetOption = new Option<double?>("--budget") { Description = "Wall-clock seconds per optimiser (default: the file's budgetSeconds)" };
+        var higOutOption = new Option<string?>("--out") { Description = "Output folder (default: the file's output)" };
+        var higValidateOption = new Option<bool>("--validate") { Description = "Only parse and validate the hig: section; print the resolved settings" };
+        var hig = new Command("hig", "Run the half-inverse-gradient control study (Adam, SIP, HIG on coupled oscillators) of a pipeline's hig: section") { pipelineArg, higBudgetOption, higOutOption, higValidateOption, verboseOption, quietOption };
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
-            run, validate, list, show, report, clean, systems, bench,
+            run, validate, list, show, report, clean, systems, bench, hig,
         };
 
         var exit = 0;
@@ -95,6 +99,13 @@ public static class HnnCli
             exit = repeat < 1
                 ? await BadRepeat(stderr, repeat).ConfigureAwait(false)
                 : await Guard(stderr, log, () => Bench.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], repeat, !pr.GetValue(noReferenceOption), pr.GetValue(appendOption), stdout, log, ct, pr.GetValue(exportOption))).ConfigureAwait(false);
+        });
+        hig.SetAction(async (pr, token) =>
+        {
+            using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
+            exit = await Guard(stderr, log, () => Task.FromResult(pr.GetValue(higValidateOption)
+                ? HigCommand.Validate(pr.GetValue(pipelineArg)!, stdout)
+                : HigCommand.Run(pr.GetValue(pipelineArg)!, pr.GetValue(higBudgetOption), pr.GetValue(higOutOption), stdout, log, ct))).ConfigureAwait(false);
         });
         validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));
         list.SetAction(pr => exit = GuardSync(stderr, () => Commands.List(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, stdout)));

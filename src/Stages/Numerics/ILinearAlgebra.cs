@@ -20,6 +20,12 @@ public interface ILinearAlgebra
     /// </summary>
     LeastSquaresResult SolveLeastSquares(ReadOnlySpan<double> a, int m, int n, ReadOnlySpan<double> b, int nrhs, double rcond);
 
+    /// <summary>
+    /// Thin singular value decomposition A = U diag(S) V^T of the m x n matrix A (column-major, not modified), with
+    /// k = min(m, n) singular values in descending order (dgesdd semantics, JOBZ = 'S').
+    /// </summary>
+    SvdResult Svd(ReadOnlySpan<double> a, int m, int n);
+
     /// <summary>Starts a streaming (tall-skinny) QR of a matrix with <paramref name="cols"/> columns.</summary>
     IQrAccumulator CreateQrAccumulator(int cols);
 
@@ -38,6 +44,18 @@ public interface ILinearAlgebra
 /// <param name="Rank">Effective rank (singular values kept).</param>
 /// <param name="SingularValues">All min(m, n) singular values, descending.</param>
 public sealed record LeastSquaresResult(double[] X, int Rank, double[] SingularValues);
+
+/// <summary>A thin SVD A = U diag(S) V^T of an m x n matrix, k = min(m, n).</summary>
+/// <param name="U">m x k left singular vectors, column-major.</param>
+/// <param name="S">k singular values, descending, non-negative.</param>
+/// <param name="VT">k x n matrix V^T, column-major.</param>
+/// <param name="Rows">m.</param>
+/// <param name="Cols">n.</param>
+public sealed record SvdResult(double[] U, double[] S, double[] VT, int Rows, int Cols)
+{
+    /// <summary>k = min(m, n).</summary>
+    public int Rank => S.Length;
+}
 
 /// <summary>
 /// Running R factor of a QR factorisation of a tall matrix that arrives as row blocks.

@@ -80,7 +80,7 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
 
     /// <summary>
     /// Loads LAPACK from <paramref name="libraryPath"/> (a file path or a name for the dynamic loader);
-    /// null or empty means <c>libopenblas.so.0</c>. The library must export dgeqrt_, dgemqrt_, dtpqrt_, dgelsd_.
+    /// null or empty means <c>libopenblas.so.0</c>. The library must export dgeqrt_, dgemqrt_, dtpqrt_, dgelsd_, dgesdd_.
     /// </summary>
     public static bool TryCreate(string? libraryPath, [NotNullWhen(true)] out LapackLinearAlgebra? backend, out string reason)
     {
@@ -183,6 +183,39 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
         for (var j = 0; j < nrhs; j++)
             bwork.Span.Slice(j * ldb, n).CopyTo(x.AsSpan(j * n, n));
         return new LeastSquaresResult(x, rank, singular.Span.ToArray());
+    }
+
+    /// <inheritdoc />
+    public SvdResult Svd(ReadOnlySpan<double> a, int m, int n)
+    {
+        NumericsGuard.CheckSvdArguments(a, m, n);
+        var k = Math.Min(m, n);
+        if (k == 0)
+            return new SvdResult(new double[m * k], [], new double[k * n], m, n);
+
+        // Every buffer handed to LAPACK is an AlignedBuffer: some OpenBLAS kernels round by the address mod 16.
+        var acopy = new AlignedBuffer(m * n);
+        a[..(m * n)].CopyTo(acopy.Span);
+        var s = new AlignedBuffer(k);
+        var u = new AlignedBuffer(m * k);
+        var vt = new AlignedBuffer(k * n);
+        var iwork = new int[8 * k];
+        int info;
+        fixed (double* pa = acopy.Span, ps = s.Span, pu = u.Span, pvt = vt.Span)
+        fixed (int* piw = iwork)
+        {
+            double workQuery;
+            info = _native.Gesdd(Threads, (byte)'S', m, n, pa, m, ps, pu, m, pvt, k, &workQuery, -1, piw);
+            if (info != 0)
+                throw new InvalidOperationException($"LAPACK dgesdd workspace query failed with INFO = {info}.");
+            var work = new AlignedBuffer(Math.Max(1, (int)Math.Ceiling(workQuery)));
+            fixed (double* pw = work.Span)
+                info = _native.Gesdd(Threads, (byte)'S', m, n, pa, m, ps, pu, m, pvt, k, pw, work.Length, piw);
+        }
+
+        if (info > 0)
+            throw new InvalidOperationException($"LAPACK dgesdd: the SVD failed to converge (INFO = {info}).");
+        return new SvdResult(u.Span.ToArray(), s.Span.ToArray(), vt.Span.ToArray(), m, n);
     }
 
     /// <inheritdoc />
@@ -352,6 +385,16 @@ internal static class NumericsGuard
             throw new ArgumentException($"A has {a.Length} elements; a {m} x {n} matrix needs {m * n}.", nameof(a));
         if (b.Length < m * nrhs)
             throw new ArgumentException($"B has {b.Length} elements; a {m} x {nrhs} matrix needs {m * nrhs}.", nameof(b));
+    }
+
+    public static void CheckSvdArguments(ReadOnlySpan<double> a, int m, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if ((long)m * n > Array.MaxLength)
+            throw new ArgumentException($"Matrix too large for an in-memory array: {m} x {n}.");
+        if (a.Length < m * n)
+            throw new ArgumentException($"A has {a.Length} elements; a {m} x {n} matrix needs {m * n}.", nameof(a));
     }
 
     public static void CheckBlock(ReadOnlySpan<double> block, int rows, int cols)

@@ -35,6 +35,9 @@ internal sealed unsafe class LapackNative
     // SUBROUTINE DGELSD(M, N, NRHS, A, LDA, B, LDB, S, RCOND, RANK, WORK, LWORK, IWORK, INFO)
     private readonly delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, double*, int*, double*, int*, int*, int*, void> _dgelsd;
 
+    // SUBROUTINE DGESDD(JOBZ, M, N, A, LDA, S, U, LDU, VT, LDVT, WORK, LWORK, IWORK, INFO) + 1 hidden length
+    private readonly delegate* unmanaged<byte*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*, int*, nint, void> _dgesdd;
+
     // dgemm_ (optional: used only to measure the machine's dgemm rate for benchmarks).
     private readonly delegate* unmanaged<byte*, byte*, int*, int*, int*, double*, double*, int*, double*, int*, double*, double*, int*, nint, nint, void> _dgemm;
 
@@ -53,6 +56,8 @@ internal sealed unsafe class LapackNative
             NativeLibrary.GetExport(handle, "dtpqrt_");
         _dgelsd = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, double*, int*, double*, int*, int*, int*, void>)
             NativeLibrary.GetExport(handle, "dgelsd_");
+        _dgesdd = (delegate* unmanaged<byte*, int*, int*, double*, int*, double*, double*, int*, double*, int*, double*, int*, int*, int*, nint, void>)
+            NativeLibrary.GetExport(handle, "dgesdd_");
 
         if (NativeLibrary.TryGetExport(handle, "dgemm_", out var gemm))
             _dgemm = (delegate* unmanaged<byte*, byte*, int*, int*, int*, double*, double*, int*, double*, int*, double*, double*, int*, nint, nint, void>)gemm;
@@ -140,7 +145,7 @@ internal sealed unsafe class LapackNative
         return false;
     }
 
-    private static readonly string[] RequiredSymbols = ["dgeqrt_", "dgemqrt_", "dtpqrt_", "dgelsd_"];
+    private static readonly string[] RequiredSymbols = ["dgeqrt_", "dgemqrt_", "dtpqrt_", "dgelsd_", "dgesdd_"];
 
     /// <summary>
     /// The process-wide gate every call passes (OpenBLAS has one thread-count setting per process): each routine below
@@ -225,6 +230,21 @@ internal sealed unsafe class LapackNative
         rank = r;
         if (info < 0)
             Check("dgelsd", info);
+        return info;
+    }
+
+    /// <summary>
+    /// Raw dgesdd call (divide-and-conquer SVD; <paramref name="jobz"/> 'S' gives the thin U and V^T); returns INFO
+    /// (caller interprets convergence failures). A is overwritten.
+    /// </summary>
+    public int Gesdd(int threads, byte jobz, int m, int n, double* a, int lda, double* s, double* u, int ldu, double* vt, int ldvt,
+        double* work, int lwork, int* iwork)
+    {
+        int info;
+        using (Gate.Enter(threads))
+            _dgesdd(&jobz, &m, &n, a, &lda, s, u, &ldu, vt, &ldvt, work, &lwork, iwork, &info, 1);
+        if (info < 0)
+            Check("dgesdd", info);
         return info;
     }
 

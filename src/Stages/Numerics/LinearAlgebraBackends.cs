@@ -7,7 +7,7 @@ namespace Hnn.Stages.Numerics;
 /// Environment variable <c>HNN_LAPACK_LIBRARY</c> (<see cref="LibraryEnvironmentVariable"/>): if set and non-empty,
 /// the LAPACK backend loads exactly this shared library (an absolute path, or a name the dynamic loader resolves,
 /// e.g. <c>/opt/OpenBLAS/lib/libopenblas.so.0</c>) instead of the default <c>libopenblas.so.0</c>; no other
-/// library is tried. The library must export the Fortran symbols dgeqrt_, dgemqrt_, dtpqrt_ and dgelsd_ with
+/// library is tried. The library must export the Fortran symbols dgeqrt_, dgemqrt_, dtpqrt_, dgelsd_ and dgesdd_ with
 /// 32-bit integers; openblas_set_num_threads / openblas_get_config are used when present.
 /// </remarks>
 public static class LinearAlgebraBackends

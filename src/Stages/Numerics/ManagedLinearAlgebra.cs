@@ -95,6 +95,40 @@ public sealed class ManagedLinearAlgebra : ILinearAlgebra
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// MathNet's managed SVD computes the full U (m x m) and V^T (n x n); the first k columns of U and rows of V^T are
+    /// kept, reordered by descending singular value.
+    /// </remarks>
+    public SvdResult Svd(ReadOnlySpan<double> a, int m, int n)
+    {
+        NumericsGuard.CheckSvdArguments(a, m, n);
+        var k = Math.Min(m, n);
+        if (k == 0)
+            return new SvdResult(new double[m * k], [], new double[k * n], m, n);
+
+        var s = new double[k];
+        var uFull = new double[m * m];
+        var vtFull = new double[n * n];
+        Provider.SingularValueDecomposition(true, a[..(m * n)].ToArray(), m, n, s, uFull, vtFull);
+        var order = Enumerable.Range(0, k).OrderByDescending(i => Math.Abs(s[i])).ToArray();
+        var u = new double[m * k];
+        var vt = new double[k * n];
+        var sorted = new double[k];
+        for (var p = 0; p < k; p++)
+        {
+            var i = order[p];
+            var sign = s[i] < 0 ? -1.0 : 1.0;
+            sorted[p] = Math.Abs(s[i]);
+            for (var r = 0; r < m; r++)
+                u[p * m + r] = sign * uFull[i * m + r];
+            for (var c = 0; c < n; c++)
+                vt[c * k + p] = vtFull[c * n + i];
+        }
+
+        return new SvdResult(u, sorted, vt, m, n);
+    }
+
+    /// <inheritdoc />
     public IQrAccumulator CreateQrAccumulator(int cols)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cols);

@@ -31,7 +31,9 @@ public sealed class RepoPipelinesTests
         var failures = new List<string>();
         foreach (var file in files)
         {
-            var r = await CliSandbox.InvokeAsync(["validate", file]);
+            // The HIG control study (pipelines/hig/) has its own command and section.
+            var hig = Path.GetRelativePath(root, file).Replace('\\', '/').StartsWith("pipelines/hig/", StringComparison.Ordinal);
+            var r = await CliSandbox.InvokeAsync(hig ? ["hig", "--validate", file] : ["validate", file]);
             if (r.ExitCode != 0)
             {
                 failures.Add($"{Path.GetRelativePath(root, file)}: {r}");

@@ -1,0 +1,111 @@
+using Hnn.Pipeline.Config;
+using Hnn.Stages.Hig;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Hnn.Pipeline.Cli;
+
+/// <summary>
+/// The <c>hig:</c> section of a control-study pipeline (e.g. <c>pipelines/hig/coupled-oscillators.yaml</c>): the chain,
+/// the data sizes, the seeds, the per-optimiser budget and settings. Defaults are the study's.
+/// </summary>
+public sealed class HigStudySpec
+{
+    public int Oscillators { get; set; } = 2;
+
+    public int Steps { get; set; } = 24;
+
+    public double Dt { get; set; } = 0.5;
+
+    public double Coupling { get; set; } = 0.2;
+
+    public double Alpha { get; set; }
+
+    public int Train { get; set; } = 4096;
+
+    public int Test { get; set; } = 4096;
+
+    public List<ulong> Seeds { get; set; } = [0, 1, 2];
+
+    public double BudgetSeconds { get; set; } = 100;
+
+    public string Output { get; set; } = ".hnn/hig";
+
+    public List<HigOptimiserSpec> Optimisers { get; set; } = [];
+
+    /// <summary>Reads the <c>hig:</c> section of <paramref name="path"/>; throws <see cref="InputException"/> on bad input.</summary>
+    public static HigStudySpec Load(string path)
+    {
+        if (!File.Exists(path))
+            throw new InputException($"pipeline file '{path}' does not exist");
+        var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
+        HigFile? file;
+        try
+        {
+            file = deserializer.Deserialize<HigFile>(File.ReadAllText(path));
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new InputException($"{path}: {e.Message}", e);
+        }
+
+        var spec = file?.Hig ?? throw new InputException($"{path}: no 'hig:' section");
+        if (spec.Optimisers.Count == 0)
+            spec.Optimisers = [.. Enum.GetValues<ControlOptimiser>().Select(m => new HigOptimiserSpec { Method = m.ToString().ToLowerInvariant() })];
+        try
+        {
+            spec.Chain().Validate();
+            foreach (var o in spec.Optimisers)
+                o.Settings().Validate();
+            new ControlBudget(spec.BudgetSeconds).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InputException($"{path}: {e.Message}", e);
+        }
+
+        if (spec.Train < 1 || spec.Test < 1 || spec.Seeds.Count == 0)
+            throw new InputException($"{path}: need train >= 1, test >= 1 and at least one seed");
+        return spec;
+    }
+
+    /// <summary>The chain this section describes.</summary>
+    public OscillatorChain Chain() => new(Oscillators, Steps, Dt, Coupling, Alpha);
+
+    private sealed class HigFile
+    {
+        public HigStudySpec? Hig { get; set; }
+    }
+}
+
+/// <summary>One optimiser of the study: the method and any setting that departs from the study's.</summary>
+public sealed class HigOptimiserSpec
+{
+    public string Method { get; set; } = "hig";
+
+    public int? Batch { get; set; }
+
+    public double? Lr { get; set; }
+
+    public double? Truncation { get; set; }
+
+    public double? Exponent { get; set; }
+
+    /// <summary>Evaluate (whole train and test sets) after epochs 1-5 and then every this many.</summary>
+    public int EvaluateEvery { get; set; } = 1;
+
+    /// <summary>The study's settings for <see cref="Method"/> with the overrides applied.</summary>
+    public ControlOptimiserSettings Settings()
+    {
+        if (!Enum.TryParse<ControlOptimiser>(Method, ignoreCase: true, out var method) || !Enum.IsDefined(method))
+            throw new ArgumentException($"optimiser method '{Method}'; allowed: adam, sip, hig");
+        var s = ControlOptimiserSettings.Study(method);
+        return s with
+        {
+            BatchSize = Batch ?? s.BatchSize,
+            LearningRate = Lr ?? s.LearningRate,
+            Truncation = Truncation ?? s.Truncation,
+            Exponent = Exponent ?? s.Exponent,
+        };
+    }
+}

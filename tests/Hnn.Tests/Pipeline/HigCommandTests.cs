@@ -1,0 +1,54 @@
+using Xunit;
+
+namespace Hnn.Tests.Pipeline;
+
+/// <summary><c>hnn hig</c>: the control study end to end on a tiny problem (one HIG epoch of two updates).</summary>
+[Collection(CliCollection.Name)]
+public sealed class HigCommandTests
+{
+    [Fact]
+    public async Task Tiny_study_writes_history_table_and_plot()
+    {
+        using var sandbox = new CliSandbox();
+        var output = Path.Combine(sandbox.Root, "out");
+        var pipeline = sandbox.Write("hig.yaml", $"""
+            hig:
+              train: 64
+              test: 32
+              seeds: [7]
+              budgetSeconds: 0.000001
+              output: {output}
+              optimisers:
+                - method: adam
+                  batch: 32
+                - method: hig
+            """);
+
+        var r = await CliSandbox.InvokeAsync(["hig", pipeline, "--quiet"]);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("| Adam | 7 | 1 | 2 |", r.Stdout, StringComparison.Ordinal); // one epoch: the budget is checked before each
+        Assert.Contains("| Hig | 7 | 1 | 2 |", r.Stdout, StringComparison.Ordinal);
+        var history = File.ReadAllLines(Path.Combine(output, "history.csv"));
+        Assert.Equal("method,seed,epoch,updates,seconds,train_loss,test_loss", history[0]);
+        Assert.Equal(5, history.Length); // header + (epoch 0, epoch 1) x 2 optimisers
+        Assert.True(new FileInfo(Path.Combine(output, "loss.png")).Length > 0);
+        Assert.True(File.Exists(Path.Combine(output, "final.md")));
+    }
+
+    [Fact]
+    public async Task Unknown_method_is_bad_input()
+    {
+        using var sandbox = new CliSandbox();
+        var pipeline = sandbox.Write("hig.yaml", """
+            hig:
+              optimisers:
+                - method: lbfgs
+            """);
+
+        var r = await CliSandbox.InvokeAsync(["hig", pipeline, "--validate"]);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("lbfgs", r.Stderr, StringComparison.Ordinal);
+    }
+}
