@@ -44,8 +44,8 @@ public static class HigCommand
                 log.Information("seed {Seed}: {Method} (batch {Batch}, lr {Lr}, truncation {Truncation}) for {Budget} s",
                     seed, settings.Method, settings.BatchSize, settings.LearningRate, settings.Truncation, budgetSeconds);
                 var run = ControlTrainer.Train(chain, network, settings, train, test, theta, la, Seconds, budget,
-                    r => log.Debug("epoch {Epoch} t {Seconds:F1} s train {Train:E3} test {Test:E3}", r.Epoch, r.Seconds, r.TrainLoss, r.TestLoss));
-                log.Information("  {Epochs} epochs, {Updates} updates, {Seconds:F1} s: train {Train:E3}, test {Test:E3}",
+                    r => log.Debug("epoch {Epoch} t {Seconds:F1} s train {Train:0.00e+00} test {Test:0.00e+00}", r.Epoch, r.Seconds, r.TrainLoss, r.TestLoss));
+                log.Information("  {Epochs} epochs, {Updates} updates, {Seconds:F1} s: train {Train:0.00e+00}, test {Test:0.00e+00}",
                     run.Final.Epoch, run.Final.Updates, run.Final.Seconds, run.Final.TrainLoss, run.Final.TestLoss);
                 runs.Add((seed, run));
             }
@@ -111,8 +111,9 @@ public static class HigCommand
         {
             var name = $"{run.Settings.Method} seed {seed}";
             var xs = run.History.Select(r => r.Seconds).ToArray();
-            series.Add(new Series(name + " train", xs, run.History.Select(r => r.TrainLoss).ToArray()));
-            series.Add(new Series(name + " test", xs, run.History.Select(r => r.TestLoss).ToArray(), Dashed: true));
+            var style = run.Settings.Method.ToString().ToLowerInvariant(); // one colour per optimiser (ReportStyle)
+            series.Add(new Series(name + " train", xs, run.History.Select(r => r.TrainLoss).ToArray(), Style: style));
+            series.Add(new Series(name + " test", xs, run.History.Select(r => r.TestLoss).ToArray(), Dashed: true, Style: style));
         }
 
         Plots.Lines(path, "Coupled oscillators: Adam vs SIP vs HIG", "training wall-clock time [s]", "loss per data point", series, logY: true);

@@ -32,7 +32,8 @@ public static class ReportStyle
         ["a-swim"] = new("#009E73", "solid", 2.0f, MarkerShape.FilledCircle),
         ["swim"] = new("#CC79A7", "dotted", 1.6f, MarkerShape.FilledDiamond),
         ["adam"] = new("#D55E00", "densely-dashed", 1.6f, MarkerShape.Cross),
-        ["hig"] = new("#0072B2", "dashed", 1.6f, MarkerShape.Eks),
+        ["hig"] = new("#0072B2", "solid", 2.0f, MarkerShape.Eks),
+        ["sip"] = new("#E69F00", "dotted", 1.8f, MarkerShape.FilledSquare),
 
         // The truth.
         ["true H"] = new("#000000", "solid", 1.2f, MarkerShape.OpenCircle),
