@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every paper pipeline (DESIGN.md §4 rows) and keeps each results table under docs/paper-runs/<name>.txt.
+# Runs every paper pipeline (docs/ALGORITHM.md §4 rows) and keeps each results table under docs/paper-runs/<name>.txt.
 # Usage: bash scripts/paper.sh [pipeline.yaml ...]   (default: all of pipelines/paper/)
 set -euo pipefail
 cd "$(dirname "$0")/.."

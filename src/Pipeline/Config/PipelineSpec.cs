@@ -88,7 +88,7 @@ public sealed record ASwimFirstStage(double TrainFraction, double WidthFraction)
 public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Lanes);
 
 /// <summary>
-/// The Adam-trained HNN baseline (DESIGN.md §4, last column): learning rate, mini-batch rows (consecutive slices),
+/// The Adam-trained HNN baseline (docs/ALGORITHM.md §4, last column): learning rate, mini-batch rows (consecutive slices),
 /// weight decay (L2 added to the gradient) and the number of steps; the initial network is drawn by <see cref="Init"/>
 /// from the model seed, or read from <see cref="InitFile"/>. Defaults are the reference's.
 /// </summary>

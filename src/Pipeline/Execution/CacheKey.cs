@@ -5,7 +5,7 @@ using System.Text;
 namespace Hnn.Pipeline.Execution;
 
 /// <summary>
-/// Content keys (DESIGN.md §5): hash(stage name, stage version, canonical parameters, input keys).
+/// Content keys (docs/ALGORITHM.md §5): hash(stage name, stage version, canonical parameters, input keys).
 /// Parameters are sorted by name, so their order in the config never changes a key.
 /// </summary>
 public static class CacheKey

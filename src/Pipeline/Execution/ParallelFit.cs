@@ -6,7 +6,7 @@ using Hnn.Stages.Training;
 namespace Hnn.Pipeline.Execution;
 
 /// <summary>
-/// The structured solve of DESIGN.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
+/// The structured solve of docs/ALGORITHM.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
 /// into <c>lanes</c> partial QR factors (lane l takes the l-th contiguous share of the rows), the partial R factors are merged as a
 /// fixed tree, and the reduced problem is solved with all the BLAS threads the fit may use. The lanes fix the order
 /// of floating-point operations; the BLAS threads of each call come from the <see cref="ComputeBudget"/> (machine cores

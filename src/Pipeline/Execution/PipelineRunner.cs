@@ -383,7 +383,7 @@ public sealed partial class PipelineRunner
         return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct);
     }
 
-    /// <summary>ELM bias default (DESIGN.md §2.1): [min, max] over all domain limits; without a domain, over the training data.</summary>
+    /// <summary>ELM bias default (docs/ALGORITHM.md §2.1): [min, max] over all domain limits; without a domain, over the training data.</summary>
     public static (double Low, double High) DefaultElmBias(Domain? domain, DataSet train) =>
         domain is not null
             ? (domain.MinLimit, domain.MaxLimit)

@@ -4,7 +4,7 @@ using Hnn.Stages.Numerics;
 namespace Hnn.Stages.Baseline;
 
 /// <summary>
-/// The training loss of the gradient-trained HNN and its analytic gradient (DESIGN.md §1-§2).
+/// The training loss of the gradient-trained HNN and its analytic gradient (docs/ALGORITHM.md §1-§2).
 /// </summary>
 /// <remarks>
 /// <para>

@@ -16,7 +16,7 @@ public readonly record struct ErrorSums(
         reference > 0 ? Math.Sqrt(err / reference) : Math.Sqrt(err);
 }
 
-/// <summary>Relative L2 errors (DESIGN.md §4: sqrt(sum (H - H_hat)^2) / sqrt(sum H^2)).</summary>
+/// <summary>Relative L2 errors (docs/ALGORITHM.md §4: sqrt(sum (H - H_hat)^2) / sqrt(sum H^2)).</summary>
 /// <param name="H">Relative L2 error of H.</param>
 /// <param name="GradH">Relative L2 error of grad H over all components.</param>
 /// <param name="Dx">Relative L2 error of x' = J grad H against the observed x'.</param>

@@ -2,7 +2,7 @@ using Hnn.Stages.Model;
 
 namespace Hnn.Stages.Evaluation;
 
-/// <summary>Errors of a network on labelled data (DESIGN.md §4). Chunk-wise; merge with <see cref="ErrorSums.Merge"/>.</summary>
+/// <summary>Errors of a network on labelled data (docs/ALGORITHM.md §4). Chunk-wise; merge with <see cref="ErrorSums.Merge"/>.</summary>
 public static class Evaluator
 {
     /// <summary>

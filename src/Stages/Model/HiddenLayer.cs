@@ -4,7 +4,7 @@ namespace Hnn.Stages.Model;
 
 /// <summary>
 /// A tanh hidden layer of <see cref="Width"/> neurons over <see cref="InputDim"/> inputs.
-/// <c>Weights[i][j]</c> is the weight of input i (q_1..q_d, p_1..p_d) into neuron j (the W[r, j] of DESIGN.md §2);
+/// <c>Weights[i][j]</c> is the weight of input i (q_1..q_d, p_1..p_d) into neuron j (the W[r, j] of docs/ALGORITHM.md §2);
 /// <c>Biases[j]</c> is the bias of neuron j.
 /// </summary>
 public sealed record HiddenLayer

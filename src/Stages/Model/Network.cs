@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Hnn.Stages.Model;
 
 /// <summary>
-/// A sampled HNN: H(x) = sum_j c_j tanh(w_j . x + b_j) + c_0 (DESIGN.md §2).
+/// A sampled HNN: H(x) = sum_j c_j tanh(w_j . x + b_j) + c_0 (docs/ALGORITHM.md §2).
 /// </summary>
 /// <param name="Hidden">The hidden layer.</param>
 /// <param name="Coefficients">Output weights c_j, one per neuron.</param>

@@ -30,7 +30,7 @@ public sealed record EnergyDriftSeries(
 /// Errors of a model H-hat against the true H along a trajectory (<see cref="RolloutDiagnostics.ModelError"/>).
 /// <c>EnergyRelative[m][k]</c> = |H-hat - offset - H| / max(|H|, Tiny) at x_m(t_k); <c>GradientRelative[m][k]</c> =
 /// ||grad H-hat - grad H|| / max(||grad H||, Tiny); <c>Max*[k]</c> over the M initial conditions; <see cref="EnergyL2"/>
-/// and <see cref="GradientL2"/> are relative L2 errors over all (k, m), sqrt(sum e^2) / sqrt(sum ref^2), as in DESIGN.md §4.
+/// and <see cref="GradientL2"/> are relative L2 errors over all (k, m), sqrt(sum e^2) / sqrt(sum ref^2), as in docs/ALGORITHM.md §4.
 /// </summary>
 public sealed record ModelErrorSeries(
     double[] Times,

@@ -3,7 +3,7 @@ using Hnn.Datasets;
 namespace Hnn.Stages.Sampling;
 
 /// <summary>
-/// SWIM candidate pairs (DESIGN.md §2.1): M = K * n_rep pairs, n_rep = max(1, ceil(N / K)); idx_from uniform in
+/// SWIM candidate pairs (docs/ALGORITHM.md §2.1): M = K * n_rep pairs, n_rep = max(1, ceil(N / K)); idx_from uniform in
 /// {0..K-1}, idx_to = (idx_from + delta) mod K with delta uniform in {1..K-1}, so from != to.
 /// </summary>
 public sealed record CandidatePairs(int[] From, int[] To, int PointCount)

@@ -4,7 +4,7 @@ using Hnn.Stages.Model;
 namespace Hnn.Stages.Sampling;
 
 /// <summary>
-/// ELM hidden layer (DESIGN.md §2.1): every weight component ~ N(0, 1), no scaling; every bias ~ U(a, b).
+/// ELM hidden layer (docs/ALGORITHM.md §2.1): every weight component ~ N(0, 1), no scaling; every bias ~ U(a, b).
 /// Draw order (fixed, part of reproducibility): all weights neuron by neuron (inputs inner), then all biases.
 /// </summary>
 public static class ElmSampler

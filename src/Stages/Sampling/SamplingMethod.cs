@@ -1,6 +1,6 @@
 namespace Hnn.Stages.Sampling;
 
-/// <summary>The hidden-layer sampling methods of DESIGN.md §2.1.</summary>
+/// <summary>The hidden-layer sampling methods of docs/ALGORITHM.md §2.1.</summary>
 public enum SamplingMethod
 {
     /// <summary>Extreme learning machine: w ~ N(0, 1), b ~ U(a, b).</summary>

@@ -4,11 +4,11 @@ using Hnn.Stages.Model;
 namespace Hnn.Stages.Sampling;
 
 /// <summary>
-/// SWIM / U-SWIM / A-SWIM hidden layers (DESIGN.md §2.1). Pure functions of the data, the candidate pairs and a seed.
+/// SWIM / U-SWIM / A-SWIM hidden layers (docs/ALGORITHM.md §2.1). Pure functions of the data, the candidate pairs and a seed.
 /// </summary>
 public static class SwimSampler
 {
-    /// <summary>Smallest pair distance (DESIGN.md §2.1: dist = max(||x_to - x_from||, 1e-10)).</summary>
+    /// <summary>Smallest pair distance (docs/ALGORITHM.md §2.1: dist = max(||x_to - x_from||, 1e-10)).</summary>
     public const double MinDistance = 1e-10;
 
     /// <summary>Below this total the SWIM probabilities fall back to uniform.</summary>

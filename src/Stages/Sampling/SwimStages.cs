@@ -4,7 +4,7 @@ using Hnn.Stages.Model;
 namespace Hnn.Stages.Sampling;
 
 /// <summary>
-/// The SWIM family as whole stages (DESIGN.md §2.1). Seeds: candidates from Derive(seed, "swim/candidates"),
+/// The SWIM family as whole stages (docs/ALGORITHM.md §2.1). Seeds: candidates from Derive(seed, "swim/candidates"),
 /// selection from Derive(seed, "swim/select"); A-SWIM re-uses both, so it re-samples over the very same
 /// candidate set that its U-SWIM first stage used.
 /// </summary>

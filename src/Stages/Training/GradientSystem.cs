@@ -4,7 +4,7 @@ using Hnn.Stages.Numerics;
 namespace Hnn.Stages.Training;
 
 /// <summary>
-/// Assembly of the least-squares problem of DESIGN.md §2.2 (full) and of its reduced form (§2.3).
+/// Assembly of the least-squares problem of docs/ALGORITHM.md §2.2 (full) and of its reduced form (§2.3).
 /// Training data are columns: <c>x[i][k]</c> (q_1..q_d, p_1..p_d) and <c>dx[i][k]</c> (dq_1..dq_d, dp_1..dp_d).
 /// Output column r of the 2d right-hand sides pairs with the diagonal D_r: for r &lt; d (dq_r/dt) D = +W[p_r],
 /// for r &gt;= d (dp_(r-d)/dt) D = -W[q_(r-d)].
@@ -70,7 +70,7 @@ public static class GradientSystem
     }
 
     /// <summary>
-    /// The reduced (2d r_S + 1) x (N + 1) system of DESIGN.md §2.3 from the R factor of [S | U]
+    /// The reduced (2d r_S + 1) x (N + 1) system of docs/ALGORITHM.md §2.3 from the R factor of [S | U]
     /// (<paramref name="rRows"/> x (N + 2d), column-major).
     /// </summary>
     public static LinearSystem Reduce(HiddenLayer hidden, double[] r, int rRows, Anchor anchor)
@@ -96,7 +96,7 @@ public static class GradientSystem
     }
 
     /// <summary>
-    /// Solves the reduced problem of DESIGN.md §2.3 without ever holding it whole: each block [R_S D_r | 0 | Q^T u_r]
+    /// Solves the reduced problem of docs/ALGORITHM.md §2.3 without ever holding it whole: each block [R_S D_r | 0 | Q^T u_r]
     /// (r_S x (N + 2)) and the anchor row [tanh(z(x0)) | 1 | H0] are folded into a running QR, whose (N + 1) x (N + 1)
     /// triangle (same singular values as the reduced matrix) and transformed right-hand side go to the rcond-truncated
     /// solve. Memory O(N^2) instead of O(d N^2).
@@ -172,7 +172,7 @@ public static class GradientSystem
         r.AsSpan((n + o) * rRows, rs).CopyTo(b.AsSpan(rowOffset, rs));
     }
 
-    /// <summary>The full (2dK + 1) x (N + 1) system of DESIGN.md §2.2 (what the reference hands to dgelsd).</summary>
+    /// <summary>The full (2dK + 1) x (N + 1) system of docs/ALGORITHM.md §2.2 (what the reference hands to dgelsd).</summary>
     public static LinearSystem Full(HiddenLayer hidden, double[][] x, double[][] dx, Anchor anchor)
     {
         CheckData(hidden, x, dx);

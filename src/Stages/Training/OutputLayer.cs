@@ -8,7 +8,7 @@ namespace Hnn.Stages.Training;
 /// <param name="Rank">Effective rank after rcond truncation.</param>
 public sealed record FitResult(Network Network, int Rank);
 
-/// <summary>Fits the output layer of a sampled HNN (sequential reference implementation of DESIGN.md §2.2-2.3).</summary>
+/// <summary>Fits the output layer of a sampled HNN (sequential reference implementation of docs/ALGORITHM.md §2.2-2.3).</summary>
 public static class OutputLayer
 {
     /// <summary>Default rows per chunk for the structured solve.</summary>

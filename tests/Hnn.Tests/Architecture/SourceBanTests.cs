@@ -3,7 +3,7 @@ using Xunit;
 namespace Hnn.Tests.Architecture;
 
 /// <summary>
-/// STYLE.md principle 6 and DESIGN.md §5: no clock, console or unseeded randomness inside src/Stages or
+/// STYLE.md principle 6 and docs/ALGORITHM.md §5: no clock, console or unseeded randomness inside src/Stages or
 /// src/Datasets. Checking IL is heavy, so the source files are scanned for the banned spellings.
 /// </summary>
 public sealed class SourceBanTests

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace Hnn.Tests.Baseline;
 
 /// <summary>
-/// Adam training end to end on mass-spring H = p^2/2 + (q - 1)^2/2 over [-5, 5]^2 (DESIGN.md §3), anchor x0 = (1, 0),
+/// Adam training end to end on mass-spring H = p^2/2 + (q - 1)^2/2 over [-5, 5]^2 (docs/ALGORITHM.md §3), anchor x0 = (1, 0),
 /// H0 = 0: 400 training and 400 test points, width 32, batch 100, lr 1e-2, 1000 steps (about 0.1 s).
 /// </summary>
 public sealed class AdamTrainingTests(ITestOutputHelper output)

@@ -2,7 +2,7 @@ using Xunit;
 
 namespace Hnn.Tests.Pipeline;
 
-/// <summary>model.a_swim_first: A-SWIM's first stage on a subset of rows and width (DESIGN.md §2.3's open question).</summary>
+/// <summary>model.a_swim_first: A-SWIM's first stage on a subset of rows and width (docs/ALGORITHM.md §2.3's open question).</summary>
 [Collection(CliCollection.Name)]
 public sealed class ASwimFirstStageTests
 {

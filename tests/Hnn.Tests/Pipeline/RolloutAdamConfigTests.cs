@@ -56,7 +56,7 @@ public sealed class RolloutAdamConfigTests
     [Fact]
     public void Adam_defaults_are_the_reference_settings()
     {
-        // DESIGN.md §4 / issue 5: lr 5e-4, batch 2048, weight decay 1e-13, 15000 steps.
+        // docs/ALGORITHM.md §4 / issue 5: lr 5e-4, batch 2048, weight decay 1e-13, 15000 steps.
         var spec = Load("model.methods=[u-swim, adam]");
         Assert.Equal(new AdamSpec(5e-4, 2048, 1e-13, 15000), spec.Adam);
         Assert.Equal([Hnn.Stages.Sampling.SamplingMethod.USwim], spec.Model.Methods);

@@ -5,7 +5,7 @@ using Xunit;
 namespace Hnn.Tests.Reference;
 
 /// <summary>
-/// The assembly and the solve against the paper's own code: take its sampled w, b, assemble DESIGN.md §2.2 from its
+/// The assembly and the solve against the paper's own code: take its sampled w, b, assemble docs/ALGORITHM.md §2.2 from its
 /// training data, solve with rcond 1e-13, evaluate on its test data. Expected errors: TestData/*/meta.json
 /// (numpy lstsq); the problem is ill-conditioned (cond ~1e15+), so agreement is to a factor, not to digits.
 /// </summary>

@@ -21,7 +21,7 @@ public sealed class CandidatePairsTests
     [MemberData(nameof(Sizes))]
     public void Count_is_K_times_n_rep_and_pairs_are_valid(int k, int n)
     {
-        // DESIGN.md §2.1: n_rep = max(1, ceil(N / K)), M = K * n_rep. Integer ceiling computed independently here.
+        // docs/ALGORITHM.md §2.1: n_rep = max(1, ceil(N / K)), M = K * n_rep. Integer ceiling computed independently here.
         var nRep = Math.Max(1, (n + k - 1) / k);
         for (ulong seed = 0; seed < 5; seed++)
         {

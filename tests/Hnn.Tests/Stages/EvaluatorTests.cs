@@ -82,7 +82,7 @@ public sealed class EvaluatorTests
         Assert.Equal(0.0125, sums.GradErr, 1e-14);
         Assert.Equal(h.Sum(v => v * v), sums.HRef, 1e-12);
 
-        // DESIGN.md §4: relative L2 error sqrt(sum (H - H_hat)^2) / sqrt(sum H^2).
+        // docs/ALGORITHM.md §4: relative L2 error sqrt(sum (H - H_hat)^2) / sqrt(sum H^2).
         var metrics = sums.ToMetrics();
         Assert.Equal(Math.Sqrt(5e-4) / Math.Sqrt(h.Sum(v => v * v)), metrics.H, 1e-14);
         Assert.Equal(Math.Sqrt(0.0125 / sums.DxRef), metrics.Dx, 1e-14);

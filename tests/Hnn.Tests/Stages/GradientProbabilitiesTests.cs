@@ -18,7 +18,7 @@ public sealed class GradientProbabilitiesTests
 
         var p = SwimSampler.GradientProbabilities(pairs, x, y);
 
-        // Expected (DESIGN.md §2.1): g_m = |y_to - y_from| / ||x_to - x_from||, normalised to sum 1. Recomputed
+        // Expected (docs/ALGORITHM.md §2.1): g_m = |y_to - y_from| / ||x_to - x_from||, normalised to sum 1. Recomputed
         // here with a different summation; agreement to 1e-13 relative per entry.
         var g = new double[pairs.Count];
         for (var m = 0; m < g.Length; m++)
@@ -65,7 +65,7 @@ public sealed class GradientProbabilitiesTests
         var p = SwimSampler.GradientProbabilities(pairs, x, y);
         Assert.All(p, v => Assert.Equal(1.0 / 60, v));
 
-        // Also when the total of g is positive but below 1e-10 (DESIGN.md §2.1: "uniform fallback when sum g < 1e-10").
+        // Also when the total of g is positive but below 1e-10 (docs/ALGORITHM.md §2.1: "uniform fallback when sum g < 1e-10").
         var almost = y.Select((v, k) => v + (k == 0 ? 1e-14 : 0)).ToArray();
         var q = SwimSampler.GradientProbabilities(pairs, x, almost);
         Assert.All(q, v => Assert.Equal(1.0 / 60, v));

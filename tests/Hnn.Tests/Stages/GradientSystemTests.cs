@@ -87,7 +87,7 @@ public sealed class GradientSystemTests(ITestOutputHelper output)
         Assert.Equal(N + 1, fullSolution.Rank);
         Assert.Equal(N + 1, reducedSolution.Rank);
 
-        // DESIGN.md §2.3: blockdiag(Q, ..., Q) has orthonormal columns, so the reduced problem has the same
+        // docs/ALGORITHM.md §2.3: blockdiag(Q, ..., Q) has orthonormal columns, so the reduced problem has the same
         // singular values and the same minimiser. Differences are rounding only: eps * cond ~ 1e-12 here.
         var relDiff = StageTestSupport.RelativeDifference(reducedSolution.X, fullSolution.X);
         output.WriteLine($"relative solution difference {relDiff:e3}");
@@ -143,7 +143,7 @@ public sealed class GradientSystemTests(ITestOutputHelper output)
                 var rowP = ((d + i) * K) + k; // dp_i/dt row of point k
                 for (var j = 0; j < N; j++)
                 {
-                    // Hand computation (DESIGN.md §2.2): z = w_j . x_k + b_j, s = 1 - tanh^2 z = 1 / cosh^2 z,
+                    // Hand computation (docs/ALGORITHM.md §2.2): z = w_j . x_k + b_j, s = 1 - tanh^2 z = 1 / cosh^2 z,
                     //   dq_i/dt row: +s W[p_i, j];   dp_i/dt row: -s W[q_i, j].
                     var z = hidden.Biases[j];
                     for (var c = 0; c < 2 * d; c++)

@@ -10,12 +10,12 @@ namespace Hnn.Tests.Stages;
 
 /// <summary>
 /// The stages chained by hand, without the pipeline: data -> split -> U-SWIM / A-SWIM -> structured fit -> evaluation,
-/// on mass-spring H = p^2/2 + (q - 1)^2/2 over [-5, 5]^2 (DESIGN.md §3), K = 1000 training points, width 150.
+/// on mass-spring H = p^2/2 + (q - 1)^2/2 over [-5, 5]^2 (docs/ALGORITHM.md §3), K = 1000 training points, width 150.
 /// </summary>
 public sealed class StageChainTests(ITestOutputHelper output)
 {
     private const int Train = 1000, Test = 1000, Width = 150;
-    private const double Rcond = 1e-13; // the reference's rcond (DESIGN.md §2.2)
+    private const double Rcond = 1e-13; // the reference's rcond (docs/ALGORITHM.md §2.2)
     private const ulong Seed = 0;
 
     // Measured on this machine (OpenBLAS 2 threads, these seeds): U-SWIM structured LAPACK 2.174e-6 (rank 151 of 151:
@@ -74,7 +74,7 @@ public sealed class StageChainTests(ITestOutputHelper output)
         var (train, test, anchor) = Data();
         var (uError, _, first) = USwim(la, train, test, anchor);
 
-        // DESIGN.md §2.1: A-SWIM re-samples with SWIM probabilities from H_hat over the same candidates (same seed).
+        // docs/ALGORITHM.md §2.1: A-SWIM re-samples with SWIM probabilities from H_hat over the same candidates (same seed).
         var resampled = SwimStages.Resample(first.Network, train.X, Width, Seed);
         var fit = OutputLayer.Fit(la, resampled, train.X, train.Dx, anchor, Rcond, SolveMode.Structured, chunkRows: 256);
         var aError = Evaluator.Evaluate(fit.Network, test.X, test.Dx, test.H).H;

@@ -5,7 +5,7 @@ namespace Hnn.Tests.Stages;
 
 public sealed class SwimWeightsTests
 {
-    // DESIGN.md §2.1: w = ln(3) (x_to - x_from) / ||x_to - x_from||^2, b = -w . x_from - ln(3)/2 gives
+    // docs/ALGORITHM.md §2.1: w = ln(3) (x_to - x_from) / ||x_to - x_from||^2, b = -w . x_from - ln(3)/2 gives
     // z(x_from) = -ln(3)/2 and z(x_to) = +ln(3)/2, and tanh(+-ln(3)/2) = (3 - 1)/(3 + 1) * (+-1) = +-1/2 exactly.
     // Rounding in w . x and b (|x| <= 5, a few terms) stays far below 1e-12.
     private const double Tolerance = 1e-12;
