@@ -138,7 +138,7 @@ public static class Commands
         {
             var status = m.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : "?";
             var wall = m.TryGetProperty("wall_seconds", out var w) && w.ValueKind == JsonValueKind.Number ? w.GetDouble() : 0;
-            stdout.WriteLine($"  {id}  {status}  {wall:F2} s");
+            stdout.WriteLine($"  {id}  {status}  {wall:F2} s{BestOf(m)}");
         }
 
         var artifacts = store.List().ToList();
@@ -269,6 +269,29 @@ public static class Commands
         }
 
         return Ok;
+    }
+
+    /// <summary>", best a-swim w1000: test H 1.83e-11 (4 experiments)" from a manifest's results, or "" without any.</summary>
+    private static string BestOf(JsonElement manifest)
+    {
+        if (!manifest.TryGetProperty("results", out var results) || results.ValueKind != JsonValueKind.Array || results.GetArrayLength() == 0)
+        {
+            return "";
+        }
+
+        static double TestH(JsonElement r) =>
+            r.TryGetProperty("test", out var t) && t.ValueKind == JsonValueKind.Object && t.TryGetProperty("h", out var h) && h.ValueKind == JsonValueKind.Number
+                ? h.GetDouble()
+                : double.NaN;
+        var best = results.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object && double.IsFinite(TestH(r))).OrderBy(TestH).FirstOrDefault();
+        if (best.ValueKind != JsonValueKind.Object)
+        {
+            return $"  ({results.GetArrayLength()} experiments)";
+        }
+
+        var method = best.TryGetProperty("method", out var me) && me.ValueKind == JsonValueKind.String ? me.GetString() : "?";
+        var width = best.TryGetProperty("width", out var wi) && wi.ValueKind == JsonValueKind.Number ? wi.GetInt32().ToString(CultureInfo.InvariantCulture) : "?";
+        return $"  best {method} w{width}: test H {TestH(best).ToString("0.00e+00", CultureInfo.InvariantCulture)} ({results.GetArrayLength()} experiments)";
     }
 
     /// <summary>The readable run manifests (id order); unreadable ones are listed in <paramref name="unreadable"/>.</summary>

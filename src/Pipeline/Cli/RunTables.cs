@@ -16,26 +16,7 @@ public static class RunTables
     public static void Write(string dir, IReadOnlyList<ExperimentResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var r = results;
-        WriteFile(Path.Combine(dir, "results.parquet"),
-        [
-            Column("method", r.Select(x => x.Method).ToArray()),
-            Column("width", r.Select(x => x.Width).ToArray()),
-            Column("data_seed", r.Select(x => x.DataSeed).ToArray()),
-            Column("model_seed", r.Select(x => x.ModelSeed).ToArray()),
-            Column("train_seconds", r.Select(x => x.TrainSeconds).ToArray()),
-            Column("rank", r.Select(x => x.Rank).ToArray()),
-            Column("cached", r.Select(x => x.FromCache).ToArray()),
-            Column("train_points", r.Select(x => x.Train.Count).ToArray()),
-            Column("test_points", r.Select(x => x.Test.Count).ToArray()),
-            Column("train_H", r.Select(x => x.Train.H).ToArray()),
-            Column("train_gradH", r.Select(x => x.Train.GradH).ToArray()),
-            Column("train_dx", r.Select(x => x.Train.Dx).ToArray()),
-            Column("test_H", r.Select(x => x.Test.H).ToArray()),
-            Column("test_gradH", r.Select(x => x.Test.GradH).ToArray()),
-            Column("test_dx", r.Select(x => x.Test.Dx).ToArray()),
-            Column("keys", r.Select(x => JsonSerializer.Serialize(x.Keys)).ToArray()),
-        ]);
+        WriteFile(Path.Combine(dir, "results.parquet"), ResultColumns(results));
 
         var rolled = results.SelectMany(x => (x.Rollouts ?? []).Select(o => (x, o))).ToList();
         if (rolled.Count == 0)
@@ -60,6 +41,37 @@ public static class RunTables
             Column("gradH_error", rolled.Select(t => t.o.GradHError).ToArray()),
         ]);
     }
+
+    /// <summary>
+    /// The experiments of several runs in one table (<c>hnn compare --output</c>): results.parquet's columns after a
+    /// leading string column <c>run</c> (the run id).
+    /// </summary>
+    public static void WriteComparison(string path, IReadOnlyList<(string Run, ExperimentResult Result)> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        WriteFile(path, [Column("run", rows.Select(x => x.Run).ToArray()), .. ResultColumns([.. rows.Select(x => x.Result)])]);
+    }
+
+    /// <summary>results.parquet's columns (docs/SCHEMA.md).</summary>
+    private static Col[] ResultColumns(IReadOnlyList<ExperimentResult> r) =>
+    [
+        Column("method", r.Select(x => x.Method).ToArray()),
+        Column("width", r.Select(x => x.Width).ToArray()),
+        Column("data_seed", r.Select(x => x.DataSeed).ToArray()),
+        Column("model_seed", r.Select(x => x.ModelSeed).ToArray()),
+        Column("train_seconds", r.Select(x => x.TrainSeconds).ToArray()),
+        Column("rank", r.Select(x => x.Rank).ToArray()),
+        Column("cached", r.Select(x => x.FromCache).ToArray()),
+        Column("train_points", r.Select(x => x.Train.Count).ToArray()),
+        Column("test_points", r.Select(x => x.Test.Count).ToArray()),
+        Column("train_H", r.Select(x => x.Train.H).ToArray()),
+        Column("train_gradH", r.Select(x => x.Train.GradH).ToArray()),
+        Column("train_dx", r.Select(x => x.Train.Dx).ToArray()),
+        Column("test_H", r.Select(x => x.Test.H).ToArray()),
+        Column("test_gradH", r.Select(x => x.Test.GradH).ToArray()),
+        Column("test_dx", r.Select(x => x.Test.Dx).ToArray()),
+        Column("keys", r.Select(x => JsonSerializer.Serialize(x.Keys)).ToArray()),
+    ];
 
     /// <summary>A column: its field and how to write its values into a row group.</summary>
     private sealed record Col(DataField Field, Func<ParquetRowGroupWriter, Task> Write);
