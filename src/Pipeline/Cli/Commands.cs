@@ -18,21 +18,60 @@ public static class Commands
     public const int Failure = 1;
     public const int BadInput = 2;
 
+    /// <summary>
+    /// <c>hnn run</c>: validates every variant of the pipeline (one, or one per combination of its <c>sweep:</c>) and
+    /// checks each against the machine's memory before anything runs, then runs them in order into one store, each a
+    /// run of its own (stages a swept key does not reach are computed once and loaded by the later variants).
+    /// </summary>
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true)
     {
-        var spec = PipelineLoader.Load(pipelinePath, overrides);
-        var memory = MemoryEstimate.Check(spec);
-        log.Debug("Estimated peak memory {Peak} of {Available} available", MemoryEstimate.Gb(memory.PeakBytes), MemoryEstimate.Gb(MemoryEstimate.AvailableBytes()));
-        var storeRoot = storeOverride ?? spec.Run.Store;
+        var variants = PipelineLoader.LoadSweep(pipelinePath, overrides);
+        foreach (var v in variants)
+        {
+            var memory = MemoryEstimate.Check(v.Spec);
+            log.Debug("Estimated peak memory {Peak} of {Available} available", MemoryEstimate.Gb(memory.PeakBytes), MemoryEstimate.Gb(MemoryEstimate.AvailableBytes()));
+        }
+
+        var storeRoots = variants.Select(v => storeOverride ?? v.Spec.Run.Store).Distinct(StringComparer.Ordinal).ToList();
+        if (storeRoots.Count != 1)
+        {
+            throw new InputException($"{pipelinePath}: sweep: run.store differs between variants; a sweep writes into one store");
+        }
+
+        var storeRoot = storeRoots[0];
         if (StorePolicy.Problem(storeRoot) is { } storeProblem)
         {
             throw new InputException(storeOverride is not null ? $"--store: {storeProblem}" : $"{pipelinePath}: run.store: {storeProblem}");
         }
 
-        var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out var kernel);
+        var la = BlasKernel.Resolve(variants[0].Spec.Solver.Backend, log, out var note, out var kernel);
         log.Information("{Note}", note);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
         using var lease = store.AcquireRunLease(); // `clean` waits for this run to end (see ArtifactStore.TryLockExclusive)
+        var ids = new List<string>();
+        foreach (var v in variants)
+        {
+            if (variants.Count > 1)
+            {
+                log.Information("sweep variant {Index}/{Count}: {Settings}", ids.Count + 1, variants.Count, string.Join(", ", v.Settings));
+            }
+
+            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, ct, report).ConfigureAwait(false));
+        }
+
+        if (variants.Count > 1)
+        {
+            await stdout.WriteLineAsync($"sweep: {variants.Count} runs; compare them with: hnn compare {string.Join(' ', ids)}{(storeOverride is null ? "" : $" --store {storeOverride}")}").ConfigureAwait(false);
+        }
+
+        return Ok;
+    }
+
+    /// <summary>Runs one validated pipeline into <paramref name="store"/>: manifest, results, report; returns the run id.</summary>
+    private static async Task<string> RunOneAsync(PipelineSpec spec, string pipelinePath, IReadOnlyList<string> overrides, ArtifactStore store, ILinearAlgebra la,
+        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, CancellationToken ct, bool report)
+    {
+        var storeRoot = store.Root;
         var runner = new PipelineRunner(store, la, log);
         var started = DateTimeOffset.Now;
         var runId = $"{started:yyyyMMdd-HHmmss}-{Sanitize(spec.Name)}-{Guid.NewGuid().ToString("N")[..6]}";
@@ -98,7 +137,7 @@ public static class Commands
             await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
         }
 
-        return Ok;
+        return runId;
     }
 
     /// <summary>
@@ -116,10 +155,15 @@ public static class Commands
 
     public static int Validate(string pipelinePath, IReadOnlyList<string> overrides, TextWriter stdout)
     {
-        var spec = PipelineLoader.Load(pipelinePath, overrides);
-        var memory = MemoryEstimate.Check(spec);
-        stdout.WriteLine($"{pipelinePath}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.MethodCount} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s)); estimated peak memory {MemoryEstimate.Gb(memory.PeakBytes)} of {MemoryEstimate.Gb(MemoryEstimate.AvailableBytes())} available");
-        stdout.WriteLine(JsonSerializer.Serialize(RunManifest.SpecToJson(spec), RunManifest.Json));
+        var variants = PipelineLoader.LoadSweep(pipelinePath, overrides);
+        foreach (var (settings, spec) in variants)
+        {
+            var memory = MemoryEstimate.Check(spec);
+            var which = settings.Count == 0 ? "" : $" [sweep variant {string.Join(", ", settings)}]";
+            stdout.WriteLine($"{pipelinePath}{which}: valid ({spec.System?.Name ?? Path.GetFileName(spec.Data.File)}, {spec.MethodCount} method(s) x {spec.Model.Widths.Count} width(s) x {spec.Model.Seeds.Count} model seed(s) x {spec.Data.Seeds.Count} data seed(s)); estimated peak memory {MemoryEstimate.Gb(memory.PeakBytes)} of {MemoryEstimate.Gb(MemoryEstimate.AvailableBytes())} available");
+            stdout.WriteLine(JsonSerializer.Serialize(RunManifest.SpecToJson(spec), RunManifest.Json));
+        }
+
         return Ok;
     }
 

@@ -11,11 +11,11 @@ namespace Hnn.Pipeline.Config;
 /// Loads a pipeline file (with its includes and --set overrides), validates it as a whole and returns the spec.
 /// Every problem is reported at once, each naming the file, the key path, the value and what is allowed.
 /// </summary>
-public static class PipelineLoader
+public static partial class PipelineLoader
 {
     public const string DefaultStore = ".hnn";
 
-    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "adam", "rollout", "solver", "run"];
+    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "adam", "rollout", "solver", "run", "sweep"];
     private static readonly string[] SystemKeys = ["name", "params"];
     private static readonly string[] DomainKeys = ["q", "p"];
     private static readonly string[] DataKeys = ["file", "train", "test", "seed", "seeds", "stream_rows"];
@@ -45,7 +45,23 @@ public static class PipelineLoader
     /// <summary>Most files (the pipeline and everything it includes, directly or not) one pipeline may read.</summary>
     public const int MaxIncludedFiles = 32;
 
+    /// <summary>
+    /// Loads and validates one pipeline. A pipeline with a <c>sweep:</c> section is several: use <see cref="LoadSweep"/>
+    /// (this refuses it with a message saying so).
+    /// </summary>
     public static PipelineSpec Load(string path, IReadOnlyList<string>? overrides = null)
+    {
+        var variants = LoadSweep(path, overrides);
+        if (variants.Count != 1 || variants[0].Settings.Count > 0)
+        {
+            throw new InputException($"{path}: sweep: this command takes one pipeline, and the sweep makes {variants.Count}; run it with 'hnn run' (or check it with 'hnn validate'), or fix a value with --set");
+        }
+
+        return variants[0].Spec;
+    }
+
+    /// <summary>The merged tree of the pipeline and its includes, with the command line's --set values applied.</summary>
+    private static ConfigNode LoadTree(string path, IReadOnlyList<string>? overrides)
     {
         var root = LoadWithIncludes(path, [], new HashSet<string>(StringComparer.Ordinal));
         foreach (var o in overrides ?? [])
@@ -66,7 +82,7 @@ public static class PipelineLoader
             root = ConfigNode.SetPath(root, key, value);
         }
 
-        return Bind(root, path);
+        return root;
     }
 
     private static ConfigNode LoadWithIncludes(string path, HashSet<string> seen, HashSet<string> read)
