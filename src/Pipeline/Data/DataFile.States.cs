@@ -18,18 +18,7 @@ public static partial class DataFile
     private static double[][] ReadStatesCore(string path, int dof)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dof, 1);
-        InputFile.CheckRegular(path, "input file", InputFile.MaxDataBytes);
-        List<string> names;
-        try
-        {
-            names = IsParquet(path)
-                ? ParquetTableIO.ReadSchemaAsync(path).GetAwaiter().GetResult().Select(c => c.Name).ToList()
-                : [.. SplitCsv(FirstLine(path))];
-        }
-        catch (Exception e) when (e is not InputException && IsParquet(path))
-        {
-            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
-        }
+        var names = HeaderOf(path, "input file");
 
         var expected = Hnn.Datasets.DataSet.ColumnNames(dof).Take(2 * dof).ToList();
         var missing = expected.Where(n => !names.Contains(n)).ToList();

@@ -52,13 +52,18 @@ public static partial class DataFile
         }
     }
 
-    private static Layout ReadLayoutCore(string path)
+    private static Layout ReadLayoutCore(string path) => CheckColumns(path, HeaderOf(path, "data file"));
+
+    /// <summary>
+    /// The column names of a CSV (its header line) or Parquet file (its schema), after checking that it is a regular
+    /// file of at most the data size cap; an unreadable Parquet file is bad input naming the file.
+    /// </summary>
+    private static List<string> HeaderOf(string path, string what)
     {
-        InputFile.CheckRegular(path, "data file", InputFile.MaxDataBytes);
-        List<string> names;
+        InputFile.CheckRegular(path, what, InputFile.MaxDataBytes);
         try
         {
-            names = IsParquet(path)
+            return IsParquet(path)
                 ? ParquetTableIO.ReadSchemaAsync(path).GetAwaiter().GetResult().Select(c => c.Name).ToList()
                 : [.. SplitCsv(FirstLine(path))];
         }
@@ -66,8 +71,6 @@ public static partial class DataFile
         {
             throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
         }
-
-        return CheckColumns(path, names);
     }
 
     /// <summary>A Parquet data file as a table; an unreadable file is bad input naming the file (message cut short).</summary>
