@@ -32,11 +32,16 @@ public static class SystemRegistry
             p => new HarmonicChain((int)p("n"), p("alpha")), new HashSet<string>(["n"], StringComparer.Ordinal)),
         new(CoupledOscillators.RegistryName, [("k", 1.0), ("kc", 0.5)],
             p => new CoupledOscillators(p("k"), p("kc")), NoIntegers),
+        new(Kepler.RegistryName, [("k", 1.0), ("dim", 2.0)],
+            p => new Kepler(p("k"), (int)p("dim")), new HashSet<string>(["dim"], StringComparer.Ordinal)),
+        new(Fput.RegistryName, [("n", 8.0), ("alpha", 0.25), ("beta", 0.0), ("periodic", 1.0)],
+            p => new Fput((int)p("n"), p("alpha"), p("beta"), Boolean(p("periodic"), Fput.RegistryName, "periodic")),
+            new HashSet<string>(["n", "periodic"], StringComparer.Ordinal)),
     ];
 
     /// <summary>
     /// All registry names: mass-spring, single-pendulum, lotka-volterra, double-pendulum, henon-heiles,
-    /// harmonic-chain, coupled-oscillators.
+    /// harmonic-chain, coupled-oscillators, kepler, fput.
     /// </summary>
     public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(Entries.Select(e => e.Name).ToArray());
 
@@ -92,6 +97,13 @@ public static class SystemRegistry
 
         return entry.Factory(Lookup);
     }
+
+    private static bool Boolean(double value, string system, string parameter) => value switch
+    {
+        0 => false,
+        1 => true,
+        _ => throw new ArgumentException($"Parameter '{parameter}' of system '{system}' is {Guard.Format(value)}; it must be 0 or 1."),
+    };
 
     private static Entry Find(string name)
     {

@@ -23,6 +23,10 @@ internal static class PaperSystems
         ("harmonic-chain", new HarmonicChain(), Box(2, -1, 1, -1, 1)),
         ("harmonic-chain n=5", new HarmonicChain(5, 0.25), Box(5, -1, 1, -1, 1)),
         ("coupled-oscillators", new CoupledOscillators(), Box(2, -2, 2, -2, 2)),
+        ("kepler", new Kepler(), new Domain([new Interval(0.5, 2), new Interval(-1.5, 1.5)], [new Interval(-1, 1), new Interval(-1, 1)])),
+        ("kepler dim=3,k=2", new Kepler(2, 3), new Domain([new Interval(-2, -0.5), new Interval(-1, 1), new Interval(-1, 1)], [new Interval(-1, 1), new Interval(-1, 1), new Interval(-1, 1)])),
+        ("fput", new Fput(), Box(8, -1, 1, -1, 1)),
+        ("fput beta=1 fixed", new Fput(5, 0.25, 1, periodic: false), Box(5, -1, 1, -1, 1)),
     ];
 
     public static TheoryData<string> Ids()

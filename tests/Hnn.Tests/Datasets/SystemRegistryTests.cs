@@ -6,9 +6,9 @@ namespace Hnn.Tests.Datasets;
 public class SystemRegistryTests
 {
     [Fact]
-    public void NamesAreTheSevenSystems() =>
+    public void NamesAreTheNineSystems() =>
         Assert.Equal(
-            ["mass-spring", "single-pendulum", "lotka-volterra", "double-pendulum", "henon-heiles", "harmonic-chain", "coupled-oscillators"],
+            ["mass-spring", "single-pendulum", "lotka-volterra", "double-pendulum", "henon-heiles", "harmonic-chain", "coupled-oscillators", "kepler", "fput"],
             SystemRegistry.Names);
 
     [Fact]
@@ -25,6 +25,21 @@ public class SystemRegistryTests
         }));
         Assert.Equal(new HarmonicChain(4, 0.25), SystemRegistry.Create("harmonic-chain", new Dictionary<string, double> { ["n"] = 4 }));
         Assert.Equal(new DoublePendulum(), SystemRegistry.Create("double-pendulum", new Dictionary<string, double>()));
+        Assert.Equal(new Kepler(1, 3), SystemRegistry.Create("kepler", new Dictionary<string, double> { ["dim"] = 3 }));
+        Assert.Equal(new Fput(8, 0.25, 1, periodic: false), SystemRegistry.Create("fput", new Dictionary<string, double> { ["beta"] = 1, ["periodic"] = 0 }));
+        Assert.Equal("fput(alpha=0.25,beta=0,n=8,periodic=1)", SystemRegistry.Create("fput").ToString());
+        Assert.Equal("kepler(dim=2,k=1)", SystemRegistry.Create("kepler").ToString());
+    }
+
+    [Fact]
+    public void KeplerAndFputRefuseBadParameters()
+    {
+        var dim = Assert.Throws<ArgumentException>(() => SystemRegistry.Create("kepler", new Dictionary<string, double> { ["dim"] = 4 }));
+        Assert.Contains("dim", dim.Message);
+        Assert.Throws<ArgumentException>(() => SystemRegistry.Create("kepler", new Dictionary<string, double> { ["k"] = 0 }));
+        var periodic = Assert.Throws<ArgumentException>(() => SystemRegistry.Create("fput", new Dictionary<string, double> { ["periodic"] = 2 }));
+        Assert.Contains("must be 0 or 1", periodic.Message);
+        Assert.Throws<ArgumentException>(() => SystemRegistry.Create("fput", new Dictionary<string, double> { ["n"] = 1 }));
     }
 
     [Fact]
@@ -74,10 +89,10 @@ public class SystemRegistryTests
     [Fact]
     public void UnknownSystemWithNothingCloseHasNoSuggestion()
     {
-        var ex = Assert.Throws<ArgumentException>(() => SystemRegistry.Create("kepler", null));
+        var ex = Assert.Throws<ArgumentException>(() => SystemRegistry.Create("brusselator", null));
         Assert.DoesNotContain("Did you mean", ex.Message);
         Assert.Contains("Valid systems: mass-spring", ex.Message);
-        Assert.Throws<ArgumentException>(() => SystemRegistry.ParameterNames("kepler"));
+        Assert.Throws<ArgumentException>(() => SystemRegistry.ParameterNames("brusselator"));
     }
 
     [Fact]
