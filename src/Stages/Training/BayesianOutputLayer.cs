@@ -1,0 +1,272 @@
+using System.Numerics.Tensors;
+using Hnn.Stages.Model;
+
+namespace Hnn.Stages.Training;
+
+/// <summary>How the Bayesian output layer chooses its prior precision.</summary>
+public enum PriorPrecisionChoice
+{
+    /// <summary>Maximise the marginal likelihood (evidence), the noise variance profiled out.</summary>
+    Evidence,
+
+    /// <summary>The ridge lambda that minimises generalised cross-validation.</summary>
+    Gcv,
+}
+
+/// <summary>
+/// A Bayesian linear model on the output layer (docs/ALGORITHM.md §2.5): y = A c + e, e ~ N(0, sigma^2 I), prior
+/// c ~ N(0, alpha^-1 I) on all N + 1 output weights. With mu = (lambda s_max)^2 = sigma^2 alpha the posterior is
+/// N(c_ridge(lambda), sigma^2 (A^T A + mu I)^-1), computed from the SVD of the reduced triangle (A^T A = R^T R =
+/// V diag(s^2) V^T): the posterior mean is the ridge solution, and the predictive variance of any linear functional
+/// phi . c (H at a point: phi = [tanh(z_j), 1]; dH/dx_i: phi = [(1 - tanh^2 z_j) W_ij, 0]) is
+/// sigma^2 sum_i (v_i . phi)^2 / (s_i^2 + mu). The noise variance is sigma^2 = ||A c - y||^2 / (m - gamma), gamma =
+/// sum_i s_i^2 / (s_i^2 + mu) (the well-determined parameters; MacKay 1992), which at the evidence maximum is also
+/// the maximum-likelihood value.
+/// </summary>
+public sealed class BayesianOutputLayer
+{
+    /// <summary>z of a central 95 % normal band: Phi^-1(0.975).</summary>
+    public const double Z95 = 1.959963984540054;
+
+    private readonly double[] _m; // row-major n x n: row i = v_i^T / sqrt(s_i^2 + mu)
+    private readonly int _n;
+
+    private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma)
+    {
+        Solve = solve;
+        Lambda = lambda;
+        Choice = choice;
+        Mean = mean;
+        NoiseSd = noiseSd;
+        LogEvidence = logEvidence;
+        WellDetermined = gamma;
+        _n = solve.N;
+        var mu = SpectralSolve.Square(lambda * solve.SigmaMax);
+        var s = solve.S;
+        var vt = solve.VT;
+        _m = new double[(long)_n * _n];
+        for (var i = 0; i < _n; i++)
+        {
+            var scale = 1 / Math.Sqrt((s[i] * s[i]) + mu);
+            for (var j = 0; j < _n; j++)
+            {
+                _m[(i * _n) + j] = vt[i + (j * _n)] * scale;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fits the model: lambda from <paramref name="choice"/> over <paramref name="lambdaGrid"/> (default
+    /// <see cref="RegularisationChoice.DefaultLambdaGrid"/>, refined by golden section), then the noise level.
+    /// </summary>
+    public static BayesianOutputLayer Fit(SpectralSolve solve, PriorPrecisionChoice choice = PriorPrecisionChoice.Evidence, IReadOnlyList<double>? lambdaGrid = null)
+    {
+        ArgumentNullException.ThrowIfNull(solve);
+        var grid = lambdaGrid ?? RegularisationChoice.DefaultLambdaGrid;
+        double lambda;
+        if (choice == PriorPrecisionChoice.Evidence)
+        {
+            (lambda, _, _) = RegularisationChoice.MinimiseLog(grid, l => -LogEvidenceOf(solve, l));
+        }
+        else
+        {
+            lambda = RegularisationChoice.Choose(solve, RegularisationKind.Ridge, AutoCriterion.Gcv, null, grid).Chosen.Value;
+        }
+
+        return At(solve, lambda, choice);
+    }
+
+    /// <summary>The model at a given relative lambda (&gt; 0).</summary>
+    public static BayesianOutputLayer At(SpectralSolve solve, double lambda, PriorPrecisionChoice choice = PriorPrecisionChoice.Evidence)
+    {
+        ArgumentNullException.ThrowIfNull(solve);
+        if (!(lambda > 0) || !double.IsFinite(lambda))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be finite and > 0 (the prior must be proper)");
+        }
+
+        var filter = solve.Filter(Regularisation.Ridge(lambda));
+        var gamma = SpectralSolve.EffectiveDof(filter);
+        var free = solve.Rows - gamma;
+        var sigma2 = free > 0 ? solve.ResidualSquared(filter) / free : double.NaN;
+        return new BayesianOutputLayer(solve, lambda, choice, solve.SolveFiltered(filter), Math.Sqrt(sigma2), LogEvidenceOf(solve, lambda), gamma);
+    }
+
+    /// <summary>
+    /// Log marginal likelihood at relative lambda with sigma^2 profiled out (its maximiser sigma^2 = E / m):
+    /// -1/2 sum_i ln(1 + s_i^2 / mu) - m/2 ln(E / m) - m/2 (1 + ln 2 pi), E = ||A c - y||^2 + mu ||c||^2, mu = (lambda s_max)^2.
+    /// </summary>
+    public static double LogEvidenceOf(SpectralSolve solve, double lambda)
+    {
+        ArgumentNullException.ThrowIfNull(solve);
+        var mu = SpectralSolve.Square(lambda * solve.SigmaMax);
+        var filter = solve.Filter(Regularisation.Ridge(lambda));
+        var e = solve.ResidualSquared(filter) + (mu * solve.SolutionNormSquared(filter));
+        var m = (double)solve.Rows;
+        double logDet = 0;
+        foreach (var s in solve.S)
+        {
+            logDet += Math.Log(1 + (s * s / mu));
+        }
+
+        return (-0.5 * logDet) - (0.5 * m * Math.Log(e / m)) - (0.5 * m * (1 + Math.Log(2 * Math.PI)));
+    }
+
+    /// <summary>The solve the model was fitted on.</summary>
+    public SpectralSolve Solve { get; }
+
+    /// <summary>Relative ridge parameter: mu = (lambda s_max)^2 = sigma^2 alpha.</summary>
+    public double Lambda { get; }
+
+    /// <summary>How lambda was chosen.</summary>
+    public PriorPrecisionChoice Choice { get; }
+
+    /// <summary>Posterior mean of the n output weights (c_1..c_N, c_0 last) = the ridge solution at <see cref="Lambda"/>.</summary>
+    public double[] Mean { get; }
+
+    /// <summary>Estimated noise standard deviation sigma of a row.</summary>
+    public double NoiseSd { get; }
+
+    /// <summary>Prior precision alpha = mu / sigma^2.</summary>
+    public double PriorPrecision => SpectralSolve.Square(Lambda * Solve.SigmaMax) / (NoiseSd * NoiseSd);
+
+    /// <summary>Log evidence at <see cref="Lambda"/> (sigma^2 profiled).</summary>
+    public double LogEvidence { get; }
+
+    /// <summary>gamma = sum_i s_i^2 / (s_i^2 + mu).</summary>
+    public double WellDetermined { get; }
+
+    /// <summary>The posterior mean as a network on <paramref name="hidden"/> (width n - 1).</summary>
+    public Network MeanNetwork(HiddenLayer hidden)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        if (hidden.Width + 1 != _n)
+        {
+            throw new ArgumentException($"the layer has {hidden.Width} neurons, the model {_n - 1}", nameof(hidden));
+        }
+
+        return new Network(hidden, Mean.AsSpan(0, hidden.Width).ToArray(), Mean[hidden.Width]);
+    }
+
+    /// <summary>Posterior standard deviation of phi . c for a feature vector phi (n entries).</summary>
+    public double StandardDeviation(ReadOnlySpan<double> features)
+    {
+        if (features.Length != _n)
+        {
+            throw new ArgumentException($"{features.Length} features, the model has {_n} weights", nameof(features));
+        }
+
+        double v = 0;
+        for (var i = 0; i < _n; i++)
+        {
+            var t = TensorPrimitives.Dot(_m.AsSpan(i * _n, _n), features);
+            v += t * t;
+        }
+
+        return NoiseSd * Math.Sqrt(v);
+    }
+
+    /// <summary>
+    /// Predictive (posterior) standard deviations of H and of every dH/dx_i at the points <paramref name="x"/>
+    /// (columns, as everywhere): <c>H[k]</c>, <c>Gradient[i][k]</c>. Cost O(points x dim x n^2).
+    /// </summary>
+    /// <param name="hidden">The hidden layer the model was fitted on.</param>
+    /// <param name="x">The points.</param>
+    /// <param name="anchorX0">
+    /// The anchor point, or null. H is only defined up to a constant, which the anchor row fixes by convention
+    /// (H(x0) = H0 exactly), so the meaningful band is that of H(x) - H(x0): with the anchor given, the features of H are
+    /// phi(x) - phi(x0). Without it the band also carries the uncertainty of the constant (about sigma, the noise of the
+    /// single anchor row).
+    /// </param>
+    public (double[] H, double[][] Gradient) PredictiveSd(HiddenLayer hidden, double[][] x, double[]? anchorX0 = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(x);
+        if (hidden.Width + 1 != _n)
+        {
+            throw new ArgumentException($"the layer has {hidden.Width} neurons, the model {_n - 1}", nameof(hidden));
+        }
+
+        var dim = hidden.InputDim;
+        var count = x.Length == 0 ? 0 : x[0].Length;
+        var h = new double[count];
+        var grad = new double[dim][];
+        for (var i = 0; i < dim; i++)
+        {
+            grad[i] = new double[count];
+        }
+
+        var point = new double[dim];
+        var phi = new double[_n];
+        var psi = new double[_n];
+        var phi0 = new double[_n];
+        if (anchorX0 is not null)
+        {
+            if (anchorX0.Length != dim)
+            {
+                throw new ArgumentException($"the anchor has {anchorX0.Length} coordinates, the layer {dim}", nameof(anchorX0));
+            }
+
+            for (var j = 0; j < hidden.Width; j++)
+            {
+                phi0[j] = Math.Tanh(hidden.PreActivation(j, anchorX0));
+            }
+
+            phi0[hidden.Width] = 1;
+        }
+
+        for (var k = 0; k < count; k++)
+        {
+            for (var i = 0; i < dim; i++)
+            {
+                point[i] = x[i][k];
+            }
+
+            var t = new double[hidden.Width];
+            for (var j = 0; j < hidden.Width; j++)
+            {
+                t[j] = Math.Tanh(hidden.PreActivation(j, point));
+                phi[j] = t[j] - phi0[j];
+            }
+
+            phi[hidden.Width] = 1 - phi0[hidden.Width];
+            h[k] = StandardDeviation(phi);
+            for (var i = 0; i < dim; i++)
+            {
+                var w = hidden.Weights[i];
+                for (var j = 0; j < hidden.Width; j++)
+                {
+                    psi[j] = (1 - (t[j] * t[j])) * w[j];
+                }
+
+                psi[hidden.Width] = 0;
+                grad[i][k] = StandardDeviation(psi);
+            }
+        }
+
+        return (h, grad);
+    }
+
+    /// <summary>
+    /// Fraction of points whose true value lies in mean +- z sd (z = <see cref="Z95"/> for the 95 % band). All three
+    /// arrays must have the same length &gt;= 1.
+    /// </summary>
+    public static double Coverage(ReadOnlySpan<double> truth, ReadOnlySpan<double> mean, ReadOnlySpan<double> sd, double z = Z95)
+    {
+        if (truth.Length == 0 || mean.Length != truth.Length || sd.Length != truth.Length)
+        {
+            throw new ArgumentException($"coverage needs equal non-empty lengths, got {truth.Length}, {mean.Length}, {sd.Length}");
+        }
+
+        var inside = 0;
+        for (var k = 0; k < truth.Length; k++)
+        {
+            if (Math.Abs(truth[k] - mean[k]) <= z * sd[k])
+            {
+                inside++;
+            }
+        }
+
+        return (double)inside / truth.Length;
+    }
+}
