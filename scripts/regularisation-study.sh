@@ -5,4 +5,5 @@
 #        [--train 2500] [--validation 500] [--test 2500] [--noise 0,1e-4,1e-3,1e-2] [--seeds 3943,1,2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet run --project scripts/regularisation-study -c Release -nologo -clp:ErrorsOnly -- "$@"
+dotnet build scripts/regularisation-study -c Release -nologo -clp:ErrorsOnly > /dev/null
+dotnet run --project scripts/regularisation-study -c Release --no-build -- "$@"

@@ -11,7 +11,7 @@ public static class DataGenerator
     /// Points are drawn one after another, coordinates q_1..q_d, p_1..p_d in order, one
     /// <see cref="Rng.NextUniform"/> each; hence the first m points for a given seed do not depend on count.
     /// </summary>
-    /// <exception cref="ArgumentException">Invalid domain (see <see cref="Domain.Validate"/>), count &lt; 1, or a
+    /// <exception cref="ArgumentException">Invalid domain (see <see cref="HamiltonianSystem.CheckDomain"/>), count &lt; 1, or a
     /// non-finite H or Dx at some point (see <see cref="Evaluate"/>).</exception>
     public static DataSet Sample(HamiltonianSystem system, Domain domain, int count, ulong seed)
     {
@@ -23,7 +23,7 @@ public static class DataGenerator
         }
 
         int d = system.Dof;
-        domain.Validate(d);
+        system.CheckDomain(domain);
         var intervals = domain.Q.Concat(domain.P).ToArray();
         var x = new double[2 * d][];
         for (int i = 0; i < x.Length; i++)

@@ -40,6 +40,17 @@ public abstract record HamiltonianSystem
     /// </summary>
     public virtual double[]? DefaultRolloutStart => null;
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> unless <paramref name="domain"/> is a valid box for this system: by default
+    /// <see cref="Domain.Validate"/> with <see cref="Dof"/>; a system with a singularity also refuses boxes that contain
+    /// it (<see cref="Kepler"/>: q = 0). <see cref="DataGenerator.Sample"/> calls it before drawing.
+    /// </summary>
+    public virtual void CheckDomain(Domain domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        domain.Validate(Dof);
+    }
+
     /// <summary>The Hamiltonian H(x). <paramref name="x"/> must have length 2·<see cref="Dof"/>.</summary>
     public abstract double Energy(ReadOnlySpan<double> x);
 

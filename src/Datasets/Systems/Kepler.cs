@@ -164,10 +164,9 @@ public sealed record Kepler : HamiltonianSystem
     /// Throws <see cref="ArgumentException"/> (naming the intervals) if the box's q part contains q = 0, where H is
     /// singular: that is exactly when every q interval contains 0.
     /// </summary>
-    public void CheckDomain(Domain domain)
+    public override void CheckDomain(Domain domain)
     {
-        ArgumentNullException.ThrowIfNull(domain);
-        domain.Validate(Dof);
+        base.CheckDomain(domain);
         if (domain.Q.All(i => i.Lower <= 0 && i.Upper >= 0))
         {
             throw new ArgumentException(

@@ -93,6 +93,9 @@ public sealed class KeplerFputTests
         Assert.Contains("contains q = 0", ex.Message);
         Assert.Contains("[-2, 2] x [-2, 2]", ex.Message);
         kepler.CheckDomain(new Domain([new Interval(0.5, 2), new Interval(-2, 2)], [new Interval(-1, 1), new Interval(-1, 1)]));
+        var generate = Assert.Throws<ArgumentException>(() => DataGenerator.Sample(kepler, box, 10, 1));
+        Assert.Contains("contains q = 0", generate.Message);
+        new Kepler(1, 3).CheckDomain(Domain.Uniform(3, new Interval(0.1, 1), new Interval(-1, 1)));
         Assert.Throws<ArgumentException>(() => kepler.SampleShell(0, 2, new Interval(-1, 1), 10, 1));
         Assert.Throws<ArgumentException>(() => kepler.SampleShell(2, 1, new Interval(-1, 1), 10, 1));
 
