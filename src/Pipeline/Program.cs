@@ -14,13 +14,17 @@ public static class Program
         // First Ctrl-C / SIGTERM: stop between stages (finished artifacts stay; writes are atomic). A second one:
         // terminate at once (a long LAPACK call cannot be interrupted; nothing partial is left either way), after the
         // shutdown hooks have recorded the run's manifest.
+        // A command stopped by the first signal exits with 128 + the signal's number, as shells expect: 130 for SIGINT
+        // (Ctrl-C), 143 for SIGTERM; a second signal ends the process with the signal's own status, the same codes.
         using var cts = new CancellationTokenSource();
-        bool FirstSignal()
+        var signalExit = 0;
+        bool FirstSignal(int exitCode)
         {
             var first = !cts.IsCancellationRequested;
             if (first)
             {
                 Console.Error.WriteLine("stopping after the current step (again to stop at once)...");
+                signalExit = exitCode;
                 cts.Cancel();
             }
             else
@@ -31,13 +35,28 @@ public static class Program
             return first;
         }
 
-        Console.CancelKeyPress += (_, e) => e.Cancel = FirstSignal();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => ctx.Cancel = FirstSignal());
-        return await HnnCli.InvokeAsync(args, Console.Out, Console.Error, cts.Token).ConfigureAwait(false);
+        Console.CancelKeyPress += (_, e) => e.Cancel = FirstSignal(InterruptedBySigint);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => ctx.Cancel = FirstSignal(InterruptedBySigterm));
+        var code = await HnnCli.InvokeAsync(args, Console.Out, Console.Error, cts.Token).ConfigureAwait(false);
+        return InterruptedExitCode(code, signalExit);
     }
+
+    /// <summary>Exit code of a command stopped by the first SIGINT (128 + 2).</summary>
+    public const int InterruptedBySigint = 130;
+
+    /// <summary>Exit code of a command stopped by the first SIGTERM (128 + 15).</summary>
+    public const int InterruptedBySigterm = 143;
+
+    /// <summary>
+    /// The process's exit code: a command that stopped because of a signal (it returns
+    /// <see cref="Commands.Failure"/> after an <see cref="OperationCanceledException"/>) exits with that signal's code;
+    /// any other outcome (also a command that finished before it noticed the signal) keeps its own.
+    /// </summary>
+    public static int InterruptedExitCode(int code, int signalExit) =>
+        signalExit != 0 && code == Commands.Failure ? signalExit : code;
 }
 
-/// <summary>The command-line interface (System.CommandLine). Exit codes: 0 success, 2 bad input, 1 failure.</summary>
+/// <summary>The command-line interface (System.CommandLine). Exit codes: 0 success, 2 bad input, 1 failure (130 / 143 when stopped by SIGINT / SIGTERM: see <see cref="Program"/>).</summary>
 public static class HnnCli
 {
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
@@ -82,6 +101,11 @@ public static class HnnCli
         }
 
         root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code));
+        foreach (var c in HelpCommands.Build(root, stdout, stderr, code => exit = code))
+        {
+            root.Subcommands.Add(c);
+        }
+
         root.Subcommands.Add(CompareCommand.Build(storeOption, stdout, action => GuardSync(stderr, action), code => exit = code));
         run.SetAction(async (pr, token) =>
         {

@@ -119,9 +119,11 @@ public static partial class BlasKernel
     /// <summary>
     /// Chooses the kernel (unless <paramref name="choice"/> is "managed"), resolves the backend through
     /// <see cref="LinearAlgebraBackends.Resolve"/>, verifies a native one and returns it with its log note and the
-    /// manifest record (null when no OpenBLAS-like library is in use).
+    /// manifest record (null when no OpenBLAS-like library is in use). With <paramref name="mayRestart"/> false (a
+    /// library inside someone else's process) a failed self-check of the auto-chosen kernels falls back to the managed
+    /// backend instead of restarting the process.
     /// </summary>
-    public static ILinearAlgebra Resolve(string choice, ILogger log, out string note, out BlasKernelRecord? kernel)
+    public static ILinearAlgebra Resolve(string choice, ILogger log, out string note, out BlasKernelRecord? kernel, bool mayRestart = true)
     {
         ArgumentNullException.ThrowIfNull(choice);
         ArgumentNullException.ThrowIfNull(log);
@@ -151,7 +153,8 @@ public static partial class BlasKernel
         {
             log.Warning("the {Core} kernels chosen by the auto rule disagree with the managed code beyond rounding ({Check}); restarting with {Variable}={Keep} (the library's default kernel)",
                 lapack.CoreName, check.Summary, OverrideVariable, Keep);
-            ReExecWithDefaultKernel(); // returns only if exec failed
+            if (mayRestart)
+                ReExecWithDefaultKernel(); // returns only if exec failed
             var managed = LinearAlgebraBackends.Resolve("managed", out note);
             note += $" (restart with the default BLAS kernel failed; the auto-chosen {lapack.CoreName} kernels failed the self-check)";
             log.Warning("could not restart the process; using the managed backend");

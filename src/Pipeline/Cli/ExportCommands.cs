@@ -27,6 +27,10 @@ public static class ExportCommands
         var input = new Option<string>("--input") { Description = "States: CSV (header q1..qd,p1..pd, comma-separated) or Parquet", Required = true };
         var predictOutput = new Option<string>("--output") { Description = "Where to write H, dH_dq*, dH_dp*, dq*, dp* per row: .parquet or .csv", Required = true };
 
+        // Values for shell completion ([suggest] directive); validation stays in the commands (their own messages).
+        method.CompletionSources.Add("elm", "u-swim", "a-swim", "swim", "adam");
+        format.CompletionSources.Add(ModelFormats.Json, ModelFormats.Parquet, ModelFormats.Onnx);
+
         var export = new Command("export", "Write a run's learned network as a weight file (JSON, Parquet) or an ONNX model computing H and x'")
         {
             runArg, method, width, seed, dataSeed, format, output, storeOption,
