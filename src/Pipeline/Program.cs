@@ -83,7 +83,7 @@ public static class HnnCli
             root.Subcommands.Add(c);
         }
 
-        root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code));
+        root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         root.Subcommands.Add(CompareCommand.Build(storeOption, stdout, action => GuardSync(stderr, action), code => exit = code));
         run.SetAction(async (pr, token) =>
         {
