@@ -84,12 +84,14 @@ public static class HigCommand
 
         public Option<double> Truncation { get; } = new("--truncation") { Description = "--hnn: singular values <= truncation x s_max dropped", DefaultValueFactory = _ => HigSettings.Default.Truncation };
 
+        public Option<string> Init { get; } = new("--init") { Description = "--hnn: initial network of each seed, torch-default (the Adam baseline's default) or xavier (its old plateau-prone scheme); --with-adam uses the same", DefaultValueFactory = _ => "torch-default" };
+
         public Option<bool> WithAdam { get; } = new("--with-adam") { Description = "--hnn: also train the pipeline's Adam baseline (adam: section) for each seed, interleaved with HIG" };
 
         public void AddTo(Command command)
         {
             ArgumentNullException.ThrowIfNull(command);
-            foreach (var o in new Option[] { Hnn, Seeds, Steps, Seconds, Batch, Lr, Truncation, WithAdam })
+            foreach (var o in new Option[] { Hnn, Seeds, Steps, Seconds, Batch, Lr, Truncation, Init, WithAdam })
                 command.Options.Add(o);
         }
     }
@@ -118,9 +120,17 @@ public static class HigCommand
             throw new InputException($"--seeds '{seedsText}': allowed: comma-separated non-negative integers");
         }
 
+        var initName = parsed.GetValue(options.Init) ?? string.Empty;
+        var init = initName switch
+        {
+            "torch-default" => AdamInit.TorchDefault,
+            "xavier" => AdamInit.Xavier,
+            _ => throw new InputException($"--init '{initName[..Math.Min(initName.Length, 40)]}'; allowed: torch-default, xavier"),
+        };
         var settings = new HigSettings(parsed.GetValue(options.Lr), parsed.GetValue(options.Batch), parsed.GetValue(options.Truncation), parsed.GetValue(options.Steps), 1)
         {
             Seconds = parsed.GetValue(options.Seconds),
+            Init = init,
         };
         try
         {
@@ -150,7 +160,7 @@ public static class HigCommand
         Directory.CreateDirectory(folder);
         var history = new StringBuilder("method,seed,step,seconds,loss\n");
         var table = new StringBuilder();
-        table.Append(CultureInfo.InvariantCulture, $"{spec.Name}: {train.Count} train / {test.Count} test rows, width {width}, data seed {dataSeed}; HIG batch {settings.BatchSize}, lr {settings.LearningRate}, truncation {settings.Truncation}, at most {settings.Steps} steps{(settings.Seconds is { } b ? $" or {b} s" : string.Empty)}, 1 BLAS thread\n\n");
+        table.Append(CultureInfo.InvariantCulture, $"{spec.Name}: {train.Count} train / {test.Count} test rows, width {width}, data seed {dataSeed}; init {initName}; HIG batch {settings.BatchSize}, lr {settings.LearningRate}, truncation {settings.Truncation}, at most {settings.Steps} steps{(settings.Seconds is { } b ? $" or {b} s" : string.Empty)}, 1 BLAS thread\n\n");
         table.Append("| method | seed | steps | time (s) | last batch loss | train H | test H | test x' |\n|---|---|---|---|---|---|---|---|\n");
         foreach (var seed in seeds)
         {
@@ -165,7 +175,7 @@ public static class HigCommand
             if (withAdam)
             {
                 var a = spec.Adam!;
-                var adamSettings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, 1) { Init = a.Init };
+                var adamSettings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, 1) { Init = init };
                 clock.Restart();
                 var adam = AdamTrainer.Train(train.X, train.Dx, width, anchor, adamSettings, seed, 1, null, ct);
                 var adamSeconds = clock.Elapsed.TotalSeconds;
