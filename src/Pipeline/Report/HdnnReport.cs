@@ -42,6 +42,21 @@ public static class HdnnReport
         Plots.Lines(Path.Combine(folder, "sensitivity.png"), $"{spec.Dataset}: backward sensitivity", "layer j", "mean ||dy_N / dy_j||_2 (test points)", sensitivity, logY: true);
         md.Append("\n## Training curves and backward sensitivity\n\n![training loss](loss.png) ![sensitivity norms](sensitivity.png)\n\n");
         md.Append("Sensitivity: the mean over the test points of the spectral norm of dy_N/dy_j (1 at j = N); values at or above 1 mean no vanishing gradients.\n\n");
+        var layers = Enumerable.Range(0, 9).Select(i => i * spec.Layers / 8).Distinct().ToArray();
+        md.Append("| model | seed |").Append(string.Concat(layers.Select(j => $" j = {j} |"))).Append('\n');
+        md.Append("|---|---|").Append(string.Concat(layers.Select(_ => "---|"))).Append('\n');
+        foreach (var r in outcome.Runs)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"| {r.Kind} | {r.Seed} |");
+            foreach (var j in layers)
+            {
+                md.Append(CultureInfo.InvariantCulture, $" {r.Sensitivity[j]:F2} |");
+            }
+
+            md.Append('\n');
+        }
+
+        md.Append('\n');
 
         var first = spec.Seeds[0];
         var data = outcome.Data[first];
