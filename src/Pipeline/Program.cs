@@ -89,6 +89,8 @@ public static class HnnCli
         var higOutOption = new Option<string?>("--out") { Description = "Output folder (default: the file's output)" };
         var higValidateOption = new Option<bool>("--validate") { Description = "Only parse and validate the hig: section; print the resolved settings" };
         var hig = new Command("hig", "Run the half-inverse-gradient control study (Adam, SIP, HIG on coupled oscillators) of a pipeline's hig: section") { pipelineArg, higBudgetOption, higOutOption, higValidateOption, verboseOption, quietOption };
+        var higHnn = new HigCommand.HnnOptions();
+        higHnn.AddTo(hig);
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
             run, validate, list, show, report, clean, systems, bench, hig,
@@ -100,7 +102,7 @@ public static class HnnCli
             root.Subcommands.Add(c);
         }
 
-        root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code));
+        root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         foreach (var c in HelpCommands.Build(root, stdout, stderr, code => exit = code))
         {
             root.Subcommands.Add(c);
@@ -130,6 +132,8 @@ public static class HnnCli
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
             exit = await Guard(stderr, log, () => Task.FromResult(pr.GetValue(higValidateOption)
                 ? HigCommand.Validate(pr.GetValue(pipelineArg)!, stdout)
+                : pr.GetValue(higHnn.Hnn)
+                ? HigCommand.RunHnn(pr.GetValue(pipelineArg)!, higHnn, pr, pr.GetValue(higOutOption), stdout, log, ct)
                 : HigCommand.Run(pr.GetValue(pipelineArg)!, pr.GetValue(higBudgetOption), pr.GetValue(higOutOption), stdout, log, ct))).ConfigureAwait(false);
         });
         validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));

@@ -2,19 +2,31 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Hnn.Datasets;
+using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Report;
 using Hnn.Stages.Hdnn;
+using Serilog;
 
 namespace Hnn.Pipeline.Cli;
 
 /// <summary>
 /// <c>hnn hdnn</c>: trains (or samples) Hamiltonian deep neural networks on the 2-D benchmarks over several seeds and
-/// prints a markdown table of train/test accuracy and wall time (issue 17). Kept apart from the pipeline commands.
+/// prints a markdown table of train/test accuracy and wall time (issue 17). With a pipeline file
+/// (<c>hnn hdnn pipelines/hdnn/swiss-roll.yaml</c>, an <c>hdnn:</c> section, see <see cref="HdnnPipelineSpec"/>) the
+/// stages go through the artifact store (<see cref="HdnnPipeline"/>: a rerun loads them) and a report is written.
 /// </summary>
 public static class HdnnCommand
 {
     /// <summary>The subcommand; <paramref name="setExit"/> receives its exit code.</summary>
-    public static Command Create(TextWriter stdout, TextWriter stderr, Action<int> setExit)
+    public static Command Create(TextWriter stdout, TextWriter stderr, Action<int> setExit, Func<TextWriter, bool, bool, Serilog.Core.Logger> createLogger)
     {
+        ArgumentNullException.ThrowIfNull(createLogger);
+        var pipeline = new Argument<string?>("pipeline") { Description = "An H-DNN pipeline (hdnn: section, e.g. pipelines/hdnn/swiss-roll.yaml): cached stages and a report; without it, the options below", Arity = ArgumentArity.ZeroOrOne };
+        var store = new Option<string?>("--store") { Description = "With a pipeline: the store (default: the file's hdnn.store, .hnn)" };
+        var validate = new Option<bool>("--validate") { Description = "With a pipeline: only parse and validate it; print the resolved settings" };
+        var noReport = new Option<bool>("--no-report") { Description = "With a pipeline: skip the report" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Debug logging (every stage, cached or computed)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Warnings and errors only" };
         var dataset = new Option<string>("--dataset") { Description = "swiss_roll, double_circles or double_moons", DefaultValueFactory = _ => "swiss_roll" };
         var model = new Option<string>("--model") { Description = "H1J1, H1J2, H2, MS1, sampled-swim or sampled-elm", DefaultValueFactory = _ => "H1J1" };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds (data and weights)", DefaultValueFactory = _ => "1,2,3" };
@@ -27,25 +39,74 @@ public static class HdnnCommand
         var sensitivity = new Option<bool>("--sensitivity") { Description = "Also print the backward sensitivity norms ||dy_N/dy_j|| per layer (test points)" };
         var command = new Command("hdnn", "Train or sample H-DNN classifiers (Galimberti et al.) on a 2-D benchmark; print accuracy and time per seed")
         {
-            dataset, model, seeds, layers, epochs, points, tEnd, readout, figure, sensitivity,
+            dataset, model, seeds, layers, epochs, points, tEnd, readout, figure, sensitivity, store, validate, noReport, verbose, quiet,
         };
+        command.Arguments.Add(pipeline);
         command.SetAction(pr =>
         {
             try
             {
+                if (pr.GetValue(pipeline) is { } file)
+                {
+                    using var log = createLogger(stderr, pr.GetValue(verbose), pr.GetValue(quiet));
+                    setExit(RunPipeline(file, pr.GetValue(store), pr.GetValue(validate), !pr.GetValue(noReport), stdout, log));
+                    return;
+                }
+
                 var seedList = pr.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
                 var options = new HdnnRunOptions(pr.GetValue(layers), pr.GetValue(epochs), pr.GetValue(points), pr.GetValue(tEnd), pr.GetValue(readout) == "last-state", pr.GetValue(sensitivity), pr.GetValue(figure));
                 Run(pr.GetValue(dataset)!, pr.GetValue(model)!, seedList, options, stdout);
                 setExit(0);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InputException)
             {
                 stderr.WriteLine($"error: {ex.Message}");
                 setExit(Commands.BadInput);
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs (or validates) an H-DNN pipeline: the stages through the store, a markdown table of accuracies and train times
+    /// on stdout, the report in &lt;store&gt;/hdnn/&lt;name&gt;/report.md.
+    /// </summary>
+    public static int RunPipeline(string file, string? storeOverride, bool validateOnly, bool report, TextWriter stdout, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        var spec = HdnnPipelineSpec.Load(file);
+        if (validateOnly)
+        {
+            stdout.WriteLine(FormattableString.Invariant(
+                $"valid: {spec.Name}, {spec.Dataset} ({spec.Points} points), models [{string.Join(", ", spec.Kinds())}], {spec.Layers} layers, t_end {spec.TEnd}, {spec.Epochs} epochs, lr {spec.LearningRate}, batch {spec.BatchSize}, alpha {spec.Alpha}, alpha_c {spec.AlphaC}, inner steps {spec.InnerSteps}, seeds [{string.Join(", ", spec.Seeds)}], store {spec.Store}"));
+            return 0;
+        }
+
+        var storeRoot = storeOverride ?? spec.Store;
+        var outcome = HdnnPipeline.RunAsync(spec, storeRoot, log, CancellationToken.None).GetAwaiter().GetResult();
+        stdout.WriteLine("| data | model | layers | t_end | seed | train acc | test acc | train time (s) | cached |");
+        stdout.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var r in outcome.Runs)
+        {
+            stdout.WriteLine(FormattableString.Invariant(
+                $"| {spec.Dataset} | {r.Kind} | {spec.Layers} | {spec.TEnd} | {r.Seed} | {r.TrainAccuracy:P2} | {r.TestAccuracy:P2} | {(r.TrainSeconds is { } s ? s.ToString("F1", CultureInfo.InvariantCulture) : "-")} | {(r.Cached ? "yes" : "no")} |"));
+        }
+
+        foreach (var g in outcome.Runs.GroupBy(r => r.Kind))
+        {
+            stdout.WriteLine(FormattableString.Invariant(
+                $"| {spec.Dataset} | {g.Key} | {spec.Layers} | {spec.TEnd} | mean of {g.Count()} | {g.Average(r => r.TrainAccuracy):P2} | {g.Average(r => r.TestAccuracy):P2} | {g.Select(r => r.TrainSeconds ?? double.NaN).Average():F1} | |"));
+        }
+
+        stdout.WriteLine(FormattableString.Invariant($"stages: {outcome.Computed} computed, {outcome.Cached} loaded from {storeRoot}"));
+        if (report)
+        {
+            var path = HdnnReport.Write(outcome, Path.Combine(storeRoot, "hdnn", spec.Name));
+            stdout.WriteLine($"report: {path}");
+        }
+
+        return 0;
     }
 
     /// <summary>2-D points (x, y) to nf = 4 rows (x, 0, 0, y), the embedding of the data generators.</summary>

@@ -1,9 +1,16 @@
 using System.Globalization;
 using System.Text;
+using System.CommandLine;
+using System.Diagnostics;
 using Hnn.Datasets;
+using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Report;
+using Hnn.Stages.Baseline;
+using Hnn.Stages.Evaluation;
 using Hnn.Stages.Hig;
 using Hnn.Stages.Numerics;
+using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
 using Serilog;
 
 namespace Hnn.Pipeline.Cli;
@@ -58,6 +65,140 @@ public static class HigCommand
         Plot(Path.Combine(output, "loss.png"), runs);
         log.Information("wrote {Folder}/history.csv, final.md, loss.png", output);
         return 0;
+    }
+
+    /// <summary>The options of <c>hnn hig --hnn PIPELINE</c> (the HIG-trained HNN baseline on an HNN pipeline's data).</summary>
+    public sealed class HnnOptions
+    {
+        public Option<bool> Hnn { get; } = new("--hnn") { Description = "The pipeline is an HNN pipeline (e.g. pipelines/compare/pendulum-small.yaml): train its first width by HIG on its first data seed's data and print the test errors (not cached)" };
+
+        public Option<string?> Seeds { get; } = new("--seeds") { Description = "--hnn: comma-separated model seeds (default: the pipeline's model.seeds)" };
+
+        public Option<int> Steps { get; } = new("--steps") { Description = "--hnn: most HIG steps", DefaultValueFactory = _ => HigSettings.Default.Steps };
+
+        public Option<double?> Seconds { get; } = new("--seconds") { Description = "--hnn: wall-clock budget per seed in seconds (default: none)" };
+
+        public Option<int> Batch { get; } = new("--batch") { Description = "--hnn: rows per HIG step", DefaultValueFactory = _ => HigSettings.Default.BatchSize };
+
+        public Option<double> Lr { get; } = new("--lr") { Description = "--hnn: HIG learning rate", DefaultValueFactory = _ => HigSettings.Default.LearningRate };
+
+        public Option<double> Truncation { get; } = new("--truncation") { Description = "--hnn: singular values <= truncation x s_max dropped", DefaultValueFactory = _ => HigSettings.Default.Truncation };
+
+        public Option<string> Init { get; } = new("--init") { Description = "--hnn: initial network of each seed, torch-default (the Adam baseline's default) or xavier (its old plateau-prone scheme); --with-adam uses the same", DefaultValueFactory = _ => "torch-default" };
+
+        public Option<bool> WithAdam { get; } = new("--with-adam") { Description = "--hnn: also train the pipeline's Adam baseline (adam: section) for each seed, interleaved with HIG" };
+
+        public void AddTo(Command command)
+        {
+            ArgumentNullException.ThrowIfNull(command);
+            foreach (var o in new Option[] { Hnn, Seeds, Steps, Seconds, Batch, Lr, Truncation, Init, WithAdam })
+                command.Options.Add(o);
+        }
+    }
+
+    /// <summary>
+    /// <c>hnn hig --hnn PIPELINE</c>: the pipeline's data (first data seed, generated and split as <c>hnn run</c> does),
+    /// its first width, and for each model seed the HNN trained by HIG (<see cref="HigTrainer"/>, the same initial network
+    /// as the Adam baseline of that seed), optionally Adam right after; prints a markdown table of steps, time and the
+    /// relative L2 errors of H, and writes the loss histories (step, seconds, loss) to <paramref name="output"/> as CSV.
+    /// </summary>
+    public static int RunHnn(string pipeline, HnnOptions options, System.CommandLine.ParseResult parsed, string? output, TextWriter stdout, ILogger log, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(parsed);
+        var spec = PipelineLoader.Load(pipeline);
+        if (spec.System is null || spec.Domain is null || spec.Data.File is not null)
+            throw new InputException($"{pipeline}: --hnn needs a pipeline with a system and a domain (generated data), not a data file");
+        var seedsText = parsed.GetValue(options.Seeds);
+        IReadOnlyList<ulong> seeds;
+        try
+        {
+            seeds = seedsText is null ? spec.Model.Seeds : [.. seedsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => ulong.Parse(v, CultureInfo.InvariantCulture))];
+        }
+        catch (FormatException)
+        {
+            throw new InputException($"--seeds '{seedsText}': allowed: comma-separated non-negative integers");
+        }
+
+        var initName = parsed.GetValue(options.Init) ?? string.Empty;
+        var init = initName switch
+        {
+            "torch-default" => AdamInit.TorchDefault,
+            "xavier" => AdamInit.Xavier,
+            _ => throw new InputException($"--init '{initName[..Math.Min(initName.Length, 40)]}'; allowed: torch-default, xavier"),
+        };
+        var settings = new HigSettings(parsed.GetValue(options.Lr), parsed.GetValue(options.Batch), parsed.GetValue(options.Truncation), parsed.GetValue(options.Steps), 1)
+        {
+            Seconds = parsed.GetValue(options.Seconds),
+            Init = init,
+        };
+        try
+        {
+            settings.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InputException($"hnn hig --hnn: {e.Message}", e);
+        }
+
+        var withAdam = parsed.GetValue(options.WithAdam);
+        if (withAdam && spec.Adam is null)
+            throw new InputException($"{pipeline}: --with-adam needs an adam: section");
+        var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var x0 = spec.Anchor.X0.ToArray();
+        var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
+        var dataSeed = spec.Data.Seeds[0];
+        var total = spec.Data.Train + spec.Data.Test;
+        var data = DataGenerator.Sample(system, spec.Domain, total, Rng.Derive(dataSeed, "generate"));
+        var split = DataSplit.Split(total, spec.Data.Train, Rng.Derive(dataSeed, "split"));
+        var train = DataSplit.Take(data, split.Train);
+        var test = DataSplit.Take(data, split.Test);
+        var width = spec.Model.Widths[0];
+        ILinearAlgebra la = LapackLinearAlgebra.TryCreate(out var lapack, out var reason) ? lapack.WithThreads(1) : new ManagedLinearAlgebra();
+        log.Information("linear algebra: {Backend}{Note}; {Train} train / {Test} test rows, width {Width}, data seed {Seed}", la.Name, la.IsNative ? string.Empty : " (" + reason + ")", train.Count, test.Count, width, dataSeed);
+        var folder = output ?? Path.Combine(".hnn", "hig", "hnn-" + spec.Name);
+        Directory.CreateDirectory(folder);
+        var history = new StringBuilder("method,seed,step,seconds,loss\n");
+        var table = new StringBuilder();
+        table.Append(CultureInfo.InvariantCulture, $"{spec.Name}: {train.Count} train / {test.Count} test rows, width {width}, data seed {dataSeed}; init {initName}; HIG batch {settings.BatchSize}, lr {settings.LearningRate}, truncation {settings.Truncation}, at most {settings.Steps} steps{(settings.Seconds is { } b ? $" or {b} s" : string.Empty)}, 1 BLAS thread\n\n");
+        table.Append("| method | seed | steps | time (s) | last batch loss | train H | test H | test x' |\n|---|---|---|---|---|---|---|---|\n");
+        foreach (var seed in seeds)
+        {
+            ct.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var progress = new Progress<AdamProgress>(p => log.Debug("hig seed {Seed}: step {Step}, loss {Loss:0.00e+00}", seed, p.Step, p.Loss));
+            var hig = HigTrainer.Train(train.X, train.Dx, width, anchor, settings, seed, la, () => clock.Elapsed.TotalSeconds, progress, ct);
+            var higSeconds = clock.Elapsed.TotalSeconds;
+            for (var i = 0; i < hig.Loss.Length; i++)
+                history.Append(CultureInfo.InvariantCulture, $"hig,{seed},{hig.LossSteps[i]},{hig.LossSeconds[i]:R},{hig.Loss[i]:R}\n");
+            Row("hig", seed, hig.StepsTaken, higSeconds, hig.Loss.Length > 0 ? hig.Loss[^1] : double.NaN, hig.Network);
+            if (withAdam)
+            {
+                var a = spec.Adam!;
+                var adamSettings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, 1) { Init = init };
+                clock.Restart();
+                var adam = AdamTrainer.Train(train.X, train.Dx, width, anchor, adamSettings, seed, 1, null, ct);
+                var adamSeconds = clock.Elapsed.TotalSeconds;
+                for (var i = 0; i < adam.Loss.Length; i += 10)
+                    history.Append(CultureInfo.InvariantCulture, $"adam,{seed},{adam.LossSteps[i]},,{adam.Loss[i]:R}\n");
+                Row("adam", seed, a.Steps, adamSeconds, adam.Loss[^1], adam.Network);
+            }
+        }
+
+        File.WriteAllText(Path.Combine(folder, "history.csv"), history.ToString());
+        File.WriteAllText(Path.Combine(folder, "final.md"), table.ToString());
+        stdout.Write(table);
+        log.Information("wrote {Folder}/history.csv, final.md", folder);
+        return 0;
+
+        void Row(string method, ulong seed, int steps, double seconds, double loss, Stages.Model.Network network)
+        {
+            var trainError = Evaluator.Evaluate(network, train.X, train.Dx, train.H);
+            var testError = Evaluator.Evaluate(network, test.X, test.Dx, test.H);
+            var line = string.Create(CultureInfo.InvariantCulture, $"| {method} | {seed} | {steps} | {seconds:F1} | {loss:0.00e+00} | {trainError.H:0.00e+00} | {testError.H:0.00e+00} | {testError.Dx:0.00e+00} |\n");
+            table.Append(line);
+            log.Information("{Line}", line.TrimEnd());
+        }
     }
 
     /// <summary>Parses and validates the hig: section; prints the chain, data, budget and each optimiser's settings.</summary>

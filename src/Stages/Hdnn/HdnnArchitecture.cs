@@ -38,7 +38,12 @@ public sealed record HdnnArchitecture
     /// <summary>Half the state dimension (the block size of H2 and MS1).</summary>
     public int Half => Nf / 2;
 
-    /// <summary>The interconnection matrix J of H1 (row-major nf x nf); J1 for H2's sign convention too.</summary>
+    /// <summary>
+    /// The interconnection matrix J of H1 (row-major nf x nf). J1 is [[0, -I], [I, 0]], the matrix the reference code
+    /// builds (DecodEPFL/HamiltonianNet, integrators.py, H1: torch.cat of the block columns (0; I) and (-I; 0)), although
+    /// its comment writes [[0, I], [-I, 0]]; the sign decides the sense in which the flow turns the data. J2: +1 above the
+    /// diagonal, -1 below. (Any of them serves for H2's symplecticity check: Phi^T J Phi = J holds for J and -J alike.)
+    /// </summary>
     public double[] InterconnectionMatrix()
     {
         var j = new double[Nf * Nf];
@@ -48,7 +53,7 @@ public sealed record HdnnArchitecture
             {
                 j[(r * Nf) + c] = Kind == HdnnKind.H1J2
                     ? Math.Sign(c - r)
-                    : (c == r + Half ? 1 : (r == c + Half ? -1 : 0));
+                    : (c == r + Half ? -1 : (r == c + Half ? 1 : 0));
             }
         }
 

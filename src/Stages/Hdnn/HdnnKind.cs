@@ -6,7 +6,10 @@ namespace Hnn.Stages.Hdnn;
 /// </summary>
 public enum HdnnKind
 {
-    /// <summary>H1 (forward Euler), J = J1 = [[0, I], [-I, 0]]: y += h J K tanh(K^T y + b).</summary>
+    /// <summary>
+    /// H1 (forward Euler), J = J1 = [[0, -I], [I, 0]] as the reference code builds it (its comment says
+    /// [[0, I], [-I, 0]]): y += h J K tanh(K^T y + b).
+    /// </summary>
     H1J1,
 
     /// <summary>H1 (forward Euler), J = J2: 0 on the diagonal, +1 above, -1 below.</summary>

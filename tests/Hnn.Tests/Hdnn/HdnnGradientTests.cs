@@ -97,9 +97,11 @@ public sealed class HdnnGradientTests(ITestOutputHelper output)
     [Fact]
     public void Interconnection_matrices_are_the_references()
     {
-        // J1 = [[0, I], [-I, 0]]; J2 has +1 above the diagonal and -1 below (DecodEPFL/HamiltonianNet, H1's select_j).
+        // J1 = [[0, -I], [I, 0]]: what DecodEPFL/HamiltonianNet's H1 builds with torch.cat((torch.cat((0, I), 0),
+        // torch.cat((-I, 0), 0)), 1) (block columns (0; I) and (-I; 0)); its comment's [[0, I], [-I, 0]] is the negative.
+        // J2 has +1 above the diagonal and -1 below (the same file's select_j = 'J2' loop).
         var j1 = new HdnnArchitecture(HdnnKind.H1J1, 4, 1, 1).InterconnectionMatrix();
-        Assert.Equal([0, 0, 1, 0, 0, 0, 0, 1, -1, 0, 0, 0, 0, -1, 0, 0], j1);
+        Assert.Equal([0, 0, -1, 0, 0, 0, 0, -1, 1, 0, 0, 0, 0, 1, 0, 0], j1);
         var j2 = new HdnnArchitecture(HdnnKind.H1J2, 4, 1, 1).InterconnectionMatrix();
         Assert.Equal([0, 1, 1, 1, -1, 0, 1, 1, -1, -1, 0, 1, -1, -1, -1, 0], j2);
     }

@@ -51,4 +51,25 @@ public sealed class HigCommandTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("lbfgs", r.Stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Hnn_option_trains_the_hnn_baseline_by_hig_on_a_pipelines_data()
+    {
+        using var sandbox = new CliSandbox();
+        var pipeline = sandbox.Write("small.yaml", CliSandbox.SmallPipeline);
+        var output = Path.Combine(sandbox.Root, "hig-hnn");
+
+        var r = await CliSandbox.InvokeAsync(["hig", "--hnn", pipeline, "--steps", "20", "--batch", "8", "--seeds", "1,2", "--out", output, "--quiet"]);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("| hig | 1 | 20 |", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("| hig | 2 | 20 |", r.Stdout, StringComparison.Ordinal);
+        var history = File.ReadAllLines(Path.Combine(output, "history.csv"));
+        Assert.Equal("method,seed,step,seconds,loss", history[0]);
+        Assert.Equal(1 + 40, history.Length);
+
+        var bad = await CliSandbox.InvokeAsync(["hig", "--hnn", pipeline, "--truncation", "2"]);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("Truncation is 2; allowed: a number in [0, 1)", bad.Stderr, StringComparison.Ordinal);
+    }
 }

@@ -31,9 +31,11 @@ public sealed class RepoPipelinesTests
         var failures = new List<string>();
         foreach (var file in files)
         {
-            // The HIG control study (pipelines/hig/) has its own command and section.
-            var hig = Path.GetRelativePath(root, file).Replace('\\', '/').StartsWith("pipelines/hig/", StringComparison.Ordinal);
-            var r = await CliSandbox.InvokeAsync(hig ? ["hig", "--validate", file] : ["validate", file]);
+            // The HIG control study (pipelines/hig/) and the H-DNN pipelines (pipelines/hdnn/) have their own commands and sections.
+            var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+            var hig = relative.StartsWith("pipelines/hig/", StringComparison.Ordinal);
+            var hdnn = relative.StartsWith("pipelines/hdnn/", StringComparison.Ordinal);
+            var r = await CliSandbox.InvokeAsync(hig ? ["hig", "--validate", file] : hdnn ? ["hdnn", file, "--validate"] : ["validate", file]);
             if (r.ExitCode != 0)
             {
                 failures.Add($"{Path.GetRelativePath(root, file)}: {r}");
