@@ -4,6 +4,8 @@ using System.Text;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Planning;
+using Hnn.Pipeline.Store;
 using Hnn.Stages.Evaluation;
 using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
@@ -59,7 +61,14 @@ public static class Bench
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
         var budget = PipelineRunner.Budget(spec);
         var lanes = ParallelFit.EffectiveLanes(spec.Solver.Lanes, train.Count, spec.Solver.ChunkRows);
-        var (biasLow, biasHigh) = spec.Model.ElmBias ?? PipelineRunner.DefaultElmBias(spec.Domain, train);
+
+        // The plan's chains (first data seed, first model seed): ours as configured; the reference's with A-SWIM's
+        // first stage as published (the full-matrix solve is the published method).
+        var facts = PlanFacts.Gather(spec, la.IsNative);
+        var plan = RunPlan.Build(spec, facts);
+        var refPlan = spec.Model.ASwimFirst.IsFull ? plan : RunPlan.Build(spec with { Model = spec.Model with { ASwimFirst = ASwimFirstStage.Full } }, facts);
+        SampledChain ChainOf(RunPlan p, int width, SamplingMethod method) => (SampledChain)p.Experiments.First(e =>
+            e.Data == p.Data[0] && e.Width == width && e.ModelSeed == modelSeed && e.Method == Planning.Method.Of(method)).Chain;
         var rows = new List<Row>();
         var exported = new List<object>();
         if (exportDir is not null)
@@ -83,7 +92,7 @@ public static class Bench
                     var exportTime = new Stopwatch();
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
-                    ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, spec.Model.ASwimFirst,
+                    ours = await TrainAsync(ChainOf(plan, width, method), train, width, modelSeed, budget.ChunkDegree,
                         (h, d, c) =>
                         {
                             if (export)
@@ -114,7 +123,7 @@ public static class Bench
                     for (var rep = 0; rep < repeats; rep++)
                     {
                         var sw = Stopwatch.StartNew();
-                        refNet = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, ASwimFirstStage.Full,
+                        refNet = await TrainAsync(ChainOf(refPlan, width, method), train, width, modelSeed, budget.ChunkDegree,
                             (h, d, c) => Task.FromResult(FullDgelsd(fullLa, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
                         log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
@@ -154,24 +163,21 @@ public static class Bench
     }
 
     /// <summary>
-    /// One method's training as the runner does it. A-SWIM's first stage follows <paramref name="first"/> (a subset of
-    /// the rows and of the width), its second stage always the whole training set.
+    /// One method's training: the plan's chain (<see cref="PipelineRunner.RunChainAsync"/>, the one the run executes)
+    /// on the in-memory data, every node computed (none loaded), each fit by <paramref name="fit"/>.
     /// </summary>
     private static async Task<Network> TrainAsync(
-        SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh, ASwimFirstStage first,
-        Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
+        SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
     {
-        var reduced = method == SamplingMethod.ASwim && !first.IsFull;
-        var firstTrain = reduced ? PipelineRunner.FirstStageData(train, first.TrainFraction) : train;
-        var firstWidth = reduced ? PipelineRunner.FirstStageWidth(width, first.WidthFraction) : width;
-        var result = await fit(PipelineRunner.SampleHidden(method, firstTrain, firstWidth, seed, biasLow, biasHigh), firstTrain, ct).ConfigureAwait(false);
-        if (method == SamplingMethod.ASwim)
-        {
-            var hHat = ParallelChunks.Energy(result.Network, train.X, Environment.ProcessorCount, ct);
-            result = await fit(SwimStages.Sample(train.X, hHat, width, seed), train, ct).ConfigureAwait(false);
-        }
-
+        var access = PipelineRunner.InMemoryAccess(chain, train, width, seed, degree, (h, d) => fit(h, d, ct), ct);
+        var result = await PipelineRunner.RunChainAsync(chain, access, 2 * train.Dof, new Computing()).ConfigureAwait(false);
         return result.Network;
+    }
+
+    /// <summary>Computes every node (bench measures the computation; nothing is loaded or stored).</summary>
+    private sealed class Computing : PipelineRunner.INodeRunner
+    {
+        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode) => compute();
     }
 
     private static FitResult FullDgelsd(ILinearAlgebra la, HiddenLayer h, DataSet train, Anchor anchor, double rcond)
