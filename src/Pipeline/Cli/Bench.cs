@@ -31,8 +31,9 @@ public static class Bench
         int Lanes, int ChunkRows, double QrSeconds, double SolveSeconds, double QrGflops);
 
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct,
-        string? exportDir = null)
+        string? exportDir = null, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         MemoryEstimate.Check(spec);
         var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out _);
@@ -152,7 +153,7 @@ public static class Bench
         }
 
         var gemm = la.WithThreads(budget.SolveBlasThreads) is LapackLinearAlgebra lapack ? GemmGflops(lapack) : double.NaN;
-        var md = Format(rows, la.Name, gemm);
+        var md = Format(rows, la.Name, gemm, time.GetUtcNow());
         await stdout.WriteLineAsync(md).ConfigureAwait(false);
         if (appendTo is not null)
         {
@@ -236,12 +237,12 @@ public static class Bench
         return 2.0 * n * n * n / best / 1e9;
     }
 
-    private static string Format(IReadOnlyList<Row> rows, string backend, double gemmGflops)
+    private static string Format(IReadOnlyList<Row> rows, string backend, double gemmGflops, DateTimeOffset now)
     {
         static string E(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", CultureInfo.InvariantCulture);
         static string F(double v, string f) => double.IsNaN(v) ? "-" : v.ToString(f, CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; dgemm {gemmGflops:F1} GFLOP/s (n = 2000); {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; dgemm {gemmGflops:F1} GFLOP/s (n = 2000); {now:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
         sb.AppendLine("| system | K | N | method | runs | ours (s, median) | full dgelsd (s, median) | ratio | ours test H | dgelsd test H | ours peak RSS (GB) | dgelsd peak RSS (GB) | QR (s) | reduced solve (s) | QR GFLOP/s | QR % of dgemm |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");

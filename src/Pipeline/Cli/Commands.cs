@@ -23,8 +23,10 @@ public static class Commands
     /// checks each against the machine's memory before anything runs, then runs them in order into one store, each a
     /// run of its own (stages a swept key does not reach are computed once and loaded by the later variants).
     /// </summary>
-    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true)
+    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true,
+        TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var variants = PipelineLoader.LoadSweep(pipelinePath, overrides);
         foreach (var v in variants)
         {
@@ -46,7 +48,7 @@ public static class Commands
 
         var la = BlasKernel.Resolve(variants[0].Spec.Solver.Backend, log, out var note, out var kernel);
         log.Information("{Note}", note);
-        var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
+        var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w), time: time);
         using var lease = store.AcquireRunLease(); // `clean` waits for this run to end (see ArtifactStore.TryLockExclusive)
         var ids = new List<string>();
         foreach (var v in variants)
@@ -56,7 +58,7 @@ public static class Commands
                 log.Information("sweep variant {Index}/{Count}: {Settings}", ids.Count + 1, variants.Count, string.Join(", ", v.Settings));
             }
 
-            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, ct, report).ConfigureAwait(false));
+            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, time, ct, report).ConfigureAwait(false));
         }
 
         if (variants.Count > 1)
@@ -69,11 +71,11 @@ public static class Commands
 
     /// <summary>Runs one validated pipeline into <paramref name="store"/>: manifest, results, report; returns the run id.</summary>
     private static async Task<string> RunOneAsync(PipelineSpec spec, string pipelinePath, IReadOnlyList<string> overrides, ArtifactStore store, ILinearAlgebra la,
-        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, CancellationToken ct, bool report)
+        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, TimeProvider time, CancellationToken ct, bool report)
     {
         var storeRoot = store.Root;
         var runner = new PipelineRunner(store, la, log);
-        var started = DateTimeOffset.Now;
+        var started = time.GetLocalNow();
         var runId = $"{started:yyyyMMdd-HHmmss}-{Sanitize(spec.Name)}-{Guid.NewGuid().ToString("N")[..6]}";
         log.Information("Run {RunId}: pipeline {Pipeline} ({Experiments} experiment(s)), store {Store}",
             runId, spec.Name, spec.Data.Seeds.Count * spec.Model.Widths.Count * spec.Model.Seeds.Count * spec.MethodCount, Path.GetFullPath(storeRoot));
