@@ -86,7 +86,7 @@ public sealed partial class PipelineRunner
         var data = job.Data.Stream!;
         var (width, seed) = (job.Plan.Width, job.Plan.ModelSeed);
         var cap = spec.Model.CandidateCap(width);
-        var (biasLow, biasHigh) = chain.ElmBias;
+        var (biasLow, biasHigh) = chain.ElmBias ?? (double.NaN, double.NaN); // only ELM draws a bias
         var access = new SampledAccess(
             () => SampleStreamedAsync(chain.Method.FirstSampler, data, width, seed, cap, biasLow, biasHigh, null, ct),
             (hidden, _) => FitStreamedAsync(spec, hidden, data, anchor, job.Label, ct),

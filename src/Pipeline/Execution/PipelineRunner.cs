@@ -185,7 +185,7 @@ public sealed partial class PipelineRunner
     internal static SampledAccess InMemoryAccess(
         SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, Task<FitResult>> fit, CancellationToken ct)
     {
-        var (biasLow, biasHigh) = chain.ElmBias;
+        var (biasLow, biasHigh) = chain.ElmBias ?? (double.NaN, double.NaN); // only ELM draws a bias
         var firstTrain = chain.FirstRows is { } rows ? FirstStageData(train, rows) : train;
         return new SampledAccess(
             () => Task.FromResult(SampleHidden(chain.Method.FirstSampler, firstTrain, chain.FirstWidth, seed, biasLow, biasHigh)),

@@ -57,7 +57,7 @@ public abstract record SampledMethod(string Name, SamplingMethod Sampler) : Meth
             .. rows,
         ], [c.Data.Node]);
         var fit = plan.Node(StageCatalog.Fit, c.Label, [.. c.FitParameters, .. rows], [sample, c.Data.Node]);
-        return Second(plan, c, new SampledChain(this, firstWidth, firstRows, c.ElmBias, sample, fit, null, null));
+        return Second(plan, c, new SampledChain(this, firstWidth, firstRows, this is Elm ? c.ElmBias : null, sample, fit, null, null));
     }
 
     /// <summary>The first stage's width and (when it is fit on fewer rows) its row count.</summary>

@@ -261,10 +261,10 @@ public abstract record TrainingChain
 
 /// <summary>
 /// Sample, fit; for A-SWIM also resample and refit. <see cref="FirstRows"/> is set when the first stage is fit on the
-/// first rows of the training set only (model.a_swim_first).
+/// first rows of the training set only (model.a_swim_first); <see cref="ElmBias"/> only for ELM.
 /// </summary>
 public sealed record SampledChain(
-    SampledMethod Method, int FirstWidth, int? FirstRows, (double Low, double High) ElmBias,
+    SampledMethod Method, int FirstWidth, int? FirstRows, (double Low, double High)? ElmBias,
     StageNode Sample, StageNode Fit, StageNode? Resample, StageNode? Refit) : TrainingChain
 {
     public override StageNode Model => Refit ?? Fit;
