@@ -185,10 +185,9 @@ public sealed partial class PipelineRunner
     internal static SampledAccess InMemoryAccess(
         SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, Task<FitResult>> fit, CancellationToken ct)
     {
-        var (biasLow, biasHigh) = chain.ElmBias ?? (double.NaN, double.NaN); // only ELM draws a bias
         var firstTrain = chain.FirstRows is { } rows ? FirstStageData(train, rows) : train;
         return new SampledAccess(
-            () => Task.FromResult(SampleHidden(chain.Method.FirstSampler, firstTrain, chain.FirstWidth, seed, biasLow, biasHigh)),
+            () => Task.FromResult(chain.Method.Draw(firstTrain, chain.FirstWidth, seed, chain.ElmBias)),
             (hidden, isFirst) => fit(hidden, isFirst ? firstTrain : train),
             firstNetwork => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(firstNetwork, train.X, degree, ct), width, seed)));
     }
@@ -314,19 +313,6 @@ public sealed partial class PipelineRunner
         var (n, rank) = Codecs.ToNetwork(t, dim);
         return new FitResult(n, rank);
     }
-
-    /// <summary>
-    /// The first hidden layer of a method: ELM, U-SWIM (also A-SWIM's first stage) or SWIM, with the seeds every run
-    /// and `hnn bench` use.
-    /// </summary>
-    public static HiddenLayer SampleHidden(SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh) =>
-        method switch
-        {
-            SamplingMethod.Elm => ElmSampler.Sample(2 * train.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm")),
-            SamplingMethod.USwim or SamplingMethod.ASwim => SwimStages.Sample(train.X, null, width, seed),
-            SamplingMethod.Swim => SwimStages.Sample(train.X, train.H, width, seed),
-            _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
-        };
 
     /// <summary>
     /// Loads a node's output from the store or computes and stores it (<paramref name="artifact"/>: one of the node's

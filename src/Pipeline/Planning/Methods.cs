@@ -1,6 +1,8 @@
 using System.Globalization;
+using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Stages.Baseline;
+using Hnn.Stages.Model;
 using Hnn.Stages.Sampling;
 
 namespace Hnn.Pipeline.Planning;
@@ -40,6 +42,9 @@ public abstract record SampledMethod(string Name, SamplingMethod Sampler) : Meth
     /// <summary>Seed label of the first layer's draws (<c>Rng.Derive(seed, label)</c>); SWIM's labels are SwimStages'.</summary>
     public virtual string SeedLabel => "swim";
 
+    /// <summary>The first hidden layer from in-memory training data (the run's and `hnn bench`'s draw).</summary>
+    public abstract HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias);
+
     /// <summary>The key parameters the data access adds to the first sample (ELM: its bias range).</summary>
     internal virtual IEnumerable<KeyValuePair<string, string>> SampleParameters(ExperimentContext c) =>
         c.Data.Streamed ? [new("candidates", Canon.Of(c.CandidateCap))] : [];
@@ -73,6 +78,13 @@ public sealed record Elm() : SampledMethod("elm", SamplingMethod.Elm)
 
     public override string SeedLabel => "elm";
 
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var (low, high) = bias ?? throw new ArgumentNullException(nameof(bias), "ELM needs its bias range");
+        return ElmSampler.Sample(2 * train.Dof, width, low, high, Rng.Derive(seed, SeedLabel));
+    }
+
     internal override IEnumerable<KeyValuePair<string, string>> SampleParameters(ExperimentContext c) =>
         [new("bias", Canon.Of([c.ElmBias.Low, c.ElmBias.High]))];
 }
@@ -80,11 +92,17 @@ public sealed record Elm() : SampledMethod("elm", SamplingMethod.Elm)
 public sealed record USwim() : SampledMethod("u-swim", SamplingMethod.USwim)
 {
     public static USwim Instance { get; } = new();
+
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias) =>
+        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), null, width, seed);
 }
 
 public sealed record Swim() : SampledMethod("swim", SamplingMethod.Swim)
 {
     public static Swim Instance { get; } = new();
+
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias) =>
+        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), train.H, width, seed);
 }
 
 /// <summary>
@@ -96,6 +114,9 @@ public sealed record ASwim() : SampledMethod("a-swim", SamplingMethod.ASwim)
     public static ASwim Instance { get; } = new();
 
     public override SamplingMethod FirstSampler => SamplingMethod.USwim;
+
+    /// <summary>The first stage: U-SWIM's draw.</summary>
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias) => USwim.Instance.Draw(train, width, seed, bias);
 
     internal override (int Width, int? Rows) FirstStage(ExperimentContext c)
     {
