@@ -26,16 +26,8 @@ public sealed class KeyCompletenessTests : IDisposable
         run: {store: store, parallelism: 1}
         """;
 
-    private const string StreamedBase = """
-        name: completeness-stream
-        system: {name: mass-spring}
-        domain: {q: [[-5, 5]], p: [[-5, 5]]}
-        data: {train: 3000, test: 500, seed: 3, stream_rows: 1024}
-        anchor: {x0: [1, 0], h0: 0}
-        model: {methods: [elm, u-swim, a-swim, swim], widths: [20], seeds: [9], swim_candidates: 500}
-        solver: {backend: lapack, chunk_rows: 256}
-        run: {store: store}
-        """;
+    /// <summary>Streamed data with a SWIM candidate cap (the pinned pipeline of <see cref="PlanKeysTests"/>).</summary>
+    private const string StreamedBase = PlanKeysTests.Streamed;
 
     private readonly PlanSandbox _box = new();
 
