@@ -70,6 +70,8 @@ public static class HnnCli
         var noReportOption = new Option<bool>("--no-report") { Description = "Do not write the run report (report/report.html, report.md, figures)" };
         var run = new Command("run", "Run a pipeline: generate data, sample, solve, evaluate, roll out; print the results table; write the report") { pipelineArg, setOption, storeOption, noReportOption, verboseOption, quietOption };
         var validate = new Command("validate", "Parse and validate a pipeline without running it; print the resolved config") { pipelineArg, setOption };
+        var jsonOption = new Option<bool>("--json") { Description = "Machine-readable JSON (docs/SCHEMA.md)" };
+        var plan = new Command("plan", "Print the pipeline's stage DAG without running it: every node's key and inputs, which are cached in the store and which would run") { pipelineArg, setOption, storeOption, jsonOption, verboseOption, quietOption };
         var list = new Command("list", "List the runs and artifacts in the store") { storeOption };
         var runArg = new Argument<string>("run") { Description = "Run id (or a unique part of it, or 'latest')" };
         var show = new Command("show", "Show a run's manifest and results") { runArg, storeOption };
@@ -93,7 +95,7 @@ public static class HnnCli
         higHnn.AddTo(hig);
         var root = new RootCommand("hnn: sampled Hamiltonian neural networks, trained without backpropagation")
         {
-            run, validate, list, show, report, clean, systems, bench, hig,
+            run, validate, plan, list, show, report, clean, systems, bench, hig,
         };
 
         var exit = 0;
@@ -137,6 +139,11 @@ public static class HnnCli
                 : HigCommand.Run(pr.GetValue(pipelineArg)!, pr.GetValue(higBudgetOption), pr.GetValue(higOutOption), stdout, log, ct))).ConfigureAwait(false);
         });
         validate.SetAction(pr => exit = GuardSync(stderr, () => Commands.Validate(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], stdout)));
+        plan.SetAction(pr =>
+        {
+            using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption) || pr.GetValue(jsonOption));
+            exit = GuardSync(stderr, () => PlanCommand.Run(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), pr.GetValue(jsonOption), stdout, log));
+        });
         list.SetAction(pr => exit = GuardSync(stderr, () => Commands.List(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, stdout)));
         show.SetAction(pr => exit = GuardSync(stderr, () => Commands.Show(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(runArg)!, stdout)));
         clean.SetAction(pr => exit = GuardSync(stderr, () => Commands.Clean(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(dryRunOption), stdout)));

@@ -4,6 +4,8 @@ using System.Text;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Planning;
+using Hnn.Pipeline.Store;
 using Hnn.Stages.Evaluation;
 using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
@@ -29,8 +31,9 @@ public static class Bench
         int Lanes, int ChunkRows, double QrSeconds, double SolveSeconds, double QrGflops);
 
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, int repeats, bool reference, string? appendTo, TextWriter stdout, ILogger log, CancellationToken ct,
-        string? exportDir = null)
+        string? exportDir = null, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         MemoryEstimate.Check(spec);
         var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out _);
@@ -59,7 +62,14 @@ public static class Bench
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
         var budget = PipelineRunner.Budget(spec);
         var lanes = ParallelFit.EffectiveLanes(spec.Solver.Lanes, train.Count, spec.Solver.ChunkRows);
-        var (biasLow, biasHigh) = spec.Model.ElmBias ?? PipelineRunner.DefaultElmBias(spec.Domain, train);
+
+        // The plan's chains (first data seed, first model seed): ours as configured; the reference's with A-SWIM's
+        // first stage as published (the full-matrix solve is the published method).
+        var facts = PlanFacts.Gather(spec, la.IsNative);
+        var plan = RunPlan.Build(spec, facts);
+        var refPlan = spec.Model.ASwimFirst.IsFull ? plan : RunPlan.Build(spec with { Model = spec.Model with { ASwimFirst = ASwimFirstStage.Full } }, facts);
+        SampledChain ChainOf(RunPlan p, int width, SamplingMethod method) => (SampledChain)p.Experiments.First(e =>
+            e.Data == p.Data[0] && e.Width == width && e.ModelSeed == modelSeed && e.Method == Planning.Method.Of(method)).Chain;
         var rows = new List<Row>();
         var exported = new List<object>();
         if (exportDir is not null)
@@ -83,7 +93,7 @@ public static class Bench
                     var exportTime = new Stopwatch();
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
-                    ours = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, spec.Model.ASwimFirst,
+                    ours = await TrainAsync(ChainOf(plan, width, method), train, width, modelSeed, budget.ChunkDegree,
                         (h, d, c) =>
                         {
                             if (export)
@@ -114,7 +124,7 @@ public static class Bench
                     for (var rep = 0; rep < repeats; rep++)
                     {
                         var sw = Stopwatch.StartNew();
-                        refNet = await TrainAsync(method, train, width, modelSeed, biasLow, biasHigh, ASwimFirstStage.Full,
+                        refNet = await TrainAsync(ChainOf(refPlan, width, method), train, width, modelSeed, budget.ChunkDegree,
                             (h, d, c) => Task.FromResult(FullDgelsd(fullLa, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
                         log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
@@ -143,7 +153,7 @@ public static class Bench
         }
 
         var gemm = la.WithThreads(budget.SolveBlasThreads) is LapackLinearAlgebra lapack ? GemmGflops(lapack) : double.NaN;
-        var md = Format(rows, la.Name, gemm);
+        var md = Format(rows, la.Name, gemm, time.GetUtcNow());
         await stdout.WriteLineAsync(md).ConfigureAwait(false);
         if (appendTo is not null)
         {
@@ -154,24 +164,21 @@ public static class Bench
     }
 
     /// <summary>
-    /// One method's training as the runner does it. A-SWIM's first stage follows <paramref name="first"/> (a subset of
-    /// the rows and of the width), its second stage always the whole training set.
+    /// One method's training: the plan's chain (<see cref="PipelineRunner.RunChainAsync"/>, the one the run executes)
+    /// on the in-memory data, every node computed (none loaded), each fit by <paramref name="fit"/>.
     /// </summary>
     private static async Task<Network> TrainAsync(
-        SamplingMethod method, DataSet train, int width, ulong seed, double biasLow, double biasHigh, ASwimFirstStage first,
-        Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
+        SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
     {
-        var reduced = method == SamplingMethod.ASwim && !first.IsFull;
-        var firstTrain = reduced ? PipelineRunner.FirstStageData(train, first.TrainFraction) : train;
-        var firstWidth = reduced ? PipelineRunner.FirstStageWidth(width, first.WidthFraction) : width;
-        var result = await fit(PipelineRunner.SampleHidden(method, firstTrain, firstWidth, seed, biasLow, biasHigh), firstTrain, ct).ConfigureAwait(false);
-        if (method == SamplingMethod.ASwim)
-        {
-            var hHat = ParallelChunks.Energy(result.Network, train.X, Environment.ProcessorCount, ct);
-            result = await fit(SwimStages.Sample(train.X, hHat, width, seed), train, ct).ConfigureAwait(false);
-        }
-
+        var access = PipelineRunner.InMemoryAccess(chain, train, width, seed, degree, (h, d) => fit(h, d, ct), ct);
+        var result = await PipelineRunner.RunChainAsync(chain, access, 2 * train.Dof, new Computing()).ConfigureAwait(false);
         return result.Network;
+    }
+
+    /// <summary>Computes every node (bench measures the computation; nothing is loaded or stored).</summary>
+    private sealed class Computing : PipelineRunner.INodeRunner
+    {
+        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode) => compute();
     }
 
     private static FitResult FullDgelsd(ILinearAlgebra la, HiddenLayer h, DataSet train, Anchor anchor, double rcond)
@@ -230,12 +237,12 @@ public static class Bench
         return 2.0 * n * n * n / best / 1e9;
     }
 
-    private static string Format(IReadOnlyList<Row> rows, string backend, double gemmGflops)
+    private static string Format(IReadOnlyList<Row> rows, string backend, double gemmGflops, DateTimeOffset now)
     {
         static string E(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", CultureInfo.InvariantCulture);
         static string F(double v, string f) => double.IsNaN(v) ? "-" : v.ToString(f, CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; dgemm {gemmGflops:F1} GFLOP/s (n = 2000); {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Backend: {backend}; {Environment.ProcessorCount} cores; dgemm {gemmGflops:F1} GFLOP/s (n = 2000); {now:yyyy-MM-dd HH:mm} UTC");
         sb.AppendLine();
         sb.AppendLine("| system | K | N | method | runs | ours (s, median) | full dgelsd (s, median) | ratio | ours test H | dgelsd test H | ours peak RSS (GB) | dgelsd peak RSS (GB) | QR (s) | reduced solve (s) | QR GFLOP/s | QR % of dgemm |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");

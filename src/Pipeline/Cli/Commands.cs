@@ -23,8 +23,10 @@ public static class Commands
     /// checks each against the machine's memory before anything runs, then runs them in order into one store, each a
     /// run of its own (stages a swept key does not reach are computed once and loaded by the later variants).
     /// </summary>
-    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true)
+    public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true,
+        TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var variants = PipelineLoader.LoadSweep(pipelinePath, overrides);
         foreach (var v in variants)
         {
@@ -46,7 +48,7 @@ public static class Commands
 
         var la = BlasKernel.Resolve(variants[0].Spec.Solver.Backend, log, out var note, out var kernel);
         log.Information("{Note}", note);
-        var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
+        var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w), time: time);
         using var lease = store.AcquireRunLease(); // `clean` waits for this run to end (see ArtifactStore.TryLockExclusive)
         var ids = new List<string>();
         foreach (var v in variants)
@@ -56,7 +58,7 @@ public static class Commands
                 log.Information("sweep variant {Index}/{Count}: {Settings}", ids.Count + 1, variants.Count, string.Join(", ", v.Settings));
             }
 
-            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, ct, report).ConfigureAwait(false));
+            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, time, ct, report).ConfigureAwait(false));
         }
 
         if (variants.Count > 1)
@@ -69,11 +71,11 @@ public static class Commands
 
     /// <summary>Runs one validated pipeline into <paramref name="store"/>: manifest, results, report; returns the run id.</summary>
     private static async Task<string> RunOneAsync(PipelineSpec spec, string pipelinePath, IReadOnlyList<string> overrides, ArtifactStore store, ILinearAlgebra la,
-        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, CancellationToken ct, bool report)
+        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, TimeProvider time, CancellationToken ct, bool report)
     {
         var storeRoot = store.Root;
         var runner = new PipelineRunner(store, la, log);
-        var started = DateTimeOffset.Now;
+        var started = time.GetLocalNow();
         var runId = $"{started:yyyyMMdd-HHmmss}-{Sanitize(spec.Name)}-{Guid.NewGuid().ToString("N")[..6]}";
         log.Information("Run {RunId}: pipeline {Pipeline} ({Experiments} experiment(s)), store {Store}",
             runId, spec.Name, spec.Data.Seeds.Count * spec.Model.Widths.Count * spec.Model.Seeds.Count * spec.MethodCount, Path.GetFullPath(storeRoot));
@@ -180,9 +182,7 @@ public static class Commands
         stdout.WriteLine($"runs ({runs.Count}):");
         foreach (var (id, m) in runs)
         {
-            var status = m.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : "?";
-            var wall = m.TryGetProperty("wall_seconds", out var w) && w.ValueKind == JsonValueKind.Number ? w.GetDouble() : 0;
-            stdout.WriteLine($"  {id}  {status}  {wall:F2} s{BestOf(m)}");
+            stdout.WriteLine($"  {id}  {m.Status}  {m.WallSeconds:F2} s{BestOf(m.Results)}");
         }
 
         var artifacts = store.List().ToList();
@@ -203,24 +203,7 @@ public static class Commands
     {
         var store = new ArtifactStore(storeRoot);
         var path = Path.Combine(ResolveRun(store, run), "manifest.json");
-        var (manifest, error) = ReadManifest(path);
-        if (error is not null)
-        {
-            throw new InputException($"{path}: {error}");
-        }
-
-        List<ExperimentResult> results;
-        try
-        {
-            results = manifest.TryGetProperty("results", out var r)
-                ? JsonSerializer.Deserialize<List<ExperimentResult>>(r.GetRawText(), RunManifest.Json) ?? []
-                : [];
-        }
-        catch (JsonException ex)
-        {
-            throw new InputException($"{path}: 'results' is not a list of experiment results ({ex.Message.Split('.')[0]})");
-        }
-
+        var results = RunManifest.Read(path).Results;
         stdout.WriteLine(File.ReadAllText(path));
         stdout.WriteLine();
         stdout.WriteLine(ResultsTable.Format(results));
@@ -274,16 +257,7 @@ public static class Commands
         var keep = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (_, m) in bad)
         {
-            if (m.TryGetProperty("stages", out var stages) && stages.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var st in stages.EnumerateArray())
-                {
-                    if (st.ValueKind == JsonValueKind.Object && st.TryGetProperty("key", out var k) && k.ValueKind == JsonValueKind.String)
-                    {
-                        keep.Add(k.GetString()!);
-                    }
-                }
-            }
+            keep.UnionWith(m.Stages.Select(st => st.Key));
         }
 
         var plan = store.PlanClean(keep);
@@ -316,32 +290,23 @@ public static class Commands
     }
 
     /// <summary>", best a-swim w1000: test H 1.83e-11 (4 experiments)" from a manifest's results, or "" without any.</summary>
-    private static string BestOf(JsonElement manifest)
+    private static string BestOf(IReadOnlyList<ExperimentResult> results)
     {
-        if (!manifest.TryGetProperty("results", out var results) || results.ValueKind != JsonValueKind.Array || results.GetArrayLength() == 0)
+        if (results.Count == 0)
         {
             return "";
         }
 
-        static double TestH(JsonElement r) =>
-            r.TryGetProperty("test", out var t) && t.ValueKind == JsonValueKind.Object && t.TryGetProperty("h", out var h) && h.ValueKind == JsonValueKind.Number
-                ? h.GetDouble()
-                : double.NaN;
-        var best = results.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object && double.IsFinite(TestH(r))).OrderBy(TestH).FirstOrDefault();
-        if (best.ValueKind != JsonValueKind.Object)
-        {
-            return $"  ({results.GetArrayLength()} experiments)";
-        }
-
-        var method = best.TryGetProperty("method", out var me) && me.ValueKind == JsonValueKind.String ? me.GetString() : "?";
-        var width = best.TryGetProperty("width", out var wi) && wi.ValueKind == JsonValueKind.Number ? wi.GetInt32().ToString(CultureInfo.InvariantCulture) : "?";
-        return $"  best {method} w{width}: test H {TestH(best).ToString("0.00e+00", CultureInfo.InvariantCulture)} ({results.GetArrayLength()} experiments)";
+        var best = results.Where(r => r.Test is not null && double.IsFinite(r.Test.H)).OrderBy(r => r.Test.H).FirstOrDefault();
+        return best is null
+            ? $"  ({results.Count} experiments)"
+            : $"  best {best.Method} w{best.Width.ToString(CultureInfo.InvariantCulture)}: test H {best.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)} ({results.Count} experiments)";
     }
 
     /// <summary>The readable run manifests (id order); unreadable ones are listed in <paramref name="unreadable"/>.</summary>
-    private static List<(string Id, JsonElement Manifest)> ReadManifests(ArtifactStore store, out List<(string Path, string Error)> unreadable)
+    private static List<(string Id, RunManifest Manifest)> ReadManifests(ArtifactStore store, out List<(string Path, string Error)> unreadable)
     {
-        var good = new List<(string, JsonElement)>();
+        var good = new List<(string, RunManifest)>();
         unreadable = [];
         if (!Directory.Exists(store.RunsDirectory))
         {
@@ -356,43 +321,18 @@ public static class Commands
                 continue;
             }
 
-            var (m, error) = ReadManifest(path);
-            if (error is null)
+            var (m, error) = RunManifest.TryRead(path);
+            if (m is not null)
             {
                 good.Add((Path.GetFileName(dir), m));
             }
             else
             {
-                unreadable.Add((path, error));
+                unreadable.Add((path, error!));
             }
         }
 
         return good;
-    }
-
-    private static IEnumerable<(string Id, JsonElement Manifest)> ReadManifests(ArtifactStore store) => ReadManifests(store, out _);
-
-    /// <summary>A manifest as JSON, or why it cannot be used (not JSON, not an object, too large).</summary>
-    private static (JsonElement Manifest, string? Error) ReadManifest(string path)
-    {
-        try
-        {
-            if (new FileInfo(path).Length > 256L << 20)
-            {
-                return (default, "larger than 256 MB: not a manifest written by hnn");
-            }
-
-            var m = JsonSerializer.Deserialize<JsonElement>(File.ReadAllText(path));
-            return m.ValueKind == JsonValueKind.Object ? (m, null) : (default, "not a run manifest (the JSON is not an object)");
-        }
-        catch (JsonException ex)
-        {
-            return (default, $"not valid JSON (line {(ex.LineNumber ?? 0) + 1}): the manifest is corrupt");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return (default, $"cannot be read: {ex.Message}");
-        }
     }
 
     /// <summary>The name as it appears in a run id: ASCII letters and digits, '-' and '_' (one byte per character).</summary>

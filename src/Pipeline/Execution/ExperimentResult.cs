@@ -1,8 +1,13 @@
+using Hnn.Pipeline.Planning;
 using Hnn.Stages.Evaluation;
 
 namespace Hnn.Pipeline.Execution;
 
-/// <summary>One method x width x seed experiment's outcome.</summary>
+/// <summary>
+/// One method x width x seed experiment's outcome. <see cref="Keys"/> (as in manifest.json) names the artifact of each
+/// of its stages; read it through the typed members (<see cref="Model"/>, <see cref="RolloutKey"/>, ...), whose names
+/// <see cref="ExperimentKeys"/> defines once.
+/// </summary>
 public sealed record ExperimentResult(
     string Method,
     int Width,
@@ -14,4 +19,52 @@ public sealed record ExperimentResult(
     ErrorMetrics Test,
     bool FromCache,
     IReadOnlyDictionary<string, string> Keys,
-    IReadOnlyList<RolloutSummary>? Rollouts = null);
+    IReadOnlyList<RolloutSummary>? Rollouts = null)
+{
+    /// <summary>The trained network's artifact: train (adam), else the last fit (A-SWIM: its second).</summary>
+    public (string Stage, string Key)? Model =>
+        Keys.TryGetValue(ExperimentKeys.Train, out var t) ? (StageCatalog.Train.Name, t)
+        : Keys.TryGetValue(ExperimentKeys.Refit, out var f2) ? (StageCatalog.Fit.Name, f2)
+        : Keys.TryGetValue(ExperimentKeys.Fit, out var f) ? (StageCatalog.Fit.Name, f)
+        : null;
+
+    /// <summary>The loss history's key (stage loss; adam only).</summary>
+    public string? LossKey => Keys.GetValueOrDefault(ExperimentKeys.Loss);
+
+    /// <summary>The adaptive DOP853 true-H trajectory's key (stage reference).</summary>
+    public string? ReferenceKey => Keys.GetValueOrDefault(ExperimentKeys.Reference);
+
+    /// <summary>The learned model's trajectory with this integrator (stage rollout); null if it was not completed.</summary>
+    public string? RolloutKey(string integrator) => Keys.GetValueOrDefault(ExperimentKeys.Rollout(integrator));
+
+    /// <summary>The true H's trajectory with this integrator (stage rollout); null if it could not be integrated.</summary>
+    public string? ExactKey(string integrator) => Keys.GetValueOrDefault(ExperimentKeys.Exact(integrator));
+}
+
+/// <summary>The names of <see cref="ExperimentResult.Keys"/>, each written once.</summary>
+public static class ExperimentKeys
+{
+    public const string Sample = "sample";
+    public const string Fit = "fit";
+    public const string Resample = "resample";
+
+    /// <summary>A-SWIM's second fit.</summary>
+    public const string Refit = "fit2";
+    public const string Train = "train";
+    public const string Loss = "loss";
+    public const string Evaluate = "evaluate";
+    public const string Reference = "reference";
+
+    public static string Rollout(string integrator) => $"rollout/{integrator}";
+
+    public static string Exact(string integrator) => $"exact/{integrator}";
+
+    /// <summary>The keys of a training chain's nodes.</summary>
+    internal static Dictionary<string, string> Training(TrainingChain chain) => chain switch
+    {
+        SampledChain s when s.Resample is not null => new() { [Sample] = s.Sample.Key, [Fit] = s.Fit.Key, [Resample] = s.Resample.Key, [Refit] = s.Refit!.Key },
+        SampledChain s => new() { [Sample] = s.Sample.Key, [Fit] = s.Fit.Key },
+        AdamChain a => new() { [Train] = a.Train.Key, [Loss] = a.Train.Key },
+        _ => throw new ArgumentOutOfRangeException(nameof(chain), chain, "unknown training chain"),
+    };
+}

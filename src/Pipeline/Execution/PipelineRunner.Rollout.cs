@@ -1,6 +1,7 @@
 using System.Globalization;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
+using Hnn.Pipeline.Planning;
 using Hnn.Stages.Model;
 using Hnn.Stages.Rollout;
 
@@ -10,21 +11,16 @@ namespace Hnn.Pipeline.Execution;
 public sealed partial class PipelineRunner
 {
     /// <summary>At most this many saved states per trajectory (beyond it, every s-th step is saved).</summary>
-    public const int MaxSavedStates = 20_000;
+    public const int MaxSavedStates = RunPlan.MaxSavedStates;
 
     /// <summary>
-    /// The rollouts of one run: initial states (column-major), the saved times, and the true-H trajectories — the
-    /// adaptive DOP853 ground truth and one per fixed-step integrator — with their artifact keys.
+    /// The true-H rollouts of one run, computed: the adaptive DOP853 ground truth and one trajectory per fixed-step
+    /// integrator (null with the reason when the true H itself could not be integrated), for the plan's nodes.
     /// </summary>
-    internal sealed record RolloutPlan(
-        RolloutSpec Spec,
-        HamiltonianSystem System,
-        double[][] X0,
-        int SaveEvery,
-        IReadOnlyList<KeyValuePair<string, string>> KeyParameters,
-        string ReferenceKey,
+    internal sealed record RolloutTruth(
+        TruthPlan Plan,
         Trajectory Reference,
-        IReadOnlyList<(Integrator Integrator, string Key, Trajectory? Trajectory, string? Failure)> Exact);
+        IReadOnlyList<(Integrator Integrator, Trajectory? Trajectory, string? Failure)> Exact);
 
     /// <summary>Initial states: the configured ones, or drawn uniformly from the central half of the domain.</summary>
     public static double[][] RolloutStarts(RolloutSpec spec, Domain? domain) =>
@@ -51,85 +47,73 @@ public sealed partial class PipelineRunner
     public static Integrator ParseIntegrator(string name) =>
         Integrators.TryParse(name, out var integrator) ? integrator : throw new ArgumentException($"unknown integrator '{name}'", nameof(name));
 
-    private async Task<RolloutPlan> PrepareRolloutsAsync(PipelineSpec spec, HamiltonianSystem system, CancellationToken ct)
+    private async Task<RolloutTruth> PrepareRolloutsAsync(TruthPlan plan, CancellationToken ct)
     {
-        var r = spec.Rollout!;
-        var x0 = RolloutStarts(r, spec.Domain);
-        var dim = 2 * system.Dof;
-        var saveEvery = Math.Max(1, (int)Math.Ceiling((double)r.Steps / MaxSavedStates));
-        var times = Rollouts.SavedSteps(r.Steps, saveEvery).Select(n => n * r.Dt).ToArray();
-        var systemKey = CacheKey.Compute("system", 1,
-            [new("name", system.Name), .. system.Parameters.Select(p => new KeyValuePair<string, string>(p.Key, CacheKey.Canon(p.Value)))], []);
-        var common = CommonRolloutParameters(r, x0, saveEvery);
-        var truth = HamiltonianField.Exact(system);
+        var r = plan.Spec;
+        var x0 = plan.X0;
+        var dim = 2 * plan.System.Dof;
+        var times = Rollouts.SavedSteps(r.Steps, plan.SaveEvery).Select(n => n * r.Dt).ToArray();
+        var truth = HamiltonianField.Exact(plan.System);
 
-        var referenceKey = CacheKey.Compute("reference", StageVersions["reference"], [.. common, new("tol", CacheKey.Canon(r.ReferenceTolerance))], [systemKey]);
-        var reference = await CachedAsync("reference", referenceKey, $"true H, {x0[0].Length} initial state(s)",
+        var reference = await CachedAsync(plan.Reference, plan.Reference.Label,
             () => Task.FromResult(Rollouts.Reference(truth, x0, times, r.ReferenceTolerance, ct, RolloutProgress("true H, dop853 reference"))),
             Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct).ConfigureAwait(false);
 
-        var exact = new List<(Integrator, string, Trajectory?, string?)>();
-        foreach (var integrator in r.Integrators.Select(ParseIntegrator))
+        var exact = new List<(Integrator, Trajectory?, string?)>();
+        foreach (var (integrator, node) in plan.Exact)
         {
-            var key = CacheKey.Compute("rollout", StageVersions["rollout"], [.. common, new("integrator", integrator.ToName())], [systemKey]);
             try
             {
-                var trajectory = await CachedAsync("rollout", key, $"true H, {integrator.ToName()}",
-                    () => Task.FromResult(Rollouts.Integrate(truth, x0, r.Dt, r.Steps, integrator, saveEvery, ct: ct,
+                var trajectory = await CachedAsync(node, node.Label,
+                    () => Task.FromResult(Rollouts.Integrate(truth, x0, r.Dt, r.Steps, integrator, plan.SaveEvery, ct: ct,
                         progress: RolloutProgress($"true H, {integrator.ToName()}"))),
                     Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct).ConfigureAwait(false);
-                exact.Add((integrator, key, trajectory, null));
+                exact.Add((integrator, trajectory, null));
             }
             catch (Exception e) when (e is InvalidOperationException or FixedPointNotConvergedException)
             {
                 // E.g. forward Euler gaining energy until the orbit escapes: a finding, not a reason to stop the run.
                 _log.ForContext("Stage", "rollout").Warning("rollout true H, {Integrator}: not completed: {Reason}", integrator.ToName(), e.Message);
-                exact.Add((integrator, key, null, $"the true H itself could not be integrated: {e.Message}"));
+                exact.Add((integrator, null, $"the true H itself could not be integrated: {e.Message}"));
             }
         }
 
-        return new RolloutPlan(r, system, x0, saveEvery, common, referenceKey, reference, exact);
+        return new RolloutTruth(plan, reference, exact);
     }
 
-    private static List<KeyValuePair<string, string>> CommonRolloutParameters(RolloutSpec r, double[][] x0, int saveEvery) =>
-    [
-        new("x0", string.Join(";", x0.Select(CacheKey.Canon))),
-        new("dt", CacheKey.Canon(r.Dt)),
-        new("steps", CacheKey.Canon(r.Steps)),
-        new("save_every", CacheKey.Canon(saveEvery)),
-    ];
-
     /// <summary>
-    /// Rolls the learned model out with every configured integrator (each a cached stage keyed by the fit) and
+    /// Rolls the learned model out with every configured integrator (each a cached node keyed by the model) and
     /// summarises each against the true H. A rollout that cannot be completed (a step blew up, an implicit solve did
     /// not converge) is a result, not a crash: it is logged and reported with its reason.
     /// </summary>
     private async Task<IReadOnlyList<RolloutSummary>> RolloutAsync(
-        RolloutPlan plan, Network network, double h0Offset, string modelKey, string label, Dictionary<string, string> keys, List<StageRecord> mine, CancellationToken ct)
+        RolloutTruth truthRun, ExperimentPlan experiment, Network network, double h0Offset, string label, Dictionary<string, string> keys, List<StageRecord> mine, CancellationToken ct)
     {
+        var plan = truthRun.Plan;
         var r = plan.Spec;
         var dim = plan.X0.Length;
         var learned = HamiltonianField.Learned(network);
         var truth = HamiltonianField.Exact(plan.System);
-        keys["reference"] = plan.ReferenceKey;
+        keys[ExperimentKeys.Reference] = plan.Reference.Key;
         var summaries = new List<RolloutSummary>();
-        foreach (var (integrator, exactKey, exact, exactFailure) in plan.Exact)
+        for (var i = 0; i < experiment.Rollouts.Count; i++)
         {
+            var node = experiment.Rollouts[i];
+            var (integrator, exact, exactFailure) = truthRun.Exact[i];
             var name = integrator.ToName();
-            var key = CacheKey.Compute("rollout", StageVersions["rollout"], [.. plan.KeyParameters, new("integrator", name)], [modelKey]);
-            keys[$"rollout/{name}"] = key;
+            keys[ExperimentKeys.Rollout(name)] = node.Node.Key;
             if (exact is not null)
             {
-                keys[$"exact/{name}"] = exactKey;
+                keys[ExperimentKeys.Exact(name)] = node.Exact.Key;
             }
 
             try
             {
-                var trajectory = await CachedAsync("rollout", key, $"{label}, {name}",
+                var trajectory = await CachedAsync(node.Node, $"{label}, {name}",
                     () => Task.FromResult(Rollouts.Integrate(learned, plan.X0, r.Dt, r.Steps, integrator, plan.SaveEvery, ct: ct,
                         progress: RolloutProgress($"{label}, {name}"))),
                     Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct, mine).ConfigureAwait(false);
-                var error = RolloutDiagnostics.StateError(trajectory, plan.Reference);
+                var error = RolloutDiagnostics.StateError(trajectory, truthRun.Reference);
                 var model = RolloutDiagnostics.ModelError(learned, truth, trajectory, h0Offset);
                 summaries.Add(new RolloutSummary(
                     name,
@@ -143,7 +127,7 @@ public sealed partial class PipelineRunner
             }
             catch (Exception e) when (e is InvalidOperationException or FixedPointNotConvergedException)
             {
-                keys.Remove($"rollout/{name}");
+                keys.Remove(ExperimentKeys.Rollout(name));
                 _log.ForContext("Stage", "rollout").Warning("rollout {Label}, {Integrator}: not completed: {Reason}", label, name, e.Message);
                 summaries.Add(new RolloutSummary(name, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, e.Message));
             }

@@ -3,6 +3,7 @@ using System.Globalization;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Data;
+using Hnn.Pipeline.Planning;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Model;
 using Hnn.Stages.Sampling;
@@ -17,13 +18,18 @@ namespace Hnn.Pipeline.Execution;
 /// </summary>
 public sealed partial class PipelineRunner
 {
-    private async Task<PreparedData> PrepareStreamedDataAsync(PipelineSpec spec, HamiltonianSystem system, ulong seed, CancellationToken ct)
+    /// <summary>
+    /// The streamed data node: its own cache check (the artifact is larger than memory, so it is checked by its footer
+    /// and read in chunks, not loaded) in the same store, with the same gate and records as every other node.
+    /// </summary>
+    private async Task<PreparedData> PrepareStreamedDataAsync(PipelineSpec spec, DataNode node, CancellationToken ct)
     {
-        const string stage = "generate-stream";
+        var stage = node.Source.Stage.Name;
+        var key = node.Source.Key;
+        var system = SystemOf(spec);
         var domain = spec.Domain!;
-        var total = spec.Data.Train + spec.Data.Test;
-        var key = CacheKey.Compute(stage, StageVersions[stage],
-            [.. GenerateParams(system, domain, total, seed), new("stream_rows", CacheKey.Canon(spec.Data.StreamRows))], []);
+        var total = node.Total;
+        var seed = node.Seed;
         var path = _store.PathFor(stage, key);
         var log = _log.ForContext("Stage", stage);
         var label = $"data seed {seed}";
@@ -46,7 +52,7 @@ public sealed partial class PipelineRunner
                         ?? (meta.TryGetValue(Codecs.SecondsKey, out var v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var o) ? o : 0);
                     Record(new StageRecord(stage, key, true, sw.Elapsed.TotalSeconds, original), null);
                     log.Information("{Stage} {Label}: cached {Key} ({Rows:N0} rows, computed in {Seconds:F2} s)", stage, label, key, rows, original);
-                    return new PreparedData(seed, key, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
+                    return new PreparedData(node, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
                 }
 
                 log.Warning("{Stage} {Label}: {Path} has {Rows} rows (expected {Total}){Binding}; regenerating", stage, label, path, rows, total,
@@ -67,7 +73,7 @@ public sealed partial class PipelineRunner
 
             Record(new StageRecord(stage, key, false, sw.Elapsed.TotalSeconds, sw.Elapsed.TotalSeconds), null);
             log.Information("{Stage} {Label}: computed {Key} ({Rows:N0} rows in chunks of {Chunk:N0}) in {Seconds:F2} s", stage, label, key, total, spec.Data.StreamRows, sw.Elapsed.TotalSeconds);
-            return new PreparedData(seed, key, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
+            return new PreparedData(node, null, null, new StreamedData(path, system.Dof, spec.Data.Train, spec.Data.Test));
         }
         finally
         {
@@ -75,22 +81,17 @@ public sealed partial class PipelineRunner
         }
     }
 
-    private async Task<ExperimentResult> RunStreamedExperimentAsync(PipelineSpec spec, ExperimentJob job, Hnn.Stages.Training.Anchor anchor, RolloutPlan? plan, CancellationToken ct)
+    private async Task<ExperimentResult> RunStreamedExperimentAsync(PipelineSpec spec, ExperimentJob job, SampledChain chain, Hnn.Stages.Training.Anchor anchor, RolloutTruth? truth, CancellationToken ct)
     {
         var data = job.Data.Stream!;
-        var label = Label(job);
-        var cap = spec.Model.CandidateCap(job.Width);
-        var (biasLow, biasHigh) = spec.Model.ElmBias ?? (spec.Domain!.MinLimit, spec.Domain.MaxLimit);
-        var candidates = new KeyValuePair<string, string>("candidates", CacheKey.Canon(cap));
+        var (width, seed) = (job.Plan.Width, job.Plan.ModelSeed);
+        var cap = spec.Model.CandidateCap(width);
+        var (biasLow, biasHigh) = chain.ElmBias ?? (double.NaN, double.NaN); // only ELM draws a bias
         var access = new SampledAccess(
-            job.Width,
-            [job.Method == SamplingMethod.Elm ? new("bias", CacheKey.Canon([biasLow, biasHigh])) : candidates],
-            [],
-            [candidates],
-            method => SampleStreamedAsync(method, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, null, ct),
-            (hidden, _) => FitStreamedAsync(spec, hidden, data, anchor, label, ct),
-            firstNetwork => SampleStreamedAsync(SamplingMethod.ASwim, data, job.Width, job.ModelSeed, cap, biasLow, biasHigh, firstNetwork, ct));
-        return await RunSampledAsync(spec, job, anchor, plan, access, ct).ConfigureAwait(false);
+            () => SampleStreamedAsync(chain.Method.FirstSampler, data, width, seed, cap, biasLow, biasHigh, null, ct),
+            (hidden, _) => FitStreamedAsync(spec, hidden, data, anchor, job.Label, ct),
+            firstNetwork => SampleStreamedAsync(SamplingMethod.ASwim, data, width, seed, cap, biasLow, biasHigh, firstNetwork, ct));
+        return await RunSampledAsync(spec, job, chain, anchor, truth, access, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -56,10 +56,7 @@ public static class RunModels
         }
 
         var (chosen, note) = Select(runId, results, query);
-        var (stage, key) = chosen.Keys.TryGetValue("train", out var t) ? ("train", t)
-            : chosen.Keys.TryGetValue("fit2", out var f2) ? ("fit", f2)
-            : chosen.Keys.TryGetValue("fit", out var f) ? ("fit", f)
-            : throw new InputException($"run {runId}: {Describe(chosen)} has no network artifact key in its manifest");
+        var (stage, key) = chosen.Model ?? throw new InputException($"run {runId}: {Describe(chosen)} has no network artifact key in its manifest");
         var config = manifest.GetProperty("config");
         var dof = config.GetProperty("dof").GetInt32();
         var table = store.TryReadAsync(stage, key).GetAwaiter().GetResult()

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using Hnn.Datasets;
 using Hnn.Pipeline.Cli;
+using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Planning;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Model;
 using Hnn.Stages.Rollout;
@@ -26,9 +28,14 @@ public static class RunReport
     {
         var manifestPath = Path.Combine(runDir, "manifest.json");
         var manifestText = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
-        var manifest = JsonSerializer.Deserialize<JsonElement>(manifestText);
-        var results = JsonSerializer.Deserialize<List<ExperimentResult>>(manifest.GetProperty("results").GetRawText(), RunManifest.Json) ?? [];
-        var ctx = Context.From(manifest, store, Path.Combine(runDir, FolderName), log);
+        var (record, error) = RunManifest.Parse(manifestText);
+        if (record is null || record.Config.ValueKind != JsonValueKind.Object)
+        {
+            throw new InputException($"{manifestPath}: {error ?? "has no config object"}");
+        }
+
+        var results = record.Results;
+        var ctx = Context.From(record.Config, store, Path.Combine(runDir, FolderName), log);
         Directory.CreateDirectory(ctx.Figures);
         foreach (var old in Directory.GetFiles(ctx.Figures, "*.png").Concat(Directory.GetFiles(ctx.Figures, "*.svg")))
         {
@@ -61,19 +68,16 @@ public static class RunReport
         var tables = ResultsTable.Tables(results)
             .Select(t => new ReportTable(t.Caption.Length == 0 ? "Results: relative L2 errors on the train and test sets" : t.Caption.TrimEnd(':'), t.Header, t.Rows))
             .ToList();
-        var id = manifest.GetProperty("run_id").GetString()!;
-        var status = manifest.GetProperty("status").GetString();
-        var wall = manifest.GetProperty("wall_seconds").GetDouble();
         var description =
-            $"Run {id} of pipeline '{manifest.GetProperty("pipeline").GetString()}' ({status}, {wall.ToString("F1", CultureInfo.InvariantCulture)} s, " +
-            $"backend {manifest.GetProperty("backend").GetString()}). {ctx.Description}";
+            $"Run {record.RunId} of pipeline '{record.Pipeline}' ({record.Status}, {record.WallSeconds.ToString("F1", CultureInfo.InvariantCulture)} s, " +
+            $"backend {record.Backend}). {ctx.Description}";
         if (best is not null)
         {
             notes.Insert(0, $"Figures of one model per method: the widest, first data and model seed. Where one model is shown alone it is the most accurate of these on the test set ({best.Method}, test rel. L2 error of H {best.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)}).");
         }
 
-        var model = new ReportModel($"hnn run {id}", description, ConfigText(manifest), tables, figures, manifestText, notes,
-            Summary(results), Failures(results, status));
+        var model = new ReportModel($"hnn run {record.RunId}", description, ConfigText(record), tables, figures, manifestText, notes,
+            Summary(results), Failures(results, record.Status));
         return ReportWriter.Write(model, ctx.Folder);
     }
 
@@ -192,10 +196,10 @@ public static class RunReport
         return [.. results.Where(r => r.Width == width && r.DataSeed == dataSeed && r.ModelSeed == modelSeed).DistinctBy(r => r.Method)];
     }
 
-    private static string ConfigText(JsonElement manifest)
+    private static string ConfigText(RunManifest manifest)
     {
-        var source = manifest.GetProperty("source").GetString();
-        var overrides = manifest.GetProperty("overrides").EnumerateArray().Select(o => o.GetString()).ToList();
+        var source = manifest.Source;
+        var overrides = manifest.Overrides;
         var text = source is not null && File.Exists(source)
             ? $"# {source}\n{File.ReadAllText(source)}"
             : $"# {source} (no longer on disk; the resolved configuration is in the manifest below)\n";
@@ -251,7 +255,7 @@ public static class RunReport
         Context ctx, IReadOnlyList<ExperimentResult> representatives, ExperimentResult? best, Network? bestNetwork, List<string> notes, CancellationToken ct)
     {
         var figures = new List<ReportFigure>();
-        if (ctx.Hamiltonian is null || best is null || !best.Keys.TryGetValue("reference", out var referenceKey))
+        if (ctx.Hamiltonian is null || best is null || best.ReferenceKey is not { } referenceKey)
         {
             return figures;
         }
@@ -276,7 +280,7 @@ public static class RunReport
         var learnedByMethod = new List<(ExperimentResult R, Trajectory T)>();
         foreach (var r in representatives)
         {
-            if (r.Keys.TryGetValue($"rollout/{main}", out var key) && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
+            if (r.RolloutKey(main) is { } key && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
             {
                 learnedByMethod.Add((r, t));
             }
@@ -297,8 +301,8 @@ public static class RunReport
 
             path = ctx.Figure("trajectory-error.png");
             series = [.. learnedByMethod.Select(x => new Series(x.R.Method, x.T.Times, RolloutDiagnostics.StateError(x.T, reference).Max, Style: x.R.Method)).Select(FromFirstStep)];
-            string? exactKey = null;
-            if (best.Keys.TryGetValue($"exact/{main}", out exactKey) && await ctx.TrajectoryAsync("rollout", exactKey, ct).ConfigureAwait(false) is { } exact)
+            var exactKey = best.ExactKey(main);
+            if (exactKey is not null && await ctx.TrajectoryAsync("rollout", exactKey, ct).ConfigureAwait(false) is { } exact)
             {
                 series.Add(FromFirstStep(new Series($"true H, {main}", exact.Times, RolloutDiagnostics.StateError(exact, reference).Max, Dashed: true, Style: "true H")));
             }
@@ -333,7 +337,7 @@ public static class RunReport
         Trajectory? bestMain = null;
         foreach (var name in integrators)
         {
-            if (best.Keys.TryGetValue($"rollout/{name}", out var key) && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
+            if (best.RolloutKey(name) is { } key && await ctx.TrajectoryAsync("rollout", key, ct).ConfigureAwait(false) is { } t)
             {
                 bestMain ??= t;
                 energySeries.Add(new Series(name, t.Times, SignedDrift(truth, t), Style: name));
@@ -419,9 +423,9 @@ public static class RunReport
     private static async Task<List<ReportFigure>> LossFiguresAsync(Context ctx, IReadOnlyList<ExperimentResult> representatives, CancellationToken ct)
     {
         var figures = new List<ReportFigure>();
-        foreach (var r in representatives.Where(r => r.Keys.ContainsKey("loss")))
+        foreach (var r in representatives.Where(r => r.LossKey is not null))
         {
-            var table = await ctx.Store.TryReadAsync("loss", r.Keys["loss"], ct).ConfigureAwait(false);
+            var table = await ctx.Store.TryReadAsync(StageCatalog.Train.Extra[0], r.LossKey!, ct).ConfigureAwait(false);
             if (table is null)
             {
                 continue;
@@ -466,9 +470,11 @@ public static class RunReport
 
         public async Task<Network?> NetworkAsync(ExperimentResult r, CancellationToken ct)
         {
-            var (stage, key) = r.Keys.TryGetValue("train", out var t) ? ("train", t)
-                : r.Keys.TryGetValue("fit2", out var f2) ? ("fit", f2)
-                : ("fit", r.Keys["fit"]);
+            if (r.Model is not var (stage, key))
+            {
+                return null;
+            }
+
             var table = await Store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
             return table is null ? null : Codecs.ToNetwork(table, 2 * Dof).Network;
         }
@@ -488,9 +494,8 @@ public static class RunReport
 
         private Dictionary<(string Stage, string Key), Trajectory?> Trajectories { get; } = [];
 
-        public static Context From(JsonElement manifest, ArtifactStore store, string folder, ILogger log)
+        public static Context From(JsonElement config, ArtifactStore store, string folder, ILogger log)
         {
-            var config = manifest.GetProperty("config");
             var dof = config.GetProperty("dof").GetInt32();
             HamiltonianSystem? system = null;
             if (config.TryGetProperty("system", out var s) && s.ValueKind == JsonValueKind.Object)

@@ -49,12 +49,15 @@ public sealed class ArtifactStore
     private const int MaxStageLength = 100;
 
     private readonly Action<string>? _onWarning;
+    private readonly TimeProvider _time;
 
     /// <param name="root">Store root, e.g. ".hnn" (made absolute against the current directory now).</param>
     /// <param name="onWarning">Receives human-readable warnings (corrupt artifact found and removed, ...).</param>
     /// <param name="writeOptions">Row-group size and compression for artifacts; default 1Mi rows, uncompressed.</param>
-    public ArtifactStore(string root, Action<string>? onWarning = null, ParquetWriteOptions? writeOptions = null)
+    /// <param name="time">The clock (temp-file ages in clean, quarantine names); default the system's.</param>
+    public ArtifactStore(string root, Action<string>? onWarning = null, ParquetWriteOptions? writeOptions = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         ArgumentException.ThrowIfNullOrEmpty(root);
         Root = Path.GetFullPath(root);
         _onWarning = onWarning;
@@ -225,7 +228,7 @@ public sealed class ArtifactStore
     public IReadOnlyList<CleanItem> PlanClean(IReadOnlySet<string> keepKeys, TimeSpan? minTempAge = null)
     {
         ArgumentNullException.ThrowIfNull(keepKeys);
-        DateTime tempCutoff = DateTime.UtcNow - (minTempAge ?? TimeSpan.Zero);
+        DateTime tempCutoff = _time.GetUtcNow().UtcDateTime - (minTempAge ?? TimeSpan.Zero);
         var plan = new List<CleanItem>();
         foreach (string stageDir in StageDirectories())
         {
@@ -416,7 +419,7 @@ public sealed class ArtifactStore
         }
 
         string aside = path + CorruptMarker.Substring(ParquetExtension.Length)
-                       + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)
+                       + _time.GetUtcNow().ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture)
                        + "-" + Guid.NewGuid().ToString("N")[..8];
         try
         {

@@ -17,7 +17,7 @@ namespace Hnn.Stages.Baseline;
 /// <para>
 /// Measured on the 2-core AVX-512 machine (N = 1000, 2048 rows, D = 2, one thread): about 2.7 ms, of which the
 /// vectorised tanh (TensorPrimitives) is about 1.5 ms; the two-row D = 2 kernel is about 35 % faster than the chunked
-/// general one, 64-byte aligned buffers about 15 % faster than plain arrays, 512-bit lanes 5-15 % faster than 256-bit,
+/// general one, 64-byte aligned buffers about 15 % faster than plain arrays, 512-bit vectors 5-15 % faster than 256-bit,
 /// and a first version (TensorPrimitives calls for the forward pass, a scalar backward loop) was 5 times slower.
 /// </para>
 /// </remarks>
@@ -42,18 +42,18 @@ internal static class GradientKernels
             throw new ArgumentException("parameter, gradient or scratch buffer too small for the layout");
         }
 
-        return LaneWidth.Doubles switch
+        return SimdWidth.Doubles switch
         {
-            8 => Accumulate<Lanes512>(layout, theta, x, dx, start, count, scale, grad, scratch),
-            4 => Accumulate<Lanes256>(layout, theta, x, dx, start, count, scale, grad, scratch),
-            _ => Accumulate<Lanes128>(layout, theta, x, dx, start, count, scale, grad, scratch),
+            8 => Accumulate<Simd512>(layout, theta, x, dx, start, count, scale, grad, scratch),
+            4 => Accumulate<Simd256>(layout, theta, x, dx, start, count, scale, grad, scratch),
+            _ => Accumulate<Simd128>(layout, theta, x, dx, start, count, scale, grad, scratch),
         };
     }
 
     private static double Accumulate<TV>(
         ParameterLayout layout, ReadOnlySpan<double> theta, double[][] x, double[][] dx, int start, int count, double scale,
         Span<double> grad, Span<double> scratch)
-        where TV : unmanaged, ILanes<TV>
+        where TV : unmanaged, ISimd<TV>
     {
         var t = scratch[..(2 * layout.Stride)];
         var chunk = scratch.Slice(2 * layout.Stride, 3 * Chunk);
@@ -80,9 +80,9 @@ internal static class GradientKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double PairD2<TV>(
         int n, ReadOnlySpan<double> theta, double[][] x, double[][] dx, int k, double scale, Span<double> grad, Span<double> t)
-        where TV : unmanaged, ILanes<TV>
+        where TV : unmanaged, ISimd<TV>
     {
-        var lanes = (nuint)TV.Count;
+        var step = (nuint)TV.Count;
         var nn = (nuint)n;
         ref var w0 = ref MemoryMarshal.GetReference(theta);
         ref var w1 = ref Unsafe.Add(ref w0, n);
@@ -102,7 +102,7 @@ internal static class GradientKernels
         var xa1 = TV.Create(x[1][k]);
         var xb0 = TV.Create(x[0][k + 1]);
         var xb1 = TV.Create(x[1][k + 1]);
-        for (nuint j = 0; j < nn; j += lanes)
+        for (nuint j = 0; j < nn; j += step)
         {
             var ww0 = TV.Load(ref w0, j);
             var ww1 = TV.Load(ref w1, j);
@@ -116,7 +116,7 @@ internal static class GradientKernels
 
         // grad H at both points: g_i = sum_j c_j (1 - t_j^2) w_ij.
         TV ga0 = TV.Zero, ga1 = TV.Zero, gb0 = TV.Zero, gb1 = TV.Zero;
-        for (nuint j = 0; j < nn; j += lanes)
+        for (nuint j = 0; j < nn; j += step)
         {
             var cc = TV.Load(ref c, j);
             var ww0 = TV.Load(ref w0, j);
@@ -143,7 +143,7 @@ internal static class GradientKernels
         var eb1 = TV.Create(scale * rqb);
 
         // Backward.
-        for (nuint j = 0; j < nn; j += lanes)
+        for (nuint j = 0; j < nn; j += step)
         {
             var ww0 = TV.Load(ref w0, j);
             var ww1 = TV.Load(ref w1, j);
@@ -174,12 +174,12 @@ internal static class GradientKernels
     private static double Row<TV>(
         ParameterLayout layout, ReadOnlySpan<double> theta, double[][] x, double[][] dx, int k, double scale, Span<double> grad,
         Span<double> t, Span<double> chunk)
-        where TV : unmanaged, ILanes<TV>
+        where TV : unmanaged, ISimd<TV>
     {
         var dim = layout.Dim;
         var d = dim / 2;
         var n = layout.Stride;
-        var lanes = (nuint)TV.Count;
+        var step = (nuint)TV.Count;
         ref var w = ref MemoryMarshal.GetReference(theta);
         ref var b = ref Unsafe.Add(ref w, layout.Biases);
         ref var c = ref Unsafe.Add(ref w, layout.Coefficients);
@@ -201,7 +201,7 @@ internal static class GradientKernels
             var m = (nuint)Math.Min(Chunk, n - j0);
             ref var tj = ref Unsafe.Add(ref tr, j0);
             ref var bj = ref Unsafe.Add(ref b, j0);
-            for (nuint j = 0; j < m; j += lanes)
+            for (nuint j = 0; j < m; j += step)
             {
                 TV.Store(TV.Load(ref bj, j), ref tj, j);
             }
@@ -210,7 +210,7 @@ internal static class GradientKernels
             {
                 var xi = TV.Create(x[i][k]);
                 ref var wi = ref Unsafe.Add(ref w, layout.Weights(i) + j0);
-                for (nuint j = 0; j < m; j += lanes)
+                for (nuint j = 0; j < m; j += step)
                 {
                     TV.Store(TV.Fma(xi, TV.Load(ref wi, j), TV.Load(ref tj, j)), ref tj, j);
                 }
@@ -226,7 +226,7 @@ internal static class GradientKernels
             var m = (nuint)Math.Min(Chunk, n - j0);
             ref var tj = ref Unsafe.Add(ref tr, j0);
             ref var cj = ref Unsafe.Add(ref c, j0);
-            for (nuint j = 0; j < m; j += lanes)
+            for (nuint j = 0; j < m; j += step)
             {
                 var tt = TV.Load(ref tj, j);
                 TV.Store(TV.Multiply(TV.Load(ref cj, j), TV.Subtract(one, TV.Multiply(tt, tt))), ref scs, j);
@@ -236,7 +236,7 @@ internal static class GradientKernels
             {
                 ref var wi = ref Unsafe.Add(ref w, layout.Weights(i) + j0);
                 var a = acc[i];
-                for (nuint j = 0; j < m; j += lanes)
+                for (nuint j = 0; j < m; j += step)
                 {
                     a = TV.Fma(TV.Load(ref scs, j), TV.Load(ref wi, j), a);
                 }
@@ -263,7 +263,7 @@ internal static class GradientKernels
             // a = sum_i e_i w_i into the first scratch row.
             ref var w0 = ref Unsafe.Add(ref w, j0);
             var e0 = TV.Create(e[0]);
-            for (nuint j = 0; j < m; j += lanes)
+            for (nuint j = 0; j < m; j += step)
             {
                 TV.Store(TV.Multiply(e0, TV.Load(ref w0, j)), ref sa, j);
             }
@@ -272,7 +272,7 @@ internal static class GradientKernels
             {
                 var ei = TV.Create(e[i]);
                 ref var wi = ref Unsafe.Add(ref w, layout.Weights(i) + j0);
-                for (nuint j = 0; j < m; j += lanes)
+                for (nuint j = 0; j < m; j += step)
                 {
                     TV.Store(TV.Fma(ei, TV.Load(ref wi, j), TV.Load(ref sa, j)), ref sa, j);
                 }
@@ -283,7 +283,7 @@ internal static class GradientKernels
             ref var cj = ref Unsafe.Add(ref c, j0);
             ref var gcj = ref Unsafe.Add(ref gc, j0);
             ref var gbj = ref Unsafe.Add(ref gb, j0);
-            for (nuint j = 0; j < m; j += lanes)
+            for (nuint j = 0; j < m; j += step)
             {
                 var a = TV.Load(ref sa, j);
                 var tt = TV.Load(ref tj, j);
@@ -302,7 +302,7 @@ internal static class GradientKernels
                 var ei = TV.Create(e[i]);
                 var xi = TV.Create(x[i][k]);
                 ref var gwi = ref Unsafe.Add(ref gw, layout.Weights(i) + j0);
-                for (nuint j = 0; j < m; j += lanes)
+                for (nuint j = 0; j < m; j += step)
                 {
                     TV.Store(TV.Fma(ei, TV.Load(ref scs, j), TV.Fma(xi, TV.Load(ref su, j), TV.Load(ref gwi, j))), ref gwi, j);
                 }

@@ -5,7 +5,7 @@ namespace Hnn.Stages.Baseline;
 /// <summary>
 /// The flat parameter vector the kernels and the optimiser work on:
 /// theta = [w_0 | w_1 | ... | w_(D-1) | b | c], each block <see cref="Stride"/> long, where w_i[j] = weight of input i into
-/// neuron j. <see cref="Stride"/> is the width rounded up to a multiple of <see cref="LaneWidth.Padding"/>; the padding
+/// neuron j. <see cref="Stride"/> is the width rounded up to a multiple of <see cref="SimdWidth.Padding"/>; the padding
 /// neurons have zero weights, bias and coefficient, hence zero gradient, so they stay zero under Adam with weight decay
 /// and never change H.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed class ParameterLayout
     {
         Dim = dim;
         Width = width;
-        Stride = (width + LaneWidth.Padding - 1) / LaneWidth.Padding * LaneWidth.Padding;
+        Stride = (width + SimdWidth.Padding - 1) / SimdWidth.Padding * SimdWidth.Padding;
         Length = (dim + 2) * Stride;
     }
 

@@ -20,16 +20,6 @@ public static class SwimStages
     }
 
     /// <summary>
-    /// A-SWIM's second stage: SWIM probabilities from the first model's H-hat on the training points, over the same
-    /// candidate pairs (same seed).
-    /// </summary>
-    public static HiddenLayer Resample(Network first, double[][] x, int width, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(first);
-        return Sample(x, first.Energy(x), width, seed);
-    }
-
-    /// <summary>
     /// The candidate pairs of <see cref="Sample"/> for K = <paramref name="pointCount"/> points, capped at
     /// <paramref name="maxCandidates"/> (the streamed path; see <see cref="CandidatePairs.Draw(int, int, ulong, int)"/>).
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Hnn.Pipeline.Report;
+using Hnn.Tests.Report;
 using Xunit;
 using Xunit.Abstractions;
 

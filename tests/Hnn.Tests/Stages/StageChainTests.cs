@@ -75,7 +75,7 @@ public sealed class StageChainTests(ITestOutputHelper output)
         var (uError, _, first) = USwim(la, train, test, anchor);
 
         // docs/ALGORITHM.md §2.1: A-SWIM re-samples with SWIM probabilities from H_hat over the same candidates (same seed).
-        var resampled = SwimStages.Resample(first.Network, train.X, Width, Seed);
+        var resampled = SwimStages.Sample(train.X, first.Network.Energy(train.X), Width, Seed);
         var fit = OutputLayer.Fit(la, resampled, train.X, train.Dx, anchor, Rcond, SolveMode.Structured, chunkRows: 256);
         var aError = Evaluator.Evaluate(fit.Network, test.X, test.Dx, test.H).H;
         output.WriteLine($"U-SWIM {uError:e3}, A-SWIM {aError:e3}");

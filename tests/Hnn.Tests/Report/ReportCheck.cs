@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Hnn.Pipeline.Report;
 
-namespace Hnn.Pipeline.Report;
+namespace Hnn.Tests.Report;
 
 /// <summary>
 /// The outcome of <see cref="ReportCheck"/>: how many images the report refers to, the valid ones' sizes, and one
@@ -21,7 +22,7 @@ public sealed record ReportCheckResult(string ReportPath, int ImageCount, IReadO
 /// <c>data:image/png;base64</c> URI holding a valid PNG; every image (and every link to a .png) in report.md must
 /// name an existing file, relative to the report, that is a valid PNG. PNG validity is <see cref="PngCheck"/>'s.
 /// </summary>
-public static partial class ReportCheck
+internal static partial class ReportCheck
 {
     private const string DataPngPrefix = "data:image/png;base64,";
 

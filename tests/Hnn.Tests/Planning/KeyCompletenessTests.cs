@@ -1,0 +1,182 @@
+using Hnn.Pipeline.Planning;
+using Hnn.Tests.Pipeline;
+using Xunit;
+
+namespace Hnn.Tests.Planning;
+
+/// <summary>
+/// Key completeness: for every config field that reaches a stage, changing it changes exactly that stage's keys and
+/// every key downstream of them in the DAG, and no other (nothing upstream, no sibling); run settings change no key.
+/// Each case names the stages the field enters directly ("stage", or "method:stage" for one method's); the test
+/// computes the downstream closure from the plan itself.
+/// </summary>
+public sealed class KeyCompletenessTests : IDisposable
+{
+    /// <summary>Every method, a cheaper A-SWIM first stage (so it shares nothing with U-SWIM), adam, rollouts.</summary>
+    private const string InMemory = """
+        name: completeness
+        system: {name: single-pendulum, params: {f: 1}}
+        domain: {q: [[-3, 3]], p: [[-1, 1]]}
+        data: {train: 300, test: 50, seed: 1}
+        anchor: {x0: [0, 0], h0: 0}
+        model: {methods: [elm, u-swim, a-swim, swim, adam], widths: [20], seeds: [5], rcond: 1.0e-12, a_swim_first: {train_fraction: 0.5, width_fraction: 0.5}}
+        adam: {steps: 10, batch_size: 64, learning_rate: 1.0e-3, weight_decay: 1.0e-13, init: torch-default}
+        rollout: {dt: 0.05, steps: 10, integrators: [rk4, verlet], reference_tol: 1.0e-10}
+        solver: {backend: lapack, mode: structured, chunk_rows: 64, lanes: 2}
+        run: {store: store, parallelism: 1}
+        """;
+
+    /// <summary>Streamed data with a SWIM candidate cap (the pinned pipeline of <see cref="PlanKeysTests"/>).</summary>
+    private const string StreamedBase = PlanKeysTests.Streamed;
+
+    private readonly PlanSandbox _box = new();
+
+    public void Dispose() => _box.Dispose();
+
+    public static TheoryData<string, string[]> InMemoryFields => new()
+    {
+        { "system.params.f=2", ["generate", "system"] },
+        { "domain.q=[[-2, 3]]", ["generate", "elm:sample"] },
+        { "domain.p=[[-1, 2]]", ["generate", "elm:sample"] },
+        { "data.train=301", ["generate", "split"] },
+        { "data.test=51", ["generate", "split"] },
+        { "data.seed=2", ["generate", "split"] },
+        { "anchor.x0=[0.5, 0]", ["fit", "train"] },
+        { "anchor.h0=1", ["fit", "train"] },
+        // 22, not 21: A-SWIM's first stage at width_fraction 0.5 rounds 10.5 to 10, the same layer as for 20.
+        { "model.widths=[22]", ["sample", "resample", "train"] },
+        { "model.seeds=[6]", ["sample", "resample", "train"] },
+        { "model.rcond=1.0e-11", ["fit"] },
+        { "model.elm_bias=[-2, 2]", ["elm:sample"] },
+        { "model.a_swim_first.train_fraction=0.6", ["a-swim:sample", "a-swim:fit"] },
+        { "model.a_swim_first.width_fraction=0.6", ["a-swim:sample"] },
+        { "solver.mode=full", ["fit"] },
+        { "solver.chunk_rows=32", ["fit"] },
+        { "solver.lanes=3", ["fit"] },
+        { "adam.learning_rate=2.0e-3", ["train"] },
+        { "adam.batch_size=32", ["train"] },
+        { "adam.weight_decay=1.0e-12", ["train"] },
+        { "adam.steps=11", ["train"] },
+        { "adam.init=xavier", ["train"] },
+        { "rollout.dt=0.04", ["reference", "rollout"] },
+        { "rollout.steps=11", ["reference", "rollout"] },
+        { "rollout.reference_tol=1.0e-9", ["reference"] },
+        { "rollout.integrators=[symplectic-euler, implicit-midpoint]", ["rollout"] },
+        { "rollout.initial=[[1, 0]]", ["reference", "rollout"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(InMemoryFields))]
+    public void AFieldChangesItsStagesAndWhatFollowsOnly(string setting, string[] direct) =>
+        AssertChanges(_box.Plan(InMemory), _box.Plan(InMemory, setting), direct, setting);
+
+    public static TheoryData<string, string[]> StreamedFields => new()
+    {
+        { "data.stream_rows=2048", ["generate-stream"] },
+        { "data.train=3001", ["generate-stream"] },
+        { "model.swim_candidates=600", ["u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
+        { "model.rcond=1.0e-11", ["fit"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(StreamedFields))]
+    public void AStreamedFieldChangesItsStagesAndWhatFollowsOnly(string setting, string[] direct) =>
+        AssertChanges(_box.Plan(StreamedBase), _box.Plan(StreamedBase, setting), direct, setting);
+
+    [Theory]
+    [InlineData("run.parallelism=2")]
+    [InlineData("run.store=elsewhere")]
+    [InlineData("name=renamed")]
+    [InlineData("description=another")]
+    public void RunSettingsChangeNoKey(string setting)
+    {
+        Assert.Equal(Roles(_box.Plan(InMemory)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(InMemory, setting)).Select(r => (r.Role, r.Node.Key)));
+        Assert.Equal(Roles(_box.Plan(StreamedBase)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(StreamedBase, setting)).Select(r => (r.Role, r.Node.Key)));
+    }
+
+    [Fact]
+    public void TheBackendChangesTheFitsAndWhatFollows()
+    {
+        var spec = _box.Load(InMemory);
+        AssertChanges(RunPlan.Build(spec, new PlanFacts(true)), RunPlan.Build(spec, new PlanFacts(false)), ["fit"], "backend");
+    }
+
+    [Fact]
+    public void EditingTheDataFileChangesEveryKeyButTheTruth()
+    {
+        var csv = Path.Combine(RepoRoot.Find(), "pipelines", "examples", "data", "pendulum-observations.csv");
+        var path = Path.Combine(_box.Root, "obs.csv");
+        File.Copy(csv, path);
+        const string yaml = """
+            name: from-file
+            data: {file: obs.csv, test: 100, train: 400, seed: 1}
+            anchor: {x0: [0, 0], h0: 0}
+            model: {methods: [elm, u-swim, a-swim], widths: [25], seeds: [7]}
+            solver: {backend: lapack}
+            """;
+        var before = _box.Plan(yaml);
+        var lines = File.ReadAllLines(path);
+        lines[^1] = lines[^1] + "1"; // the last value gets one more digit
+        File.WriteAllLines(path, lines);
+        AssertChanges(before, _box.Plan(yaml), ["load"], "data file content");
+    }
+
+    /// <summary>The plan's nodes by role (the same position in two plans of the same shape), with the method they serve.</summary>
+    private static List<(string Role, string? Method, StageNode Node)> Roles(RunPlan p)
+    {
+        var roles = new List<(string, string?, StageNode)>();
+        for (var i = 0; i < p.Data.Count; i++)
+        {
+            roles.Add(($"data{i}/source", null, p.Data[i].Source));
+            if (p.Data[i].Split is { } split)
+            {
+                roles.Add(($"data{i}/split", null, split));
+            }
+        }
+
+        if (p.Truth is { } t)
+        {
+            roles.Add(("truth/system", null, t.SystemNode));
+            roles.Add(("truth/reference", null, t.Reference));
+            roles.AddRange(t.Exact.Select((e, j) => ($"truth/exact{j}", (string?)null, e.Node)));
+        }
+
+        for (var i = 0; i < p.Experiments.Count; i++)
+        {
+            var e = p.Experiments[i];
+            roles.AddRange(e.Chain.Nodes.Select((n, j) => ($"exp{i}/chain{j}", (string?)e.Method.Name, n)));
+            roles.Add(($"exp{i}/evaluate", e.Method.Name, e.Evaluate));
+            roles.AddRange(e.Rollouts.Select((r, j) => ($"exp{i}/rollout{j}", (string?)e.Method.Name, r.Node)));
+        }
+
+        return roles;
+    }
+
+    private static void AssertChanges(RunPlan before, RunPlan after, string[] direct, string what)
+    {
+        var b = Roles(before);
+        var a = Roles(after);
+        Assert.Equal(b.Select(r => r.Role), a.Select(r => r.Role)); // same shape
+
+        bool Direct((string Role, string? Method, StageNode Node) r) => direct.Any(d => d.Split(':') is [var m, var s]
+            ? r.Method == m && r.Node.Stage.Name == s
+            : r.Node.Stage.Name == d);
+        var directNodes = b.Where(Direct).Select(r => r.Node).ToHashSet();
+        Assert.True(directNodes.Count > 0, $"{what}: no node of {string.Join(", ", direct)} in the plan");
+
+        // Downstream closure in the base plan (nodes are in dependency order).
+        var reached = new HashSet<StageNode>(directNodes);
+        foreach (var n in before.Nodes)
+        {
+            if (n.Inputs.Any(reached.Contains))
+            {
+                reached.Add(n);
+            }
+        }
+
+        var expected = b.Where(r => reached.Contains(r.Node)).Select(r => r.Role).ToList();
+        var changed = b.Zip(a).Where(x => x.First.Node.Key != x.Second.Node.Key).Select(x => x.First.Role).ToList();
+        Assert.True(expected.SequenceEqual(changed),
+            $"{what}: expected changed [{string.Join(", ", expected)}], changed [{string.Join(", ", changed)}]");
+    }
+}
