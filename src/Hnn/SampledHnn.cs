@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Hnn.Datasets;
 using Hnn.Pipeline.Cli;
 using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Planning;
 using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Sampling;
@@ -51,7 +52,8 @@ public static class SampledHnn
         var la = Backend(options.Backend);
         var data = new DataSet(dof, x, dxdt, h ?? new double[count]);
         var anchor = new Anchor(options.Anchor is null ? new double[2 * dof] : [.. options.Anchor.X0], options.Anchor?.H0 ?? 0);
-        var (biasLow, biasHigh) = options.ElmBias ?? PipelineRunner.DefaultElmBias(null, data);
+        // As hnn run without a domain: the ELM bias range is [min, max] over the training data.
+        var bias = options.ElmBias ?? (x.Min(c => c.Min()), x.Max(c => c.Max()));
         var budget = ComputeBudget.ForMachine(1);
         var method = ToSampling(options.Method);
 
@@ -62,7 +64,7 @@ public static class SampledHnn
         // As in hnn run: A-SWIM fits the U-SWIM layer of the same seed first, samples again guided by that model's H-hat
         // at the training points, and solves again.
         var first = method == SamplingMethod.ASwim ? SamplingMethod.USwim : method;
-        var fit = Solve(PipelineRunner.SampleHidden(first, data, options.Width, options.Seed, biasLow, biasHigh));
+        var fit = Solve(Method.Of(first).Draw(data, options.Width, options.Seed, bias));
         if (method == SamplingMethod.ASwim)
         {
             var energy = ParallelChunks.Energy(fit.Network, x, budget.ChunkDegree, cancellationToken);

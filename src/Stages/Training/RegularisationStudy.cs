@@ -159,7 +159,7 @@ public static class RegularisationStudy
                 var first = SwimStages.Sample(x, null, settings.Width, settings.ModelSeed);
                 var (r, rRows) = Tsqr(la, first, x, dx);
                 var (network, _) = GradientSystem.SolveReduced(la, first, r, rRows, settings.Anchor, 1e-13);
-                return SwimStages.Resample(network, x, settings.Width, settings.ModelSeed);
+                return SwimStages.Sample(x, network.Energy(x), settings.Width, settings.ModelSeed); // A-SWIM: resampled on the first network's H-hat
             default:
                 throw new ArgumentException($"method '{settings.Method}' is not one of elm, u-swim, a-swim", nameof(settings));
         }
