@@ -79,7 +79,10 @@ public static partial class Plots
 
     /// <summary>
     /// Phase portrait: each true trajectory as a solid line and the learned one of the same index dashed, in the
-    /// same colour. <paramref name="truth"/> and <paramref name="learned"/> pair up by index (same count).
+    /// same colour. <paramref name="truth"/> and <paramref name="learned"/> pair up by index (same count). Drawn at equal
+    /// aspect (one unit of q as long as one unit of p, so circles stay circles), showing at least
+    /// <paramref name="xLimits"/> x <paramref name="yLimits"/> when given (e.g. the truth's range, so that a diverging
+    /// model does not shrink the orbit to a dot).
     /// </summary>
     public static PlotResult PhasePortrait(
         string path,
@@ -88,7 +91,9 @@ public static partial class Plots
         string yLabel,
         IReadOnlyList<Series> truth,
         IReadOnlyList<Series> learned,
-        PlotSize? size = null)
+        PlotSize? size = null,
+        (double Min, double Max)? xLimits = null,
+        (double Min, double Max)? yLimits = null)
     {
         var target = Target(path, size);
         ValidateSeries(truth, nameof(truth));
@@ -108,6 +113,12 @@ public static partial class Plots
             AddSeries(plot, [learned[k] with { Dashed = true }], false, false, 0, true, colorOffset: k, notes);
         }
 
+        if (xLimits is { } x && yLimits is { } y && double.IsFinite(x.Min + x.Max + y.Min + y.Max) && x.Max > x.Min && y.Max > y.Min)
+        {
+            plot.Axes.SetLimits(x.Min, x.Max, y.Min, y.Max);
+        }
+
+        plot.Axes.SquareUnits(); // equal aspect: widens one axis's range to fit the data area
         return Save(plot, target, notes);
     }
 

@@ -245,4 +245,22 @@ public sealed class PlotsTests
         Assert.Equal(["p.png", "p.svg"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal("svg", System.Xml.Linq.XDocument.Load(Path.ChangeExtension(path, ".svg")).Root!.Name.LocalName);
     }
+
+    [Fact]
+    public void Svg_parses_as_xml_with_markup_characters_in_title_legend_and_notes()
+    {
+        // '<', '>' and '&' in the title, a legend entry and the plot's own note ("... y <= 0 not drawn (log scale)").
+        using var dir = new ReportDir();
+        string path = dir.File("p.png");
+        var result = Plots.Lines(path, "error <log> & more", "t", "|x - x'|", [new Series("a & <b>", [0, 1, 2], [0, 1e-3, 1e-2]), new Series("c", [0, 1], [1, 2])], logY: true);
+        Assert.Contains(result.Notes, n => n.Contains("<= 0 not drawn", StringComparison.Ordinal));
+        var svg = File.ReadAllBytes(Path.ChangeExtension(path, ".svg"));
+        Assert.True(ReportWriter.IsSvg(svg), System.Text.Encoding.UTF8.GetString(svg)[..Math.Min(400, svg.Length)]);
+
+        // The phase portrait and the scatter plot, too.
+        Plots.PhasePortrait(dir.File("phase.png"), "phase <q, p>", "q", "p", [new Series("true H", [0, 1, 0], [1, 0, -1])], [new Series("m & n", [0, 1.1, 0], [1, 0, -1.1])], xLimits: (-2, 2), yLimits: (-2, 2));
+        Assert.True(ReportWriter.IsSvg(File.ReadAllBytes(dir.File("phase.svg"))));
+        Plots.Scatter(dir.File("scatter.png"), "s", "q2", "p2", [new Series("a<b", [0, 1], [1, 0])]);
+        Assert.True(ReportWriter.IsSvg(File.ReadAllBytes(dir.File("scatter.svg"))));
+    }
 }
