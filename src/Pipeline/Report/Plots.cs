@@ -109,8 +109,13 @@ public static partial class Plots
         var notes = new List<string>();
         for (int k = 0; k < truth.Count; k++)
         {
-            AddSeries(plot, [truth[k] with { Dashed = false }], false, false, 0, true, colorOffset: k, notes);
-            AddSeries(plot, [learned[k] with { Dashed = true }], false, false, 0, true, colorOffset: k, notes);
+            AddSeries(plot, [truth[k] with { Dashed = false }], false, false, 0, true, colorOffset: k, notes, legend: false);
+            AddSeries(plot, [learned[k] with { Dashed = true }], false, false, 0, true, colorOffset: k, notes, legend: false);
+        }
+
+        if (truth.Concat(learned).Any(s => !string.IsNullOrEmpty(s.Name)))
+        {
+            plot.ShowLegend(Edge.Right); // one legend for all pairs (each ShowLegend call would add a panel)
         }
 
         if (xLimits is { } x && yLimits is { } y && double.IsFinite(x.Min + x.Max + y.Min + y.Max) && x.Max > x.Min && y.Max > y.Min)
@@ -180,7 +185,8 @@ public static partial class Plots
         float markerSize,
         bool lines,
         int colorOffset,
-        List<string> notes)
+        List<string> notes,
+        bool legend = true)
     {
         var drawn = new List<Series>();
         foreach (var s in series)
@@ -225,7 +231,7 @@ public static partial class Plots
             LogAxis.UseLogTicks(plot.Axes.Left);
         }
 
-        if (series.Any(s => !string.IsNullOrEmpty(s.Name)))
+        if (legend && series.Any(s => !string.IsNullOrEmpty(s.Name)))
         {
             plot.ShowLegend(Edge.Right); // beside the data, never over it
         }
