@@ -53,10 +53,16 @@ public static class RunReport
 
         var best = representatives.Where(networks.ContainsKey).OrderBy(r => double.IsNaN(r.Test.H) ? double.MaxValue : r.Test.H).FirstOrDefault();
 
+        // The live status line of the report stage (on a terminal; see Cli/LiveProgress.cs): the H maps take about as
+        // long as the rollout figures, the rest is quick.
+        var live = StageProgress.Current;
         figures.AddRange(EnergyLandscapes(ctx, networks));
+        live?.Report(0.45);
         figures.AddRange(await RolloutFiguresAsync(ctx, representatives, best, best is null ? null : networks[best], notes, ct).ConfigureAwait(false));
+        live?.Report(0.9);
         figures.AddRange(WidthSweep(ctx, results));
         figures.AddRange(await LossFiguresAsync(ctx, representatives, ct).ConfigureAwait(false));
+        live?.Report(0.95);
 
         var tables = ResultsTable.Tables(results)
             .Select(t => new ReportTable(t.Caption.Length == 0 ? "Results: relative L2 errors on the train and test sets" : t.Caption.TrimEnd(':'), t.Header, t.Rows))
