@@ -35,7 +35,8 @@ last=$(tmux capture-pane -p -t "$session")
 {
   echo "# hnn ${args[*]/#$store/STORE}"
   echo "# tmux capture-pane -p of a 150x45 pane, $(date -u +%Y-%m-%dT%H:%M:%SZ), exit code $(cat "$done_file")"
-  echo "# 1) while the rollouts ran (the last line is the live status line: stage, bar, %, elapsed, time to go):"
+  echo "# 1) while the rollouts ran (the last line is the live status line: stage, bar, %, elapsed, time to go;"
+  echo "#    the bar's done and remaining parts differ only in colour, which capture-pane -p leaves out):"
   printf '%s\n' "${first:-(no rollout status line was seen)}" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
   echo "# 2) after the run (status lines are cleared when their stage ends):"
   printf '%s\n' "$last" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'

@@ -4,7 +4,8 @@
 # 1. the quickstart (mass-spring, 1 dof), as shipped;
 # 2. a small Henon-Heiles run (2 dof: H maps on two planes, Poincare section);
 # 3. the same with forward Euler, whose rollouts escape near t = 97 (the failures section, clipped curves).
-# Each report is shot twice at 1400 x 3000 px: its top (summary, tables, failures) and its first figures.
+# Each report is shot three times at 1400 x 3000 px: its top (summary, tables, failures), its figures from the first
+# (the H maps) and its line and point figures (trajectories, errors, phase portraits, energy, Poincare section).
 # Runs go into a temporary store. Needs chromium (apt-get install -y chromium); in CI (CI set) it is installed if
 # missing. It need not run in CI.
 set -euo pipefail
@@ -33,17 +34,22 @@ report_of() {
 }
 
 shoot() { # NAME REPORT_HTML
-  local name=$1 html=$2
-  # The top of the page as it is; then its figures: a copy beside it with everything above the figures hidden
-  # (a headless screenshot does not scroll to #figures).
-  local figures=${html%.html}.figures-only.html
-  sed 's|</style>|#results, #failures, nav, p.summary, p.description, h1 { display: none; }\n</style>|' "$html" > "$figures"
-  "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot="$out/report-$name-top.png" \
-    --window-size=1400,3000 "file://$html" 2>/dev/null
-  "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot="$out/report-$name-figures.png" \
-    --window-size=1400,3000 "file://$figures" 2>/dev/null
-  rm -f "$figures"
-  echo "$out/report-$name-top.png $out/report-$name-figures.png" >&2
+  local name=$1 html=$2 dir
+  dir=$(dirname "$html")
+  # 1. the top of the page as it is (summary, tables, failures, first figures); then copies beside it with everything
+  # above the figures hidden (a headless screenshot does not scroll to #figures): 2. the figures from the first (the H
+  # maps), 3. only the line and point figures (those embedded as SVG).
+  local hide='#results, #failures, nav, p.summary, p.description, h1 { display: none; }'
+  sed "s|</style>|$hide\n</style>|" "$html" > "$dir/shot-maps.html"
+  sed "s|</style>|$hide figure:has(img[src^=\"data:image/png\"]) { display: none; }\n</style>|" "$html" > "$dir/shot-curves.html"
+  for part in top maps curves; do
+    local page=$html
+    [ "$part" != top ] && page=$dir/shot-$part.html
+    "$chrome" --headless --no-sandbox --disable-gpu --hide-scrollbars --screenshot="$out/report-$name-$part.png" \
+      --window-size=1400,3000 "file://$page" 2>/dev/null
+    echo "$out/report-$name-$part.png" >&2
+  done
+  rm -f "$dir/shot-maps.html" "$dir/shot-curves.html"
 }
 
 small_hh=(--set data.train=4000 --set data.test=1000 --set model.widths=[300] --set rollout.steps=12000)
