@@ -114,12 +114,12 @@ public static class HnnCli
         run.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
-            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct, !pr.GetValue(noReportOption))).ConfigureAwait(false);
+            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct, !pr.GetValue(noReportOption), live: LiveProgress.ForStderr(stderr))).ConfigureAwait(false);
         });
         report.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
-            exit = await Guard(stderr, log, () => Commands.ReportAsync(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(runArg)!, stdout, log, ct)).ConfigureAwait(false);
+            exit = await Guard(stderr, log, () => Commands.ReportAsync(pr.GetValue(storeOption) ?? PipelineLoader.DefaultStore, pr.GetValue(runArg)!, stdout, log, ct, LiveProgress.ForStderr(stderr))).ConfigureAwait(false);
         });
         bench.SetAction(async (pr, token) =>
         {
@@ -182,12 +182,15 @@ public static class HnnCli
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : quiet ? LogEventLevel.Warning : LogEventLevel.Information)
             .Enrich.WithProperty("Stage", "-");
 
-        // The console sink (colours) only when stderr is the process's console; otherwise log to the writer we were given.
+        // The console sink (colours) only when stderr is the process's console, and then through the live progress
+        // display while one runs (Cli/LiveProgress.cs); otherwise log to the writer we were given.
         return (ReferenceEquals(stderr, Console.Error)
-            ? config.WriteTo.Console(
-                outputTemplate: LogTemplate,
-                standardErrorFromLevel: LogEventLevel.Verbose,
-                formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+            ? config.WriteTo.Sink(LiveProgress.LogSink(
+                new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Console(
+                    outputTemplate: LogTemplate,
+                    standardErrorFromLevel: LogEventLevel.Verbose,
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture).CreateLogger(),
+                LogTemplate))
             : config.WriteTo.Sink(new TextWriterSink(stderr)))
             .CreateLogger();
     }

@@ -8,6 +8,7 @@ using Hnn.Pipeline.Report;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Numerics;
 using Serilog;
+using Spectre.Console;
 
 namespace Hnn.Pipeline.Cli;
 
@@ -24,7 +25,7 @@ public static class Commands
     /// run of its own (stages a swept key does not reach are computed once and loaded by the later variants).
     /// </summary>
     public static async Task<int> RunAsync(string pipelinePath, IReadOnlyList<string> overrides, string? storeOverride, TextWriter stdout, ILogger log, CancellationToken ct, bool report = true,
-        TimeProvider? time = null)
+        TimeProvider? time = null, IAnsiConsole? live = null)
     {
         time ??= TimeProvider.System;
         var variants = PipelineLoader.LoadSweep(pipelinePath, overrides);
@@ -58,7 +59,7 @@ public static class Commands
                 log.Information("sweep variant {Index}/{Count}: {Settings}", ids.Count + 1, variants.Count, string.Join(", ", v.Settings));
             }
 
-            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, time, ct, report).ConfigureAwait(false));
+            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, time, ct, report, live).ConfigureAwait(false));
         }
 
         if (variants.Count > 1)
@@ -71,7 +72,7 @@ public static class Commands
 
     /// <summary>Runs one validated pipeline into <paramref name="store"/>: manifest, results, report; returns the run id.</summary>
     private static async Task<string> RunOneAsync(PipelineSpec spec, string pipelinePath, IReadOnlyList<string> overrides, ArtifactStore store, ILinearAlgebra la,
-        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, TimeProvider time, CancellationToken ct, bool report)
+        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, TimeProvider time, CancellationToken ct, bool report, IAnsiConsole? live)
     {
         var storeRoot = store.Root;
         var runner = new PipelineRunner(store, la, log);
@@ -105,7 +106,7 @@ public static class Commands
         {
             try
             {
-                results = await runner.RunAsync(spec, ct).ConfigureAwait(false);
+                results = await LiveProgress.RunAsync(live, () => runner.RunAsync(spec, ct)).ConfigureAwait(false);
                 status = "completed";
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -134,7 +135,7 @@ public static class Commands
         if (report)
         {
             var reportSw = Stopwatch.StartNew();
-            var files = await RunReport.BuildAsync(store, runDir, log, ct).ConfigureAwait(false);
+            var files = await BuildReportAsync(store, runDir, log, live, ct).ConfigureAwait(false);
             log.Information("Report written in {Seconds:F1} s", reportSw.Elapsed.TotalSeconds);
             await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
         }
@@ -211,14 +212,22 @@ public static class Commands
     }
 
     /// <summary>Writes (or rewrites) a run's report from the store and prints where it is.</summary>
-    public static async Task<int> ReportAsync(string storeRoot, string run, TextWriter stdout, ILogger log, CancellationToken ct)
+    public static async Task<int> ReportAsync(string storeRoot, string run, TextWriter stdout, ILogger log, CancellationToken ct, IAnsiConsole? live = null)
     {
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
-        var files = await RunReport.BuildAsync(store, ResolveRun(store, run), log, ct).ConfigureAwait(false);
+        var files = await BuildReportAsync(store, ResolveRun(store, run), log, live, ct).ConfigureAwait(false);
         await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
         await stdout.WriteLineAsync($"        {files.MarkdownPath}").ConfigureAwait(false);
         return Ok;
     }
+
+    /// <summary>The report, with a status line on the live display while it is drawn.</summary>
+    private static Task<ReportFiles> BuildReportAsync(ArtifactStore store, string runDir, ILogger log, IAnsiConsole? live, CancellationToken ct) =>
+        LiveProgress.RunAsync(live, async () =>
+        {
+            using var status = StageProgress.Begin("report", Path.GetFileName(runDir));
+            return await RunReport.BuildAsync(store, runDir, log, ct).ConfigureAwait(false);
+        });
 
     /// <summary>The folder of a run given by its id, a unique part of it, or 'latest'.</summary>
     internal static string ResolveRun(ArtifactStore store, string run)

@@ -60,12 +60,14 @@ public sealed partial class PipelineRunner
                 _store.Delete(stage, key);
             }
 
+            using var live = StageProgress.Begin(stage, label); // a status line while it runs, on a terminal (Cli/LiveProgress.cs)
+            var progress = ThrottledProgress.Generate(log, label, total, TimeSpan.FromSeconds(5));
             var schema = DataSet.ColumnNames(system.Dof).Select(n => new ColumnSpec(n, ColumnType.Double)).ToArray();
             var writer = await _store.OpenWriterAsync(stage, key, schema,
                 new Dictionary<string, string> { ["dof"] = system.Dof.ToString(CultureInfo.InvariantCulture), ["hnn.stage"] = stage }, ct).ConfigureAwait(false);
             await using (writer.ConfigureAwait(false))
             {
-                await StreamedData.WriteGeneratedAsync(writer, system, domain, total, spec.Data.StreamRows, seed, Share(spec), null, ct).ConfigureAwait(false);
+                await StreamedData.WriteGeneratedAsync(writer, system, domain, total, spec.Data.StreamRows, seed, Share(spec), progress, ct).ConfigureAwait(false);
                 await writer.CommitAsync(ct).ConfigureAwait(false);
             }
 

@@ -357,6 +357,7 @@ public sealed partial class PipelineRunner
         }
 
         log.Debug("{Stage} {Label}: computing {Key}", stage, label, key);
+        using var live = StageProgress.Begin(stage, label); // a status line while it runs, on a terminal (Cli/LiveProgress.cs)
         var result = await Task.Run(compute, ct).ConfigureAwait(false);
         var seconds = sw.Elapsed.TotalSeconds;
         var table = encode(result);

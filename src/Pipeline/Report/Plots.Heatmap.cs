@@ -75,6 +75,11 @@ public static partial class Plots
             plot.YLabel(yLabel ?? "");
             var panelNotes = new List<string>();
             DrawPanel(plot, xs, ys, panels[k], panelNotes);
+            if (panels.Count > 1 && xs[^1] - xs[0] > 0)
+            {
+                plot.Axes.SquareUnits(); // maps of one plane side by side: equal aspect, like the phase portraits
+            }
+
             AddNotes(plot, panelNotes);
             notes.AddRange(panelNotes.Select(n => $"{panels[k].Title}: {n}"));
         }
@@ -148,6 +153,33 @@ public static partial class Plots
         var p5 = positive[(int)Math.Floor(0.05 * (positive.Length - 1))];
         var (lo, hi) = (Math.Max(positive[0], 1e-3 * p5), positive[^1]);
         return hi > lo ? (lo, hi) : null;
+    }
+
+    /// <summary>
+    /// About <paramref name="target"/> contour levels strictly inside (min, max) at round values: the multiples of a
+    /// step of 1, 2, 2.5, 5 or 10 times the power of ten below (max - min) / target, the step giving the count nearest
+    /// to the target.
+    /// </summary>
+    public static double[] NiceLevels(double min, double max, int target)
+    {
+        if (!(double.IsFinite(min) && double.IsFinite(max) && max > min) || target < 1)
+        {
+            return [];
+        }
+
+        var raw = (max - min) / target;
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        (long First, long Count) Levels(double step)
+        {
+            var first = (long)Math.Floor(min / step) + 1;
+            var last = (long)Math.Ceiling(max / step) - 1;
+            return (first, Math.Max(0, last - first + 1));
+        }
+
+        // The step whose number of levels is closest to the target (on a tie the larger step).
+        var step = new[] { 10.0, 5, 2.5, 2, 1 }.Select(m => m * magnitude).MinBy(v => Math.Abs(Levels(v).Count - target));
+        var (from, count) = Levels(step);
+        return [.. Enumerable.Range(0, (int)count).Select(k => (from + k) * step)];
     }
 
     private static void ValidateGrid(double[] xs, double[] ys)
@@ -328,7 +360,13 @@ public static partial class Plots
         }
         else
         {
-            contours.ContourLineCount = ContourCount;
+            var levels = NiceLevels(range.Min, range.Max, ContourCount);
+            if (levels.Length == 0)
+            {
+                return;
+            }
+
+            contours.ContourLineLevels = levels; // round values, so the labels read 20, 40, ... not 36.405
         }
 
         contours.Update(points);

@@ -79,7 +79,10 @@ public static partial class Plots
 
     /// <summary>
     /// Phase portrait: each true trajectory as a solid line and the learned one of the same index dashed, in the
-    /// same colour. <paramref name="truth"/> and <paramref name="learned"/> pair up by index (same count).
+    /// same colour. <paramref name="truth"/> and <paramref name="learned"/> pair up by index (same count). Drawn at equal
+    /// aspect (one unit of q as long as one unit of p, so circles stay circles), showing at least
+    /// <paramref name="xLimits"/> x <paramref name="yLimits"/> when given (e.g. the truth's range, so that a diverging
+    /// model does not shrink the orbit to a dot).
     /// </summary>
     public static PlotResult PhasePortrait(
         string path,
@@ -88,7 +91,9 @@ public static partial class Plots
         string yLabel,
         IReadOnlyList<Series> truth,
         IReadOnlyList<Series> learned,
-        PlotSize? size = null)
+        PlotSize? size = null,
+        (double Min, double Max)? xLimits = null,
+        (double Min, double Max)? yLimits = null)
     {
         var target = Target(path, size);
         ValidateSeries(truth, nameof(truth));
@@ -104,10 +109,21 @@ public static partial class Plots
         var notes = new List<string>();
         for (int k = 0; k < truth.Count; k++)
         {
-            AddSeries(plot, [truth[k] with { Dashed = false }], false, false, 0, true, colorOffset: k, notes);
-            AddSeries(plot, [learned[k] with { Dashed = true }], false, false, 0, true, colorOffset: k, notes);
+            AddSeries(plot, [truth[k] with { Dashed = false }], false, false, 0, true, colorOffset: k, notes, legend: false);
+            AddSeries(plot, [learned[k] with { Dashed = true }], false, false, 0, true, colorOffset: k, notes, legend: false);
         }
 
+        if (truth.Concat(learned).Any(s => !string.IsNullOrEmpty(s.Name)))
+        {
+            plot.ShowLegend(Edge.Right); // one legend for all pairs (each ShowLegend call would add a panel)
+        }
+
+        if (xLimits is { } x && yLimits is { } y && double.IsFinite(x.Min + x.Max + y.Min + y.Max) && x.Max > x.Min && y.Max > y.Min)
+        {
+            plot.Axes.SetLimits(x.Min, x.Max, y.Min, y.Max);
+        }
+
+        plot.Axes.SquareUnits(); // equal aspect: widens one axis's range to fit the data area
         return Save(plot, target, notes);
     }
 
@@ -169,7 +185,8 @@ public static partial class Plots
         float markerSize,
         bool lines,
         int colorOffset,
-        List<string> notes)
+        List<string> notes,
+        bool legend = true)
     {
         var drawn = new List<Series>();
         foreach (var s in series)
@@ -214,7 +231,7 @@ public static partial class Plots
             LogAxis.UseLogTicks(plot.Axes.Left);
         }
 
-        if (series.Any(s => !string.IsNullOrEmpty(s.Name)))
+        if (legend && series.Any(s => !string.IsNullOrEmpty(s.Name)))
         {
             plot.ShowLegend(Edge.Right); // beside the data, never over it
         }

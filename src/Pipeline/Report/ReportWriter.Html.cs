@@ -89,7 +89,9 @@ public static partial class ReportWriter
             {
                 var fig = figures[f];
                 h.Append("<figure id=\"figure-").Append(f + 1).Append("\">\n");
-                h.Append("<img src=\"data:image/png;base64,").Append(Convert.ToBase64String(fig.Bytes)).Append('"');
+                h.Append(fig.Svg is { } svgBytes
+                    ? "<img src=\"data:image/svg+xml;base64," + Convert.ToBase64String(svgBytes)
+                    : "<img src=\"data:image/png;base64," + Convert.ToBase64String(fig.Bytes)).Append('"');
                 h.Append(" alt=\"").Append(Escape(fig.Caption)).Append('"');
                 h.Append(" width=\"").Append(fig.Info.Width.ToString(CultureInfo.InvariantCulture)).Append('"');
                 h.Append(" height=\"").Append(fig.Info.Height.ToString(CultureInfo.InvariantCulture)).Append("\" />\n");
@@ -97,7 +99,8 @@ public static partial class ReportWriter
                 var svg = Path.ChangeExtension(fig.RelativePath, ".svg");
                 if (fig.HasSvg)
                 {
-                    h.Append(" <a href=\"").Append(Escape(svg.Replace('\\', '/'))).Append("\">(vector: SVG)</a>");
+                    h.Append(" (files: <a href=\"").Append(Escape(svg.Replace('\\', '/'))).Append("\">SVG</a>, <a href=\"")
+                        .Append(Escape(fig.RelativePath)).Append("\">PNG</a>)");
                 }
 
                 h.Append("</figcaption>\n</figure>\n");

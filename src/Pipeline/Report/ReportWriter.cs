@@ -4,7 +4,8 @@ namespace Hnn.Pipeline.Report;
 
 /// <summary>
 /// Writes a run report into a folder: <see cref="HtmlFileName"/>, one self-contained file (inline CSS, every
-/// figure embedded as a base64 data: URI, all text HTML-escaped, well-formed XML), and <see cref="MarkdownFileName"/>,
+/// figure embedded as a base64 data: URI — its SVG where one lies beside the PNG and parses, so the page zooms crisply,
+/// else the PNG —, all text HTML-escaped, well-formed XML), and <see cref="MarkdownFileName"/>,
 /// which links the figures by their paths relative to the folder. Every figure is checked with
 /// <see cref="PngCheck"/> before anything is written; the same model always gives the same bytes.
 /// </summary>
@@ -91,7 +92,36 @@ public static partial class ReportWriter
             throw new InvalidDataException($"figure {index} ('{figure.Caption}'): {e.Message}", e);
         }
 
-        return new Figure(figure.Caption ?? "", relative.Replace(Path.DirectorySeparatorChar, '/'), info, bytes, File.Exists(Path.ChangeExtension(full, ".svg")));
+        return new Figure(figure.Caption ?? "", relative.Replace(Path.DirectorySeparatorChar, '/'), info, bytes, ReadSvg(Path.ChangeExtension(full, ".svg")));
+    }
+
+    /// <summary>The SVG beside a figure's PNG, if there is one and it is a well-formed SVG document; else null (the PNG is shown).</summary>
+    internal static byte[]? ReadSvg(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        return IsSvg(bytes) ? bytes : null;
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> parse as XML (no DTD) with an svg root element in the SVG namespace.</summary>
+    public static bool IsSvg(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        try
+        {
+            using var stream = new MemoryStream(bytes);
+            using var reader = System.Xml.XmlReader.Create(stream, new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null });
+            var root = System.Xml.Linq.XDocument.Load(reader).Root;
+            return root is not null && root.Name == System.Xml.Linq.XName.Get("svg", "http://www.w3.org/2000/svg");
+        }
+        catch (System.Xml.XmlException)
+        {
+            return false;
+        }
     }
 
     private static void WriteText(string path, string text)
@@ -102,5 +132,8 @@ public static partial class ReportWriter
     }
 
     /// <summary>A figure checked and read: its path relative to the report folder ('/'-separated) and its bytes.</summary>
-    private sealed record Figure(string Caption, string RelativePath, PngInfo Info, byte[] Bytes, bool HasSvg);
+    private sealed record Figure(string Caption, string RelativePath, PngInfo Info, byte[] Bytes, byte[]? Svg)
+    {
+        public bool HasSvg => Svg is not null;
+    }
 }

@@ -60,10 +60,16 @@ public static class RunReport
 
         var best = representatives.Where(networks.ContainsKey).OrderBy(r => double.IsNaN(r.Test.H) ? double.MaxValue : r.Test.H).FirstOrDefault();
 
+        // The live status line of the report stage (on a terminal; see Cli/LiveProgress.cs): the H maps take about as
+        // long as the rollout figures, the rest is quick.
+        var live = StageProgress.Current;
         figures.AddRange(EnergyLandscapes(ctx, networks));
+        live?.Report(0.45);
         figures.AddRange(await RolloutFiguresAsync(ctx, representatives, best, best is null ? null : networks[best], notes, ct).ConfigureAwait(false));
+        live?.Report(0.9);
         figures.AddRange(WidthSweep(ctx, results));
         figures.AddRange(await LossFiguresAsync(ctx, representatives, ct).ConfigureAwait(false));
+        live?.Report(0.95);
 
         var tables = ResultsTable.Tables(results)
             .Select(t => new ReportTable(t.Caption.Length == 0 ? "Results: relative L2 errors on the train and test sets" : t.Caption.TrimEnd(':'), t.Header, t.Rows))
@@ -182,6 +188,24 @@ public static class RunReport
         return ((lo, hi), escapes);
     }
 
+    /// <summary>For each learned curve that leaves the box <paramref name="x"/> x <paramref name="y"/>: "name leaves the plot at t = ...".</summary>
+    public static List<string> PlaneEscapes((double Min, double Max) x, (double Min, double Max) y, IEnumerable<Series> learned, double[] times)
+    {
+        ArgumentNullException.ThrowIfNull(learned);
+        ArgumentNullException.ThrowIfNull(times);
+        var escapes = new List<string>();
+        foreach (var s in learned)
+        {
+            var i = Enumerable.Range(0, s.X.Length).FirstOrDefault(k => !(s.X[k] >= x.Min && s.X[k] <= x.Max && s.Y[k] >= y.Min && s.Y[k] <= y.Max), -1);
+            if (i >= 0)
+            {
+                escapes.Add($"{s.Name} leaves the plot at t = {times[i].ToString("G4", CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        return escapes;
+    }
+
     /// <summary>One experiment per method: the widest, first data seed, first model seed (in results order).</summary>
     public static IReadOnlyList<ExperimentResult> Representatives(IReadOnlyList<ExperimentResult> results)
     {
@@ -211,45 +235,69 @@ public static class RunReport
         return text;
     }
 
+    /// <summary>
+    /// The planes of phase space the H maps are drawn on, as (coordinate index, name) pairs, the other coordinates held
+    /// at the anchor x0: (q, p) for one degree of freedom; (q1, p1) and (q1, q2) for more.
+    /// </summary>
+    public static IReadOnlyList<((int Index, string Name) X, (int Index, string Name) Y)> EnergyPlanes(int dof) =>
+        dof == 1 ? [((0, "q"), (1, "p"))]
+        : dof >= 2 ? [((0, "q1"), (dof, "p1")), ((0, "q1"), (1, "q2"))]
+        : [];
+
     private static IEnumerable<ReportFigure> EnergyLandscapes(Context ctx, Dictionary<ExperimentResult, Network> networks)
     {
-        if (ctx.Hamiltonian is null || ctx.Domain is null || ctx.Dof != 1)
+        if (ctx.Hamiltonian is null || ctx.Domain is null)
         {
             yield break;
         }
 
-        var (q, p) = (ctx.Domain.Q[0], ctx.Domain.P[0]);
-        var xs = Linspace(q.Lower, q.Upper, Grid);
-        var ys = Linspace(p.Lower, p.Upper, Grid);
-        var points = new[] { new double[Grid * Grid], new double[Grid * Grid] };
-        var trueH = new double[Grid, Grid];
-        for (var i = 0; i < Grid; i++)
+        var dim = 2 * ctx.Dof;
+        var intervals = ctx.Domain.Q.Concat(ctx.Domain.P).ToArray();
+        foreach (var (xAxis, yAxis) in EnergyPlanes(ctx.Dof))
         {
-            for (var j = 0; j < Grid; j++)
-            {
-                points[0][(i * Grid) + j] = xs[i];
-                points[1][(i * Grid) + j] = ys[j];
-                trueH[i, j] = ctx.Hamiltonian.Energy([xs[i], ys[j]]);
-            }
-        }
-
-        foreach (var (r, network) in networks)
-        {
-            var h = network.Energy(points);
-            var learned = new double[Grid, Grid];
+            var xs = Linspace(intervals[xAxis.Index].Lower, intervals[xAxis.Index].Upper, Grid);
+            var ys = Linspace(intervals[yAxis.Index].Lower, intervals[yAxis.Index].Upper, Grid);
+            var points = Enumerable.Range(0, dim).Select(c => Enumerable.Repeat(ctx.X0[c], Grid * Grid).ToArray()).ToArray();
+            var trueH = new double[Grid, Grid];
+            var x = new double[dim];
             for (var i = 0; i < Grid; i++)
             {
                 for (var j = 0; j < Grid; j++)
                 {
-                    learned[i, j] = h[(i * Grid) + j] - ctx.EnergyOffset;
+                    points[xAxis.Index][(i * Grid) + j] = xs[i];
+                    points[yAxis.Index][(i * Grid) + j] = ys[j];
+                    for (var c = 0; c < dim; c++)
+                    {
+                        x[c] = points[c][(i * Grid) + j];
+                    }
+
+                    trueH[i, j] = ctx.Hamiltonian.Energy(x);
                 }
             }
 
-            var path = ctx.Figure($"energy-{r.Method}.png");
-            ctx.Log(Plots.TrueLearnedError(path, xs, ys, trueH, learned));
-            yield return new ReportFigure($"{r.Method} (width {r.Width}): true H, learned H and |H - H-hat| over the domain (log colour scale)", path);
+            var through = ctx.Dof == 1 ? "" : " through the anchor (" + string.Join(", ", Enumerable.Range(0, dim)
+                .Where(c => c != xAxis.Index && c != yAxis.Index).Select(c => $"{CoordinateName(c, ctx.Dof)} = {Num(ctx.X0[c])}")) + ")";
+            foreach (var (r, network) in networks)
+            {
+                var h = network.Energy(points);
+                var learned = new double[Grid, Grid];
+                for (var i = 0; i < Grid; i++)
+                {
+                    for (var j = 0; j < Grid; j++)
+                    {
+                        learned[i, j] = h[(i * Grid) + j] - ctx.EnergyOffset;
+                    }
+                }
+
+                var path = ctx.Figure(ctx.Dof == 1 ? $"energy-{r.Method}.png" : $"energy-{r.Method}-{xAxis.Name}-{yAxis.Name}.png");
+                ctx.Log(Plots.TrueLearnedError(path, xs, ys, trueH, learned, xAxis.Name, yAxis.Name));
+                yield return new ReportFigure(
+                    $"{r.Method} (width {r.Width}): true H, learned H and |H - H-hat| on the ({xAxis.Name}, {yAxis.Name}) plane{through} (log colour scale for the error)", path);
+            }
         }
     }
+
+    private static string CoordinateName(int c, int dof) => c < dof ? $"q{c + 1}" : $"p{c - dof + 1}";
 
     private static async Task<List<ReportFigure>> RolloutFiguresAsync(
         Context ctx, IReadOnlyList<ExperimentResult> representatives, ExperimentResult? best, Network? bestNetwork, List<string> notes, CancellationToken ct)
@@ -326,8 +374,13 @@ public static class RunReport
                 var count = t.Count;
                 var truthSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? "true H" : $"true H #{m + 1}", reference.Series(0, m), reference.Series(ctx.Dof, m), Style: count == 1 ? "true H" : null)).ToList();
                 var learnedSeries = Enumerable.Range(0, count).Select(m => new Series(count == 1 ? r.Method : $"{r.Method} #{m + 1}", t.Series(0, m), t.Series(ctx.Dof, m), Dashed: true, Style: count == 1 ? r.Method : null)).ToList();
-                ctx.Log(Plots.PhasePortrait(path, $"Phase portrait (q1, p1): true H vs {r.Method} ({main})", "q1", "p1", truthSeries, learnedSeries));
-                figures.Add(new ReportFigure($"{r.Method}: phase portrait of the true (solid) and learned (dashed) trajectories", path));
+                var (qLimits, _) = TrajectoryLimits([.. truthSeries.SelectMany(s => s.X)], null, []);
+                var (pLimits, _) = TrajectoryLimits([.. truthSeries.SelectMany(s => s.Y)], null, []);
+                var phaseEscapes = PlaneEscapes(qLimits, pLimits, learnedSeries, t.Times);
+                ctx.Log(Plots.PhasePortrait(path, $"Phase portrait (q1, p1): true H vs {r.Method} ({main})", "q1", "p1", truthSeries, learnedSeries, xLimits: qLimits, yLimits: pLimits));
+                figures.Add(new ReportFigure(
+                    $"{r.Method}: phase portrait (q1, p1) of the true (solid) and learned (dashed) trajectories, equal aspect"
+                    + (phaseEscapes.Count > 0 ? $"; clipped to the truth's range: {string.Join("; ", phaseEscapes)}" : ""), path));
             }
         }
 
@@ -451,6 +504,7 @@ public static class RunReport
         HamiltonianSystem? Hamiltonian,
         Domain? Domain,
         int Dof,
+        double[] X0,
         double EnergyOffset,
         double Dt,
         string Description,
@@ -519,7 +573,7 @@ public static class RunReport
             var what = system is null
                 ? $"Learned from a data file ({dof} degree(s) of freedom)."
                 : $"System {system}{(domain is null ? string.Empty : $" on q {string.Join(" x ", domain.Q.Select(i => $"[{Num(i.Lower)}, {Num(i.Upper)}]"))}, p {string.Join(" x ", domain.P.Select(i => $"[{Num(i.Lower)}, {Num(i.Upper)}]"))}")}.";
-            return new Context(store, folder, system, domain, dof, offset, dt, what, log);
+            return new Context(store, folder, system, domain, dof, x0, offset, dt, what, log);
         }
     }
 }

@@ -56,15 +56,21 @@ public sealed class RunReportTests(ITestOutputHelper output)
             Assert.Equal("svg", System.Xml.Linq.XDocument.Load(svg).Root!.Name.LocalName);
         }
 
+        // The page embeds each of them as SVG (so it zooms crisply) and the H maps as PNG, and links both files of each.
+        Assert.Equal(vector.Count, check.SvgCount);
+        Assert.Equal(figures.Count - vector.Count, check.Images.Count);
         var links = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(html), "href=\"([^\"#][^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(vector.Count, links.Count(l => l.EndsWith(".svg", StringComparison.Ordinal)));
+        Assert.Equal(vector.Count, links.Count(l => l.EndsWith(".png", StringComparison.Ordinal)));
         Assert.All(links, l => Assert.True(File.Exists(Path.Combine(runDir, "report", l)), $"report.html links {l}, which does not exist"));
         Assert.Contains("trajectories.png", figures);
         Assert.Contains("energy-drift.png", figures);
         Assert.Contains("model-deviation.png", figures);
         var dof2 = file.StartsWith("double", StringComparison.Ordinal) || file.StartsWith("henon", StringComparison.Ordinal);
         Assert.Equal(dof2, figures.Contains("poincare.png"));
-        Assert.Equal(!dof2, figures.Contains("energy-u-swim.png")); // H-hat vs H maps for 2-D phase spaces
+        Assert.Equal(!dof2, figures.Contains("energy-u-swim.png")); // H-hat vs H maps on the phase plane for 1 dof
+        Assert.Equal(dof2, figures.Contains("energy-u-swim-q1-p1.png")); // and on two planes through the anchor for 2 dof
+        Assert.Equal(dof2, figures.Contains("energy-u-swim-q1-q2.png"));
     }
 
     [Fact]

@@ -245,4 +245,43 @@ public sealed class PlotsTests
         Assert.Equal(["p.png", "p.svg"], Directory.GetFiles(Path.GetDirectoryName(path)!).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal("svg", System.Xml.Linq.XDocument.Load(Path.ChangeExtension(path, ".svg")).Root!.Name.LocalName);
     }
+
+    [Fact]
+    public void Svg_parses_as_xml_with_markup_characters_in_title_legend_and_notes()
+    {
+        // '<', '>' and '&' in the title, a legend entry and the plot's own note ("... y <= 0 not drawn (log scale)").
+        using var dir = new ReportDir();
+        string path = dir.File("p.png");
+        var result = Plots.Lines(path, "error <log> & more", "t", "|x - x'|", [new Series("a & <b>", [0, 1, 2], [0, 1e-3, 1e-2]), new Series("c", [0, 1], [1, 2])], logY: true);
+        Assert.Contains(result.Notes, n => n.Contains("<= 0 not drawn", StringComparison.Ordinal));
+        var svg = File.ReadAllBytes(Path.ChangeExtension(path, ".svg"));
+        Assert.True(ReportWriter.IsSvg(svg), System.Text.Encoding.UTF8.GetString(svg)[..Math.Min(400, svg.Length)]);
+
+        // The phase portrait and the scatter plot, too.
+        Plots.PhasePortrait(dir.File("phase.png"), "phase <q, p>", "q", "p", [new Series("true H", [0, 1, 0], [1, 0, -1])], [new Series("m & n", [0, 1.1, 0], [1, 0, -1.1])], xLimits: (-2, 2), yLimits: (-2, 2));
+        Assert.True(ReportWriter.IsSvg(File.ReadAllBytes(dir.File("phase.svg"))));
+        Plots.Scatter(dir.File("scatter.png"), "s", "q2", "p2", [new Series("a<b", [0, 1], [1, 0])]);
+        Assert.True(ReportWriter.IsSvg(File.ReadAllBytes(dir.File("scatter.svg"))));
+    }
+
+    [Fact]
+    public void Contour_levels_are_round_numbers_inside_the_range()
+    {
+        // Worked by hand: range 158.2 / 6 = 26.4 -> power 10; steps 10/20/25/50/100 give 16/8/7/4/2 levels inside
+        // (-53.1, 105.1); 7 is nearest to 6 -> step 25.
+        Assert.Equal([-50.0, -25, 0, 25, 50, 75, 100], Plots.NiceLevels(-53.1, 105.1, 6));
+        // (0, 12.5): 12.5 / 6 = 2.08 -> power 1; steps 1/2/2.5/5/10 give 12/6/4/2/1 levels -> step 2 (ends excluded).
+        Assert.Equal([2.0, 4, 6, 8, 10, 12], Plots.NiceLevels(0, 12.5, 6));
+        // (0.0011, 0.0095): 0.0014 -> power 1e-3; steps 1e-3/2e-3 give 8/4 levels, a tie -> the larger step.
+        Assert.Equal([0.002, 0.004, 0.006, 0.008], Plots.NiceLevels(0.0011, 0.0095, 6), new Tolerance(1e-15));
+        Assert.Empty(Plots.NiceLevels(1, 1, 6));
+        Assert.Empty(Plots.NiceLevels(double.NaN, 1, 6));
+    }
+
+    private sealed class Tolerance(double abs) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= abs;
+
+        public int GetHashCode(double obj) => 0;
+    }
 }

@@ -8,7 +8,7 @@ namespace Hnn.Tests.Report;
 /// The outcome of <see cref="ReportCheck"/>: how many images the report refers to, the valid ones' sizes, and one
 /// message per problem (each names the report, the image and what is wrong).
 /// </summary>
-public sealed record ReportCheckResult(string ReportPath, int ImageCount, IReadOnlyList<PngInfo> Images, IReadOnlyList<string> Problems)
+public sealed record ReportCheckResult(string ReportPath, int ImageCount, IReadOnlyList<PngInfo> Images, IReadOnlyList<string> Problems, int SvgCount = 0)
 {
     public bool Ok => Problems.Count == 0;
 
@@ -19,12 +19,14 @@ public sealed record ReportCheckResult(string ReportPath, int ImageCount, IReadO
 
 /// <summary>
 /// "The report renders without missing images": every image of report.html must be an embedded
-/// <c>data:image/png;base64</c> URI holding a valid PNG; every image (and every link to a .png) in report.md must
+/// <c>data:image/png;base64</c> URI holding a valid PNG or a <c>data:image/svg+xml;base64</c> URI holding a well-formed
+/// SVG document, and every local link (href) of report.html must name an existing file; every image (and every link to a .png) in report.md must
 /// name an existing file, relative to the report, that is a valid PNG. PNG validity is <see cref="PngCheck"/>'s.
 /// </summary>
 internal static partial class ReportCheck
 {
     private const string DataPngPrefix = "data:image/png;base64,";
+    private const string DataSvgPrefix = "data:image/svg+xml;base64,";
 
     /// <summary>Checks the images of an HTML report (any HTML: img tags are found by pattern, not by an XML parser).</summary>
     public static ReportCheckResult Html(string htmlPath)
@@ -33,6 +35,7 @@ internal static partial class ReportCheck
         var images = new List<PngInfo>();
         var problems = new List<string>();
         var tags = ImgTag().Matches(html);
+        int svgs = 0;
         for (int k = 0; k < tags.Count; k++)
         {
             string tag = tags[k].Value;
@@ -45,6 +48,24 @@ internal static partial class ReportCheck
             }
 
             string value = WebUtility.HtmlDecode(src.Groups["v"].Value).Trim();
+            if (value.StartsWith(DataSvgPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                svgs++;
+                try
+                {
+                    if (!ReportWriter.IsSvg(Convert.FromBase64String(Whitespace().Replace(value[DataSvgPrefix.Length..], ""))))
+                    {
+                        problems.Add($"{name}: the embedded SVG does not parse as an SVG document (XML)");
+                    }
+                }
+                catch (FormatException)
+                {
+                    problems.Add($"{name}: the data: URI is not valid base64");
+                }
+
+                continue;
+            }
+
             if (!value.StartsWith(DataPngPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 string shown = value.Length > 60 ? value[..60] + "..." : value;
@@ -66,7 +87,25 @@ internal static partial class ReportCheck
             Validate(bytes, name, images, problems);
         }
 
-        return new ReportCheckResult(htmlPath, tags.Count, images, problems);
+        // Every local link names a file that exists (relative to the report's folder).
+        string folder = Path.GetDirectoryName(Path.GetFullPath(htmlPath))!;
+        foreach (Match link in HrefAttribute().Matches(html))
+        {
+            string target = WebUtility.HtmlDecode(link.Groups["v"].Value).Trim();
+            if (target.Length == 0 || target.StartsWith('#') || target.StartsWith("data:", StringComparison.OrdinalIgnoreCase)
+                || (Uri.TryCreate(target, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "mailto"))
+            {
+                continue;
+            }
+
+            string path = Path.GetFullPath(Path.Combine(folder, Uri.UnescapeDataString(target)));
+            if (!File.Exists(path))
+            {
+                problems.Add($"{htmlPath}: link '{target}': {path} does not exist");
+            }
+        }
+
+        return new ReportCheckResult(htmlPath, tags.Count, images, problems, svgs);
     }
 
     /// <summary>
@@ -155,6 +194,9 @@ internal static partial class ReportCheck
 
     [GeneratedRegex(@"\ssrc\s*=\s*(?:""(?<v>[^""]*)""|'(?<v>[^']*)'|(?<v>[^\s""'>]+))", RegexOptions.IgnoreCase)]
     private static partial Regex SrcAttribute();
+
+    [GeneratedRegex(@"\shref\s*=\s*(?:""(?<v>[^""]*)""|'(?<v>[^']*)')", RegexOptions.IgnoreCase)]
+    private static partial Regex HrefAttribute();
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();

@@ -20,6 +20,31 @@ public sealed class ReportCheckTests
     }
 
     [Fact]
+    public void Html_embedded_svgs_must_parse_and_local_links_must_exist()
+    {
+        using var dir = new ReportDir();
+        string path = dir.File("page.html");
+        Directory.CreateDirectory(dir.File("figures"));
+        File.WriteAllBytes(dir.File("figures", "a.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"4\" height=\"2\"/>"u8.ToArray());
+        static string Svg(string xml) => "data:image/svg+xml;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(xml));
+        File.WriteAllText(path, string.Join(
+            "\n",
+            $"<img src=\"{Svg("<svg xmlns=\"http://www.w3.org/2000/svg\"><text>a &amp; b</text></svg>")}\" />",
+            $"<img src=\"{Svg("<svg xmlns=\"http://www.w3.org/2000/svg\"><text>a & b</text></svg>")}\" />", // '&' unescaped: not XML
+            $"<img src=\"{Svg("<svg><text>no namespace</text></svg>")}\" />",
+            "<a href=\"figures/a.svg\">SVG</a> <a href=\"#top\">top</a> <a href=\"https://example.org/x\">web</a>",
+            "<a href=\"figures/missing.png\">PNG</a>"));
+
+        var result = ReportCheck.Html(path);
+        Assert.Equal(3, result.ImageCount);
+        Assert.Equal(3, result.SvgCount);
+        Assert.Equal(3, result.Problems.Count);
+        Assert.Contains("image 2: the embedded SVG does not parse", result.Problems[0]);
+        Assert.Contains("image 3: the embedded SVG does not parse", result.Problems[1]);
+        Assert.Contains("link 'figures/missing.png'", result.Problems[2]);
+    }
+
+    [Fact]
     public void Html_reports_every_missing_external_or_broken_image()
     {
         using var dir = new ReportDir();

@@ -65,30 +65,44 @@ public sealed class ReportWriterTests
     }
 
     [Fact]
-    public void Html_is_well_formed_xhtml_with_every_image_embedded_as_a_valid_png()
+    public void Html_is_well_formed_xhtml_with_every_image_embedded_as_svg_or_else_png()
     {
         using var dir = new ReportDir();
-        var files = ReportWriter.Write(Model(dir), dir.Path);
+        var model = Model(dir);
+        File.Delete(Path.ChangeExtension(dir.File("figures and more", "error (log).png"), ".svg")); // this one only as PNG
+        var files = ReportWriter.Write(model, dir.Path);
 
         var doc = ParseXhtml(files.HtmlPath); // throws if not well-formed
         var images = doc.Descendants(X + "img").ToList();
         Assert.Equal(2, images.Count);
-        foreach (var img in images)
-        {
-            string src = (string)img.Attribute("src")!;
-            Assert.StartsWith("data:image/png;base64,", src);
-            var info = PngCheck.Validate(Convert.FromBase64String(src["data:image/png;base64,".Length..]), "embedded");
-            Assert.Equal(info.Width.ToString(System.Globalization.CultureInfo.InvariantCulture), (string)img.Attribute("width")!);
-        }
+
+        // The first figure has its SVG beside it: embedded as SVG (well-formed, an svg root in the SVG namespace).
+        const string SvgPrefix = "data:image/svg+xml;base64,";
+        string src = (string)images[0].Attribute("src")!;
+        Assert.StartsWith(SvgPrefix, src);
+        var svg = System.Xml.Linq.XDocument.Parse(System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(src[SvgPrefix.Length..])));
+        Assert.Equal(System.Xml.Linq.XName.Get("svg", "http://www.w3.org/2000/svg"), svg.Root!.Name);
+        Assert.Equal("400", (string)images[0].Attribute("width")!);
+
+        // The second has none: embedded as its PNG.
+        src = (string)images[1].Attribute("src")!;
+        Assert.StartsWith("data:image/png;base64,", src);
+        var info = PngCheck.Validate(Convert.FromBase64String(src["data:image/png;base64,".Length..]), "embedded");
+        Assert.Equal(info.Width.ToString(System.Globalization.CultureInfo.InvariantCulture), (string)images[1].Attribute("width")!);
 
         Assert.Equal("Trajectory error [log] <y>", (string)images[1].Attribute("alt")!);
         Assert.Empty(doc.Descendants(X + "link")); // no external stylesheet
         Assert.Empty(doc.Descendants(X + "script"));
         Assert.Single(doc.Descendants(X + "style"));
 
+        // Links: the first figure's SVG and PNG files, which exist.
+        var links = doc.Descendants(X + "a").Select(a => (string)a.Attribute("href")!).Where(h => !h.StartsWith('#')).ToList();
+        Assert.Equal(["energy.svg", "energy.png"], links);
+
         var check = ReportCheck.Html(files.HtmlPath).ThrowIfProblems();
         Assert.Equal(2, check.ImageCount);
-        Assert.Equal([(400, 300), (1000, 600)], check.Images.Select(i => (i.Width, i.Height)).ToArray());
+        Assert.Equal(1, check.SvgCount);
+        Assert.Equal([(1000, 600)], check.Images.Select(i => (i.Width, i.Height)).ToArray());
     }
 
     [Fact]
