@@ -1,9 +1,4 @@
-using Hnn.Datasets;
-using Hnn.Pipeline.Data;
-using Hnn.Stages.Baseline;
 using Hnn.Stages.Rollout;
-using Hnn.Stages.Sampling;
-using Hnn.Stages.Training;
 
 namespace Hnn.Pipeline.Config;
 

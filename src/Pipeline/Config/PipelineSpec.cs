@@ -126,10 +126,11 @@ public sealed record SolverSpec(SolverBackend BackendKind, SolveMode Mode, int C
 /// </summary>
 public sealed record AdamSpec(double LearningRate, int BatchSize, double WeightDecay, int Steps)
 {
-    public static AdamSpec Default { get; } = new(5e-4, 2048, 1e-13, 15000);
+    /// <summary>The reference's settings, <see cref="AdamSettings.Default"/> (the one place they are written).</summary>
+    public static AdamSpec Default { get; } = new(AdamSettings.Default.LearningRate, AdamSettings.Default.BatchSize, AdamSettings.Default.WeightDecay, AdamSettings.Default.Steps);
 
     /// <summary>The seeded initial network's scheme (adam.init; default PyTorch's, as the reference trains from).</summary>
-    public AdamInit Init { get; init; } = AdamInit.TorchDefault;
+    public AdamInit Init { get; init; } = AdamSettings.Default.Init;
 
     /// <summary>
     /// adam.init_file, resolved against the pipeline file's folder: the initial w, b, c (Hnn.Pipeline.Data.NetworkFile);
