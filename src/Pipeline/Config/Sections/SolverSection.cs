@@ -28,6 +28,9 @@ internal static class SolverSection
 
     public const string DefaultTruncation = "svd";
 
+    /// <summary>The truncations the fit runs today; a declared one missing here is refused with a message.</summary>
+    public static readonly string[] ImplementedTruncations = ["svd"];
+
     public const int MaxChunkRows = 10_000_000;
 
     public const int MaxLanes = 256;
@@ -42,6 +45,13 @@ internal static class SolverSection
         var chunkRows = (int)(r.Integer(map?["chunk_rows"], "solver.chunk_rows", 1, MaxChunkRows) ?? DefaultChunkRows);
         var lanes = (int)(r.Integer(map?["lanes"], "solver.lanes", 1, MaxLanes) ?? DefaultLanes);
         var truncation = r.String(map, "truncation", "solver.truncation", DefaultTruncation, Truncations)!;
+        if (!ImplementedTruncations.Contains(truncation))
+        {
+            // The key is declared for the pivoted-QR solve; until that solve reads it, refusing beats running the SVD silently.
+            r.Problem("solver.truncation", $"'{truncation}' is not available in this build (the solve that reads it is not part of it yet); allowed: {string.Join(", ", ImplementedTruncations)}");
+            truncation = DefaultTruncation;
+        }
+
         return new SolverSpec(backend, mode, chunkRows, lanes) { Truncation = truncation };
     }
 
