@@ -132,7 +132,7 @@ public static class Commands
         if (report)
         {
             var reportSw = Stopwatch.StartNew();
-            var files = await RunReport.BuildAsync(store, runDir, log, ct).ConfigureAwait(false);
+            var files = await RunReport.BuildAsync(store, runDir, log, ct, spec.System?.Build()).ConfigureAwait(false);
             log.Information("Report written in {Seconds:F1} s", reportSw.Elapsed.TotalSeconds);
             await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
         }

@@ -161,7 +161,7 @@ public static partial class PipelineLoader
         var anchor = AnchorSection.Read(r, root, system, dof);
         var model = ModelSection.Read(r, root, out var usesAdam);
         var adam = AdamSection.Read(r, root);
-        var rollout = RolloutSection.Read(r, root, system, dof);
+        var rollout = RolloutSection.Read(r, root, system);
         var solver = SolverSection.Read(r, root);
         var run = RunSection.Read(r, root);
         PipelineRules.Check(r, root, new(system, layout, domain, domainComplete, dof, data, anchor, model, usesAdam, adam, rollout, solver));

@@ -43,7 +43,7 @@ internal static class PipelineRules
         Anchor(r, root, s);
         Model(r, s);
         Adam(r, root, s);
-        Rollout(r, s);
+        Rollout(r, root, s);
         SpecLimits.Sizes(r, s.Model.Widths, s.Dof, s.Data.Train, s.Solver.ChunkRows, s.Solver.Mode);
         if (s.Data.Streamed && s.Solver.Mode == SolveMode.Full)
         {
@@ -137,11 +137,22 @@ internal static class PipelineRules
         }
     }
 
-    private static void Rollout(SpecReader r, Sections s)
+    private static void Rollout(SpecReader r, MapNode root, Sections s)
     {
         if (s.Rollout is null)
         {
             return;
+        }
+
+        // Given states only (a system's default start has its dof); an unreadable state is reported by the section.
+        var given = r.ListOfLists((root["rollout"] as MapNode)?["initial"]);
+        for (var i = 0; i < given.Count; i++)
+        {
+            var length = r.OneOrMany(given[i]).Count;
+            if (s.Dof > 0 && length != 2 * s.Dof)
+            {
+                r.Problem($"rollout.initial[{i}]", $"has {length} coordinates; {2 * s.Dof} are needed (q1..q{s.Dof}, p1..p{s.Dof})");
+            }
         }
 
         if (s.System is null)

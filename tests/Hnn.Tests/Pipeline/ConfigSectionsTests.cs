@@ -33,6 +33,16 @@ public sealed class ConfigSectionsTests
         Assert.Equal(["rk4", "verlet"], rollout.Integrators);
     }
 
+    [Theory]
+    [InlineData("rollout.initial=[[1, 0, 2]]", "rollout.initial[0]: has 3 coordinates; 2 are needed (q1..q1, p1..p1)")]
+    [InlineData("rollout.initial=[[1, 0], [2]]", "rollout.initial[1]: has 1 coordinates; 2 are needed (q1..q1, p1..p1)")]
+    [InlineData("anchor.x0=[1, 0, 0]", "anchor.x0: has 3 coordinates; system 'mass-spring' has 1 degree(s) of freedom, so 2 are needed (q then p)")]
+    public void States_are_checked_against_the_degrees_of_freedom(string set, string expected)
+    {
+        var e = Assert.Throws<InputException>(() => Load(set));
+        Assert.EndsWith(expected, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_system_is_built_once_by_the_loader()
     {

@@ -28,7 +28,7 @@ internal static class RolloutSection
     public const int MaxSteps = 10_000_000;
 
     /// <summary>The section, or null when the pipeline has none (`rollout:` with nothing after it means all defaults).</summary>
-    public static RolloutSpec? Read(SpecReader r, MapNode root, HamiltonianSystem? system, int dof)
+    public static RolloutSpec? Read(SpecReader r, MapNode root, HamiltonianSystem? system)
     {
         if (root["rollout"] is null)
         {
@@ -47,7 +47,7 @@ internal static class RolloutSection
         }
 
         r.CheckKeys(map, "rollout", Keys);
-        var initial = Initial(r, map, dof);
+        var initial = Initial(r, map);
         var count = (int)(r.Integer(map["count"], "rollout.count", 1, 100_000) ?? 0);
         if (map["initial"] is not null && map["count"] is not null)
         {
@@ -86,7 +86,7 @@ internal static class RolloutSection
         return new RolloutSpec(initial, count, seed, dt, steps, integrators, tol);
     }
 
-    private static List<double[]> Initial(SpecReader r, MapNode map, int dof)
+    private static List<double[]> Initial(SpecReader r, MapNode map)
     {
         var initial = new List<double[]>();
         if (map["initial"] is not { } node)
@@ -98,11 +98,9 @@ internal static class RolloutSection
         foreach (var (item, i) in r.ListOfLists(node).Select((n, i) => (n, i)))
         {
             var values = r.OneOrMany(item).Select((n, j) => r.Double(n, $"rollout.initial[{i}][{j}]") is { } v && SpecLimits.Coordinate(r, v, $"rollout.initial[{i}][{j}]") ? v : double.NaN).ToArray();
-            if (dof > 0 && values.Length != 2 * dof)
-            {
-                r.Problem($"rollout.initial[{i}]", $"has {values.Length} coordinates; {2 * dof} are needed (q1..q{dof}, p1..p{dof})");
-            }
-            else if (values.All(double.IsFinite))
+
+            // Kept whatever its length: PipelineRules checks it against the degrees of freedom.
+            if (values.Length != 0 && values.All(double.IsFinite))
             {
                 initial.Add(values);
             }
