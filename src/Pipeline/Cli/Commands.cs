@@ -135,7 +135,7 @@ public static class Commands
         if (report)
         {
             var reportSw = Stopwatch.StartNew();
-            var files = await BuildReportAsync(store, runDir, log, live, ct).ConfigureAwait(false);
+            var files = await BuildReportAsync(store, runDir, log, live, ct, spec.System?.Build()).ConfigureAwait(false);
             log.Information("Report written in {Seconds:F1} s", reportSw.Elapsed.TotalSeconds);
             await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
         }
@@ -222,11 +222,12 @@ public static class Commands
     }
 
     /// <summary>The report, with a status line on the live display while it is drawn.</summary>
-    private static Task<ReportFiles> BuildReportAsync(ArtifactStore store, string runDir, ILogger log, IAnsiConsole? live, CancellationToken ct) =>
+    private static Task<ReportFiles> BuildReportAsync(ArtifactStore store, string runDir, ILogger log, IAnsiConsole? live, CancellationToken ct,
+        HamiltonianSystem? system = null) =>
         LiveProgress.RunAsync(live, async () =>
         {
             using var status = StageProgress.Begin("report", Path.GetFileName(runDir));
-            return await RunReport.BuildAsync(store, runDir, log, ct).ConfigureAwait(false);
+            return await RunReport.BuildAsync(store, runDir, log, ct, system).ConfigureAwait(false);
         });
 
     /// <summary>The folder of a run given by its id, a unique part of it, or 'latest'.</summary>

@@ -159,28 +159,6 @@ public sealed record RunManifest(
         ["blas_threads"] = budget.Describe(lanes),
     };
 
-    public static JsonElement SpecToJson(PipelineSpec spec) => JsonSerializer.SerializeToElement(new
-    {
-        spec.Name,
-        spec.Description,
-        System = spec.System is null ? null : new { spec.System.Name, Params = spec.System.Parameters },
-        Domain = spec.Domain is null ? null : new { Q = spec.Domain.Q.Select(i => new[] { i.Lower, i.Upper }), P = spec.Domain.P.Select(i => new[] { i.Lower, i.Upper }) },
-        spec.Dof,
-        Data = new { spec.Data.File, spec.Data.Train, spec.Data.Test, spec.Data.Seeds },
-        Anchor = new { spec.Anchor.X0, spec.Anchor.H0 },
-        Model = new
-        {
-            Methods = spec.Model.Methods.Select(m => Hnn.Stages.Sampling.SamplingMethods.ToName(m)).Concat(spec.Adam is null ? [] : [PipelineLoader.AdamMethod]),
-            spec.Model.Widths,
-            spec.Model.Seeds,
-            spec.Model.Rcond,
-            ElmBias = spec.Model.ElmBias is { } b ? new[] { b.Low, b.High } : null,
-            ASwimFirst = new { spec.Model.ASwimFirst.TrainFraction, spec.Model.ASwimFirst.WidthFraction },
-        },
-        Adam = spec.Adam,
-        Rollout = spec.Rollout,
-        Stream = spec.Data.Streamed ? new { spec.Data.StreamRows, SwimCandidates = spec.Model.Widths.Select(spec.Model.CandidateCap).ToArray() } : null,
-        Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Lanes },
-        Run = new { spec.Run.Store, spec.Run.Parallelism },
-    }, Json);
+    /// <summary>The spec's JSON form (<see cref="PipelineJson"/>, each config section's own).</summary>
+    public static JsonElement SpecToJson(PipelineSpec spec) => PipelineJson.ToJson(spec);
 }

@@ -7,6 +7,21 @@ namespace Hnn.Pipeline.Config;
 /// <summary>An immutable YAML-like tree (mapping, sequence, scalar) with the file and line it came from.</summary>
 public abstract record ConfigNode(string Source)
 {
+    /// <summary>The YAML line of a node's <see cref="Source"/> ("file:line"); null for a node made by --set or a merge.</summary>
+    public int? Line => LineOf(Source);
+
+    /// <summary>The line of a source "file:line" (the part after the last colon), or null.</summary>
+    public static int? LineOf(string? source)
+    {
+        if (source is null || source.StartsWith("--set", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var colon = source.LastIndexOf(':');
+        return colon > 0 && int.TryParse(source.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var line) ? line : null;
+    }
+
     public static ConfigNode Parse(string text, string source)
     {
         var stream = new YamlStream();

@@ -1,5 +1,6 @@
 using Hnn.Datasets;
 using Hnn.Stages.Baseline;
+using Hnn.Stages.Rollout;
 using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
 
@@ -34,7 +35,21 @@ public sealed record PipelineSpec(
     public int MethodCount => Model.Methods.Count + (Adam is null ? 0 : 1);
 }
 
-public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double> Parameters);
+/// <summary>The system by name and parameters; <see cref="Build"/> gives the system itself.</summary>
+public sealed record SystemSpec(string Name, IReadOnlyDictionary<string, double> Parameters)
+{
+    private readonly HamiltonianSystem? _built;
+
+    /// <summary>The spec of a built system: <see cref="Build"/> returns this very instance (the loader builds it once).</summary>
+    public SystemSpec(HamiltonianSystem system)
+        : this(system.Name, system.Parameters)
+    {
+        _built = system;
+    }
+
+    /// <summary>The system (built by the loader; built from <see cref="Name"/> and <see cref="Parameters"/> for a spec made otherwise).</summary>
+    public HamiltonianSystem Build() => _built ?? SystemRegistry.Create(Name, Parameters);
+}
 
 /// <summary>
 /// Data set sizes and seeds; one data set (split) per seed. <see cref="File"/>: a CSV or Parquet file of observations
@@ -85,7 +100,24 @@ public sealed record ASwimFirstStage(double TrainFraction, double WidthFraction)
 /// Solver settings. Lanes: partial QR factors merged at the end (they fix the rounding, so they are part of the fit
 /// key, and the default does not depend on the machine); how many run at once follows the cores.
 /// </summary>
-public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Lanes);
+/// <remarks>
+/// <see cref="BackendKind"/> is the backend as parsed from solver.backend; <see cref="Backend"/> its config name (the
+/// form in output files). <see cref="Truncation"/>: solver.truncation, "svd" (the default) or "pivoted-qr".
+/// </remarks>
+public sealed record SolverSpec(SolverBackend BackendKind, SolveMode Mode, int ChunkRows, int Lanes)
+{
+    /// <summary>From a backend name (auto, lapack, managed).</summary>
+    public SolverSpec(string backend, SolveMode mode, int chunkRows, int lanes)
+        : this(SolverBackends.TryParse(backend, out var b) ? b : throw new ArgumentException($"unknown backend '{backend}'; allowed: {string.Join(", ", SolverBackends.Names)}", nameof(backend)), mode, chunkRows, lanes)
+    {
+    }
+
+    /// <summary>The backend's config name: auto, lapack or managed.</summary>
+    public string Backend => BackendKind.ToName();
+
+    /// <summary>How the reduced triangle is truncated: "svd" (the default) or "pivoted-qr".</summary>
+    public string Truncation { get; init; } = SolverSection.DefaultTruncation;
+}
 
 /// <summary>
 /// The Adam-trained HNN baseline (docs/ALGORITHM.md §4, last column): learning rate, mini-batch rows (consecutive slices),
@@ -94,10 +126,11 @@ public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, i
 /// </summary>
 public sealed record AdamSpec(double LearningRate, int BatchSize, double WeightDecay, int Steps)
 {
-    public static AdamSpec Default { get; } = new(5e-4, 2048, 1e-13, 15000);
+    /// <summary>The reference's settings, <see cref="AdamSettings.Default"/> (the one place they are written).</summary>
+    public static AdamSpec Default { get; } = new(AdamSettings.Default.LearningRate, AdamSettings.Default.BatchSize, AdamSettings.Default.WeightDecay, AdamSettings.Default.Steps);
 
     /// <summary>The seeded initial network's scheme (adam.init; default PyTorch's, as the reference trains from).</summary>
-    public AdamInit Init { get; init; } = AdamInit.TorchDefault;
+    public AdamInit Init { get; init; } = AdamSettings.Default.Init;
 
     /// <summary>
     /// adam.init_file, resolved against the pipeline file's folder: the initial w, b, c (Hnn.Pipeline.Data.NetworkFile);
@@ -109,7 +142,8 @@ public sealed record AdamSpec(double LearningRate, int BatchSize, double WeightD
 /// <summary>
 /// Rollouts of every learned model (and of the true H) from fixed initial states, or from Count states drawn from
 /// the domain with Seed; Steps steps of Dt with each integrator; the ground truth is an adaptive DOP853 rollout of the
-/// true H to ReferenceTolerance.
+/// true H to ReferenceTolerance. <see cref="IntegratorKinds"/> are the integrators as parsed from rollout.integrators;
+/// <see cref="Integrators"/> their config names (the form in output files).
 /// </summary>
 public sealed record RolloutSpec(
     IReadOnlyList<double[]> Initial,
@@ -117,8 +151,12 @@ public sealed record RolloutSpec(
     ulong Seed,
     double Dt,
     int Steps,
-    IReadOnlyList<string> Integrators,
-    double ReferenceTolerance);
+    IReadOnlyList<Integrator> IntegratorKinds,
+    double ReferenceTolerance)
+{
+    /// <summary>The integrators' config names, in order (e.g. symplectic-euler, euler).</summary>
+    public IReadOnlyList<string> Integrators => [.. IntegratorKinds.Select(i => i.ToName())];
+}
 
 /// <summary>Run settings that do not change results (kept out of cache keys).</summary>
 public sealed record RunSpec(string Store, int Parallelism);

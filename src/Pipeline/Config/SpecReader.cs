@@ -4,14 +4,80 @@ using Hnn.Datasets;
 
 namespace Hnn.Pipeline.Config;
 
-/// <summary>Reads typed values out of a <see cref="ConfigNode"/> tree, collecting every problem with its key path.</summary>
-internal sealed class SpecReader(string file)
+/// <summary>
+/// Reads typed values out of a <see cref="ConfigNode"/> tree, collecting every problem with its key path. A problem
+/// names the file, the YAML line of the key (the deepest node of its path that the tree has: a missing key points at
+/// its section) and the key: <c>p.yaml:12: model.widths[0]: ...</c>; a key from an included file names that file and
+/// line too, and a --set value has no line.
+/// </summary>
+internal sealed class SpecReader(string file, MapNode? root = null)
 {
     private readonly List<string> _problems = [];
 
     public IReadOnlyList<string> Problems => _problems;
 
-    public void Problem(string path, string message) => _problems.Add($"{file}: {path}: {message}");
+    /// <summary>The pipeline file the problems name.</summary>
+    public string File => file;
+
+    public void Problem(string path, string message) => Problem(Locate(path), path, message);
+
+    /// <summary>A problem at a node (its line) of the key <paramref name="path"/>.</summary>
+    public void Problem(ConfigNode? at, string path, string message)
+    {
+        var source = at?.Source;
+        var line = ConfigNode.LineOf(source);
+        if (line is not null && source!.StartsWith(file + ":", StringComparison.Ordinal))
+        {
+            _problems.Add($"{file}:{line}: {path}: {message}");
+        }
+        else if (line is not null && !source!.StartsWith("--set", StringComparison.Ordinal))
+        {
+            // A key merged in from an include names the file and line it came from.
+            _problems.Add($"{file}: {path} (in {source}): {message}");
+        }
+        else
+        {
+            _problems.Add($"{file}: {path}: {message}");
+        }
+    }
+
+    /// <summary>The deepest node of a key path such as <c>model.widths[1]</c> or <c>rollout.initial[0][1]</c> in the tree.</summary>
+    public ConfigNode? Locate(string path)
+    {
+        ConfigNode? node = root;
+        ConfigNode? found = null;
+        foreach (var segment in path.Split('.'))
+        {
+            var bracket = segment.IndexOf('[', StringComparison.Ordinal);
+            var key = bracket < 0 ? segment : segment[..bracket];
+            node = key.Length == 0 ? node : (node as MapNode)?[key];
+            if (node is null)
+            {
+                return found;
+            }
+
+            found = node;
+            for (var i = bracket; i >= 0 && i < segment.Length; i = segment.IndexOf('[', i + 1))
+            {
+                var close = segment.IndexOf(']', i);
+                if (close < 0 || !int.TryParse(segment.AsSpan(i + 1, close - i - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    return found;
+                }
+
+                // A single flat list such as [1, 2] also stands for a list of one list (see ListOfLists).
+                node = node is ListNode l && index < l.Items.Count ? l.Items[index] : null;
+                if (node is null)
+                {
+                    return found;
+                }
+
+                found = node;
+            }
+        }
+
+        return found;
+    }
 
     public void CheckKeys(MapNode? map, string path, IReadOnlyCollection<string> allowed)
     {
@@ -27,10 +93,7 @@ internal sealed class SpecReader(string file)
                 var full = Shown.Cut(path.Length == 0 ? key : $"{path}.{key}", 80);
                 var near = key.Length <= 64 ? Nearest.Match(key, allowed) : null;
                 var hint = near is null ? $"allowed keys: {string.Join(", ", allowed)}" : $"did you mean '{(path.Length == 0 ? near : $"{path}.{near}")}'?";
-
-                // A key merged in from an include names the file it came from.
-                var from = value.Source.StartsWith(file + ":", StringComparison.Ordinal) || value.Source.StartsWith("--set", StringComparison.Ordinal) ? string.Empty : $" (in {value.Source})";
-                Problem(full, $"unknown key{from}; {hint}");
+                Problem(value, full, $"unknown key; {hint}");
             }
         }
     }
@@ -153,6 +216,63 @@ internal sealed class SpecReader(string file)
     /// <summary>A list of lists (e.g. intervals, states); a single flat list such as [1, 2] counts as one item.</summary>
     public IReadOnlyList<ConfigNode> ListOfLists(ConfigNode? node) =>
         node is ListNode l && l.Items.Count > 0 && l.Items[0] is ScalarNode ? [node] : OneOrMany(node);
+
+    /// <summary>A value that is not one of a closed set: names the allowed values and the nearest one.</summary>
+    public void NotOneOf(ConfigNode node, string text, string path, string what, IReadOnlyList<string> allowed)
+    {
+        var near = Nearest.Match(Shown.Cut(text, 64), allowed);
+        Problem(path, $"{Describe(node)} is not {what}; allowed: {string.Join(", ", allowed)}{(near is null ? string.Empty : $" (did you mean '{near}'?)")}");
+    }
+
+    /// <summary>A path in the pipeline file, resolved against the file's folder.</summary>
+    public string Resolve(string path) =>
+        System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!, path));
+
+    /// <summary>
+    /// <c>seed:</c> or <c>seeds:</c> of a section (not both): distinct seeds in order; <paramref name="fallback"/> alone
+    /// when neither is given; none when the section is absent.
+    /// </summary>
+    public List<ulong> Seeds(MapNode? map, string section, ulong fallback)
+    {
+        var seeds = new List<ulong>();
+        if (map is null)
+        {
+            return seeds;
+        }
+
+        if (map["seed"] is not null && map["seeds"] is not null)
+        {
+            Problem($"{section}.seeds", $"give either {section}.seed or {section}.seeds, not both");
+        }
+
+        var node = map["seeds"] ?? map["seed"];
+        var key = map["seeds"] is not null ? "seeds" : "seed";
+        NotEmpty(node, $"{section}.{key}", "seed");
+        foreach (var (n, i) in OneOrMany(node).Select((n, i) => (n, i)))
+        {
+            var s = Integer(n, $"{section}.{key}[{i}]", 0, long.MaxValue);
+            if (s is not null && !seeds.Contains((ulong)s))
+            {
+                seeds.Add((ulong)s);
+            }
+        }
+
+        if (node is null)
+        {
+            seeds.Add(fallback);
+        }
+
+        return seeds;
+    }
+
+    /// <summary>The first line of an exception message, without its "(Parameter 'x')" tail.</summary>
+    public static string FirstLine(string s)
+    {
+        var i = s.IndexOfAny(['\r', '\n']);
+        var line = i < 0 ? s : s[..i];
+        var p = line.LastIndexOf(" (Parameter '", StringComparison.Ordinal);
+        return p > 0 ? line[..p] : line;
+    }
 
     public static string Describe(ConfigNode node) => node switch
     {

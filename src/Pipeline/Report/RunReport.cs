@@ -24,7 +24,9 @@ public static class RunReport
     private const int Grid = 121;
 
     /// <summary>Writes the report of the run in <paramref name="runDir"/> and returns its files.</summary>
-    public static async Task<ReportFiles> BuildAsync(ArtifactStore store, string runDir, ILogger log, CancellationToken ct)
+    /// <param name="system">The run's system when the caller has it (the spec's, built once by the loader); null builds
+    /// it from the manifest's config, as for a stored run.</param>
+    public static async Task<ReportFiles> BuildAsync(ArtifactStore store, string runDir, ILogger log, CancellationToken ct, HamiltonianSystem? system = null)
     {
         var manifestPath = Path.Combine(runDir, "manifest.json");
         var manifestText = await File.ReadAllTextAsync(manifestPath, ct).ConfigureAwait(false);
@@ -35,7 +37,7 @@ public static class RunReport
         }
 
         var results = record.Results;
-        var ctx = Context.From(record.Config, store, Path.Combine(runDir, FolderName), log);
+        var ctx = Context.From(record.Config, store, Path.Combine(runDir, FolderName), log, system);
         Directory.CreateDirectory(ctx.Figures);
         foreach (var old in Directory.GetFiles(ctx.Figures, "*.png").Concat(Directory.GetFiles(ctx.Figures, "*.svg")))
         {
@@ -548,11 +550,15 @@ public static class RunReport
 
         private Dictionary<(string Stage, string Key), Trajectory?> Trajectories { get; } = [];
 
-        public static Context From(JsonElement config, ArtifactStore store, string folder, ILogger log)
+        public static Context From(JsonElement config, ArtifactStore store, string folder, ILogger log, HamiltonianSystem? given)
         {
             var dof = config.GetProperty("dof").GetInt32();
             HamiltonianSystem? system = null;
-            if (config.TryGetProperty("system", out var s) && s.ValueKind == JsonValueKind.Object)
+            if (config.TryGetProperty("system", out var s) && s.ValueKind == JsonValueKind.Object && given is not null && given.Name == s.GetProperty("name").GetString())
+            {
+                system = given;
+            }
+            else if (config.TryGetProperty("system", out s) && s.ValueKind == JsonValueKind.Object)
             {
                 var parameters = s.GetProperty("params").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
                 system = SystemRegistry.Create(s.GetProperty("name").GetString()!, parameters);

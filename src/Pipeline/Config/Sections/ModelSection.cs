@@ -1,0 +1,153 @@
+using Hnn.Stages.Sampling;
+
+namespace Hnn.Pipeline.Config;
+
+/// <summary>
+/// <c>model:</c> — the sweep of methods x widths x model seeds, the solve's rcond, the ELM bias range, A-SWIM's first
+/// stage and the streamed path's SWIM candidate cap. Defaults: every sampled method, seed 0, rcond 1e-13, the ELM bias
+/// range from the domain, A-SWIM as published, candidates max(20 N, 100000).
+/// </summary>
+internal static class ModelSection
+{
+    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates"];
+
+    public static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
+
+    /// <summary>The method name of the gradient-trained baseline in model.methods.</summary>
+    public const string AdamMethod = "adam";
+
+    /// <summary>Everything model.methods accepts.</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = [.. SamplingMethods.Names, AdamMethod];
+
+    /// <summary>model.methods when not given: every sampled method.</summary>
+    public static IReadOnlyList<SamplingMethod> DefaultMethods { get; } = [SamplingMethod.Elm, SamplingMethod.USwim, SamplingMethod.ASwim, SamplingMethod.Swim];
+
+    public const ulong DefaultSeed = 0;
+
+    public const double DefaultRcond = 1e-13;
+
+    public const int MaxWidth = 1_000_000;
+
+    /// <summary>The model section; <paramref name="adam"/>: model.methods lists adam.</summary>
+    public static ModelSpec Read(SpecReader r, MapNode root, out bool adam)
+    {
+        var map = r.Map(root, "model", "model", required: true);
+        r.CheckKeys(map, "model", Keys);
+        var methods = Methods(r, map, out adam);
+        var widths = Widths(r, map);
+        var seeds = r.Seeds(map, "model", DefaultSeed);
+        var rcond = r.Double(map?["rcond"], "model.rcond") ?? DefaultRcond;
+        if (rcond is < 0 or >= 1)
+        {
+            r.Problem("model.rcond", $"{SpecReader.Format(rcond)} is not allowed: must be in [0, 1)");
+        }
+
+        var swimCandidates = (int)(r.Integer(map?["swim_candidates"], "model.swim_candidates", 1, int.MaxValue) ?? 0);
+        return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates };
+    }
+
+    private static List<SamplingMethod> Methods(SpecReader r, MapNode? map, out bool adam)
+    {
+        var methods = new List<SamplingMethod>();
+        adam = false;
+        foreach (var (n, i) in r.OneOrMany(map?["methods"]).Select((n, i) => (n, i)))
+        {
+            if (n is ScalarNode { Value: not null } a && a.Value.Trim().Equals(AdamMethod, StringComparison.OrdinalIgnoreCase))
+            {
+                adam = true;
+            }
+            else if (n is ScalarNode { Value: not null } s && SamplingMethods.TryParse(s.Value, out var m))
+            {
+                if (!methods.Contains(m))
+                {
+                    methods.Add(m);
+                }
+            }
+            else
+            {
+                r.NotOneOf(n, n is ScalarNode sc ? sc.Value ?? string.Empty : string.Empty, $"model.methods[{i}]", "a method", MethodNames);
+            }
+        }
+
+        r.NotEmpty(map?["methods"], "model.methods", "method");
+        if (map is not null && map["methods"] is null)
+        {
+            methods.AddRange(DefaultMethods);
+        }
+
+        return methods;
+    }
+
+    private static List<int> Widths(SpecReader r, MapNode? map)
+    {
+        var widths = new List<int>();
+        foreach (var (n, i) in r.OneOrMany(map?["widths"]).Select((n, i) => (n, i)))
+        {
+            var w = r.Integer(n, $"model.widths[{i}]", 1, MaxWidth);
+            if (w is not null && !widths.Contains((int)w))
+            {
+                widths.Add((int)w);
+            }
+        }
+
+        if (map is not null && map["widths"] is null)
+        {
+            r.Problem("model.widths", "is required (one or more positive integers, e.g. [1000])");
+        }
+
+        r.NotEmpty(map?["widths"], "model.widths", "width (e.g. [1000])");
+        return widths;
+    }
+
+    private static (double, double)? ElmBias(SpecReader r, MapNode? map)
+    {
+        if (map?["elm_bias"] is not { } node)
+        {
+            return null;
+        }
+
+        var vals = r.OneOrMany(node).Select((n, i) => r.Double(n, $"model.elm_bias[{i}]")).ToList();
+        if (vals.Count != 2 || vals.Any(v => v is null) || vals[0] > vals[1])
+        {
+            r.Problem("model.elm_bias", "must be [low, high] with low <= high");
+            return null;
+        }
+
+        return SpecLimits.Coordinate(r, vals[0]!.Value, "model.elm_bias[0]") & SpecLimits.Coordinate(r, vals[1]!.Value, "model.elm_bias[1]")
+            ? (vals[0]!.Value, vals[1]!.Value)
+            : null;
+    }
+
+    private static ASwimFirstStage ASwimFirst(SpecReader r, MapNode? model)
+    {
+        var map = r.Map(model, "a_swim_first", "model.a_swim_first", required: false);
+        r.CheckKeys(map, "model.a_swim_first", ASwimFirstKeys);
+        double Fraction(string key)
+        {
+            var v = r.Double(map?[key], $"model.a_swim_first.{key}") ?? 1;
+            if (v is <= 0 or > 1)
+            {
+                r.Problem($"model.a_swim_first.{key}", $"{SpecReader.Format(v)} is not allowed: must be in (0, 1]");
+                return 1;
+            }
+
+            return v;
+        }
+
+        return new ASwimFirstStage(Fraction("train_fraction"), Fraction("width_fraction"));
+    }
+
+    /// <summary>The JSON form; the streamed path's settings are written as a <c>stream</c> object of their own (see <see cref="StreamToJson"/>).</summary>
+    public static object ToJson(ModelSpec m, bool adam) => new
+    {
+        Methods = m.Methods.Select(SamplingMethods.ToName).Concat(adam ? [AdamMethod] : []),
+        m.Widths,
+        m.Seeds,
+        m.Rcond,
+        ElmBias = m.ElmBias is { } b ? new[] { b.Low, b.High } : null,
+        ASwimFirst = new { m.ASwimFirst.TrainFraction, m.ASwimFirst.WidthFraction },
+    };
+
+    public static object? StreamToJson(DataSpec d, ModelSpec m) =>
+        d.Streamed ? new { d.StreamRows, SwimCandidates = m.Widths.Select(m.CandidateCap).ToArray() } : null;
+}

@@ -1,0 +1,71 @@
+using Hnn.Pipeline.Config;
+using Xunit;
+
+namespace Hnn.Tests.Pipeline;
+
+/// <summary>
+/// A config problem names the file, the YAML line, the key, the value and what is allowed. Line numbers are of
+/// <see cref="CliSandbox.SmallPipeline"/> (1-based, as YamlDotNet's Mark.Line; line 8 is "train: 600", 15 "methods",
+/// 16 "widths", 18 "rcond", 21 "mode").
+/// </summary>
+public sealed class ConfigLineTests
+{
+    private static string Problem(string find, string replace, params string[] sets)
+    {
+        using var box = new CliSandbox();
+        Assert.Contains(find, CliSandbox.SmallPipeline, StringComparison.Ordinal);
+        var path = box.Write("p.yaml", CliSandbox.SmallPipeline.Replace(find, replace, StringComparison.Ordinal));
+        var e = Assert.Throws<InputException>(() => PipelineLoader.Load(path, sets));
+        Assert.DoesNotContain('\n', e.Message);
+        return e.Message.Replace(path, "p.yaml", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unknown_key_names_its_line() =>
+        Assert.Equal("p.yaml:19: model.rcondd: unknown key; did you mean 'model.rcond'?", Problem("rcond: 1.0e-13", "rcond: 1.0e-13\n  rcondd: 1"));
+
+    [Fact]
+    public void Bad_enum_names_its_line_and_the_allowed_values() =>
+        Assert.Equal("p.yaml:21: solver.mode: 'fulll' is not allowed; allowed: structured, full (did you mean 'full'?)", Problem("mode: structured", "mode: fulll"));
+
+    [Fact]
+    public void Out_of_range_number_names_its_line() =>
+        Assert.Equal("p.yaml:8: data.train: '1' is not allowed: must be an integer in [2, 536870911]", Problem("train: 600", "train: 1"));
+
+    [Fact]
+    public void Wrong_type_names_its_line() =>
+        Assert.Equal("p.yaml:18: model.rcond: 'abc' is not a number", Problem("rcond: 1.0e-13", "rcond: abc"));
+
+    [Fact]
+    public void List_item_names_the_line_of_the_item()
+    {
+        var message = Problem("methods: [elm, u-swim, a-swim, swim]", "methods:\n    - elm\n    - swimm");
+        Assert.Equal("p.yaml:17: model.methods[1]: 'swimm' is not a method; allowed: elm, u-swim, a-swim, swim, adam (did you mean 'swim'?)", message);
+    }
+
+    [Fact]
+    public void Missing_key_names_the_line_where_its_section_starts() =>
+        Assert.Equal("p.yaml:8: data.test: is required (number of test points, at least 1)", Problem("  test: 200\n", string.Empty));
+
+    [Fact]
+    public void A_set_value_has_no_line() =>
+        Assert.Equal("p.yaml: model.widths[0]: '0' is not allowed: must be an integer in [1, 1000000]", Problem("name: small", "name: small", "model.widths=[0]"));
+
+    [Fact]
+    public void A_key_from_an_include_names_the_included_file_and_line()
+    {
+        using var box = new CliSandbox();
+        var inc = box.Write("inc.yaml", "# shared\nsolver:\n  lanes: 0\n");
+        var path = box.Write("p.yaml", "include: [inc.yaml]\n" + CliSandbox.SmallPipeline);
+        var e = Assert.Throws<InputException>(() => PipelineLoader.Load(path));
+        Assert.Equal($"{path}: solver.lanes (in {inc}:3): '0' is not allowed: must be an integer in [1, 256]", e.Message);
+    }
+
+    [Fact]
+    public void Every_problem_names_its_own_line()
+    {
+        var message = Problem("train: 600", "train: 1", "solver.lanes=0");
+        Assert.StartsWith("2 problems: p.yaml:8: data.train: ", message, StringComparison.Ordinal);
+        Assert.Contains("; p.yaml: solver.lanes: '0' is not allowed", message, StringComparison.Ordinal);
+    }
+}
