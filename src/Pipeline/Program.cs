@@ -82,6 +82,7 @@ public static class HnnCli
         }
 
         root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code));
+        root.Subcommands.Add(LimitedDataCommand.Create(stdout, stderr, code => exit = code));
         root.Subcommands.Add(CompareCommand.Build(storeOption, stdout, action => GuardSync(stderr, action), code => exit = code));
         run.SetAction(async (pr, token) =>
         {
