@@ -27,9 +27,10 @@ public static class LimitedDataCommand
         var width = new Option<int>("--width") { Description = "Hidden-layer width", DefaultValueFactory = _ => 200 };
         var rcond = new Option<double>("--rcond") { Description = "Truncation of the solve", DefaultValueFactory = _ => 1e-13 };
         var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
+        var plot = new Option<string?>("--plot") { Description = "Also draw the median errors against h (log-log, with the paper's finite-difference numbers) into this PNG file" };
         var command = new Command("limited-data", "The limited-data experiment: pendulum flow-map pairs, A-SWIM, test H error uncorrected and corrected per h and seed")
         {
-            formulations, steps, seeds, dataSeed, modelSeed, train, test, width, rcond, backend,
+            formulations, steps, seeds, dataSeed, modelSeed, train, test, width, rcond, backend, plot,
         };
         command.SetAction(pr =>
         {
@@ -52,7 +53,7 @@ public static class LimitedDataCommand
 
                 var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
                 stderr.WriteLine(note);
-                Run(la, forms, hs, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), pr.GetValue(train), pr.GetValue(test), pr.GetValue(width), pr.GetValue(rcond), stdout);
+                Run(la, forms, hs, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), pr.GetValue(train), pr.GetValue(test), pr.GetValue(width), pr.GetValue(rcond), pr.GetValue(plot), stdout);
                 setExit(0);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
@@ -65,7 +66,7 @@ public static class LimitedDataCommand
     }
 
     private static void Run(ILinearAlgebra la, IReadOnlyList<TargetFormulation> forms, IReadOnlyList<double> hs, int seeds, ulong dataSeed, ulong modelSeed,
-        int train, int test, int width, double rcond, TextWriter stdout)
+        int train, int test, int width, double rcond, string? plotPath, TextWriter stdout)
     {
         var system = new SinglePendulum();
         var domain = new Domain([new Interval(-Math.PI, Math.PI)], [new Interval(-1, 1)]);
@@ -100,6 +101,24 @@ public static class LimitedDataCommand
             }
         }
 
+        if (plotPath is not null)
+        {
+            var series = new List<Report.Series>();
+            foreach (var f in forms)
+            {
+                var median = (Func<LimitedDataResult, double> pick) => hs.Select(h => Median(results.Where(r => r.Formulation == f && r.Step == h).Select(pick))).ToArray();
+                series.Add(new Report.Series($"{f.ToName()}, uncorrected", [.. hs], median(r => r.Uncorrected)));
+                series.Add(new Report.Series($"{f.ToName()}, corrected", [.. hs], median(r => r.Corrected)));
+            }
+
+            var paperH = new[] { 0.05, 0.1, 0.2, 0.4, 0.8 };
+            series.Add(new Report.Series("paper, finite-difference uncorrected", paperH, [7.42e-3, 1.49e-2, 2.99e-2, 6.07e-2, 1.27e-1], Dashed: true));
+            series.Add(new Report.Series("paper, finite-difference corrected", paperH, [1.04e-4, 4.17e-4, 1.68e-3, 6.90e-3, 3.00e-2], Dashed: true));
+            var written = Report.Plots.Lines(plotPath, Inv($"Pendulum, {train} pairs, width {width}, A-SWIM: test rel. L2 error of H (median of {seeds})"), "h", "test rel. L2 error of H", series, logY: true, logX: true);
+            stdout.WriteLine();
+            stdout.WriteLine($"plot: {written.Path}");
+        }
+
         if (hs.Count >= 2)
         {
             stdout.WriteLine();
@@ -108,6 +127,8 @@ public static class LimitedDataCommand
                 var un = hs.Select(h => Median(results.Where(r => r.Formulation == f && r.Step == h).Select(r => r.Uncorrected))).ToList();
                 var co = hs.Select(h => Median(results.Where(r => r.Formulation == f && r.Step == h).Select(r => r.Corrected))).ToList();
                 stdout.WriteLine(Inv($"observed order in h ({f.ToName()}, slope of log median error vs log h): uncorrected {Slope(hs, un):0.00}, corrected {Slope(hs, co):0.00}"));
+                var pairs = Enumerable.Range(1, hs.Count - 1).Select(i => Inv($"{hs[i - 1]}-{hs[i]}: {Slope([hs[i - 1], hs[i]], [un[i - 1], un[i]]):0.00} / {Slope([hs[i - 1], hs[i]], [co[i - 1], co[i]]):0.00}"));
+                stdout.WriteLine(Inv($"  between neighbouring h (uncorrected / corrected): {string.Join("; ", pairs)}"));
             }
         }
     }
