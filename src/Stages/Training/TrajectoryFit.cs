@@ -46,7 +46,8 @@ public static class TrajectoryFit
                 break;
             case SamplingMethod.ASwim:
                 var first = OutputLayer.Fit(la, SwimStages.Sample(rows.X, null, width, modelSeed), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
-                fit = OutputLayer.Fit(la, SwimStages.Resample(first.Network, rows.X, width, modelSeed), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
+                // A-SWIM's second stage: SWIM probabilities from the first fit's H-hat at the rows' points, same candidates (seed).
+                fit = OutputLayer.Fit(la, SwimStages.Sample(rows.X, first.Network.Energy(rows.X), width, modelSeed), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
                 break;
             case SamplingMethod.Swim:
                 var y = trueEnergyAtRows ?? throw new ArgumentException("SWIM needs the true H at the rows' points", nameof(trueEnergyAtRows));
