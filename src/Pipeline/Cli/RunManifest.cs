@@ -83,7 +83,7 @@ public sealed record RunManifest(
         Adam = spec.Adam,
         Rollout = spec.Rollout,
         Stream = spec.Data.Streamed ? new { spec.Data.StreamRows, SwimCandidates = spec.Model.Widths.Select(spec.Model.CandidateCap).ToArray() } : null,
-        Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Lanes },
+        Solver = new { spec.Solver.Backend, Mode = spec.Solver.Mode.ToString().ToLowerInvariant(), spec.Solver.ChunkRows, spec.Solver.Lanes, Truncation = spec.Solver.Truncation.Name },
         Run = new { spec.Run.Store, spec.Run.Parallelism },
     }, Json);
 }

@@ -34,7 +34,7 @@ public static partial class PipelineLoader
 
     /// <summary>Everything model.methods accepts.</summary>
     public static IReadOnlyList<string> MethodNames { get; } = [.. SamplingMethods.Names, AdamMethod];
-    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "lanes"];
+    private static readonly string[] SolverKeys = ["backend", "mode", "chunk_rows", "lanes", "truncation"];
 
     /// <summary>Default QR lanes: two, whatever the machine (keys and results do not depend on the core count).</summary>
     public const int DefaultLanes = 2;
@@ -427,6 +427,12 @@ public static partial class PipelineLoader
         var chunkRows = (int)(r.Integer(solverMap?["chunk_rows"], "solver.chunk_rows", 1, 10_000_000) ?? OutputLayer.DefaultChunkRows);
 
         var lanes = (int)(r.Integer(solverMap?["lanes"], "solver.lanes", 1, 256) ?? DefaultLanes);
+        var truncation = Truncation.Find(r.String(solverMap, "truncation", "solver.truncation", Truncation.Default.Name, Truncation.Names)!) ?? Truncation.Default;
+        if (mode == SolveMode.Full && !truncation.IsDefault)
+        {
+            r.Problem("solver.truncation", $"{truncation.Name} truncates the structured solve's reduced triangle and is not allowed with solver.mode: full; use solver.mode: structured or solver.truncation: {Truncation.Default.Name}");
+        }
+
         SpecLimits.Sizes(r, widths, dof, train, chunkRows, mode);
 
         // run
@@ -459,7 +465,7 @@ public static partial class PipelineLoader
             new DataSpec(dataFile, train, test, dataSeeds) { StreamRows = streamRows },
             new AnchorSpec(x0, h0),
             new ModelSpec(methods, widths, modelSeeds, rcond, elmBias, aSwimFirst) { SwimCandidates = swimCandidates },
-            new SolverSpec(backend, mode, chunkRows, lanes),
+            new SolverSpec(backend, mode, chunkRows, lanes) { Truncation = truncation },
             new RunSpec(store, parallelism),
             file)
         {

@@ -83,9 +83,14 @@ public sealed record ASwimFirstStage(double TrainFraction, double WidthFraction)
 
 /// <summary>
 /// Solver settings. Lanes: partial QR factors merged at the end (they fix the rounding, so they are part of the fit
-/// key, and the default does not depend on the machine); how many run at once follows the cores.
+/// key, and the default does not depend on the machine); how many run at once follows the cores. Truncation
+/// (<c>solver.truncation</c>): how the structured solve truncates its reduced triangle; the fit key names it only when
+/// it is not the default (svd), so keys from before stay valid.
 /// </summary>
-public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Lanes);
+public sealed record SolverSpec(string Backend, SolveMode Mode, int ChunkRows, int Lanes)
+{
+    public Truncation Truncation { get; init; } = Truncation.Default;
+}
 
 /// <summary>
 /// The Adam-trained HNN baseline (docs/ALGORITHM.md §4, last column): learning rate, mini-batch rows (consecutive slices),

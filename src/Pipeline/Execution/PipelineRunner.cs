@@ -332,7 +332,12 @@ public sealed partial class PipelineRunner
         new("lanes", spec.Solver.Mode == SolveMode.Full ? "-" : CacheKey.Canon(ParallelFit.EffectiveLanes(spec.Solver.Lanes, job.Data.TrainCount, spec.Solver.ChunkRows))),
         new("x0", CacheKey.Canon(anchor.X0)),
         new("h0", CacheKey.Canon(anchor.H0)),
+        .. TruncationParams(spec),
     ];
+
+    /// <summary>The truncation enters the fit key only when it is not the default, so keys written before stay valid.</summary>
+    private static KeyValuePair<string, string>[] TruncationParams(PipelineSpec spec) =>
+        spec.Solver.Truncation.IsDefault ? [] : [new("truncation", spec.Solver.Truncation.Name)];
 
     /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>
     private async Task<ExperimentResult> EvaluateAndRollOutAsync(
@@ -380,7 +385,7 @@ public sealed partial class PipelineRunner
         }
 
         var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
-        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct);
+        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct, truncation: spec.Solver.Truncation);
     }
 
     /// <summary>ELM bias default (docs/ALGORITHM.md §2.1): [min, max] over all domain limits; without a domain, over the training data.</summary>

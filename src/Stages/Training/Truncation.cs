@@ -16,7 +16,7 @@ public abstract class Truncation
     public static Truncation Default => Svd;
 
     /// <summary>Every registered truncation, the default first. Registering a variant is one entry here.</summary>
-    public static IReadOnlyList<Truncation> All { get; } = [Svd];
+    public static IReadOnlyList<Truncation> All { get; } = [Svd, PivotedQrTruncation.Instance];
 
     /// <summary>The names the config accepts.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(t => t.Name)];
