@@ -103,7 +103,7 @@ public static class Bench
                                 exportTime.Stop();
                             }
 
-                            return ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings);
+                            return ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings, spec.Solver.Truncation);
                         }, ct).ConfigureAwait(false);
                     if (export)
                         exported.Add(new { System = system.ToString(), Method = method.ToName(), Width = width, spec.Model.Rcond, Stages = stages });

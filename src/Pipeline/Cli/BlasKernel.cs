@@ -74,6 +74,16 @@ public static partial class BlasKernel
     /// <summary>hnn's override: <c>keep</c> or a kernel name.</summary>
     public const string OverrideVariable = "HNN_OPENBLAS_CORETYPE";
 
+    /// <summary>
+    /// The LAPACK library the user asked for with <c>HNN_LAPACK_LIBRARY</c> (<see cref="LinearAlgebraBackends.LibraryEnvironmentVariable"/>),
+    /// or null for the default: the one place that reads it (src/Stages is handed the path).
+    /// </summary>
+    public static string? LapackLibraryPath()
+    {
+        var value = Environment.GetEnvironmentVariable(LinearAlgebraBackends.LibraryEnvironmentVariable);
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
     /// <summary>The <see cref="OverrideVariable"/> value that leaves the choice to the library.</summary>
     public const string Keep = "keep";
 
@@ -129,14 +139,14 @@ public static partial class BlasKernel
         ArgumentNullException.ThrowIfNull(log);
         kernel = null;
         if (string.Equals(choice.Trim(), "managed", StringComparison.OrdinalIgnoreCase))
-            return LinearAlgebraBackends.Resolve(choice, out note);
+            return LinearAlgebraBackends.Resolve(choice, null, out note);
 
         var decision = Decide(Environment.GetEnvironmentVariable(OpenBlasVariable), Environment.GetEnvironmentVariable(OverrideVariable),
             CpuIsa.Current(), LapackLinearAlgebra.AnyLoaded);
         if (decision.CoreType is not null)
             SetNativeEnvironment(OpenBlasVariable, decision.CoreType);
 
-        var la = LinearAlgebraBackends.Resolve(choice, out note);
+        var la = LinearAlgebraBackends.Resolve(choice, LapackLibraryPath(), out note);
         if (la is not LapackLinearAlgebra lapack)
             return la;
 

@@ -29,7 +29,7 @@ public static class HigCommand
         var budgetSeconds = budgetOverride ?? spec.BudgetSeconds;
         var output = outputOverride ?? spec.Output;
         Directory.CreateDirectory(output);
-        ILinearAlgebra la = LapackLinearAlgebra.TryCreate(out var lapack, out var reason) ? lapack.WithThreads(1) : new ManagedLinearAlgebra();
+        ILinearAlgebra la = LapackLinearAlgebra.TryCreate(BlasKernel.LapackLibraryPath(), out var lapack, out var reason) ? lapack.WithThreads(1) : new ManagedLinearAlgebra();
         log.Information("linear algebra: {Backend}{Note}", la.Name, la.IsNative ? string.Empty : " (" + reason + ")");
 
         var chain = spec.Chain();

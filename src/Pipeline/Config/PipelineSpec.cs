@@ -98,11 +98,13 @@ public sealed record ASwimFirstStage(double TrainFraction, double WidthFraction)
 
 /// <summary>
 /// Solver settings. Lanes: partial QR factors merged at the end (they fix the rounding, so they are part of the fit
-/// key, and the default does not depend on the machine); how many run at once follows the cores.
+/// key, and the default does not depend on the machine); how many run at once follows the cores. Truncation
+/// (<c>solver.truncation</c>): how the structured solve truncates its reduced triangle; the fit key names it only when
+/// it is not the default (svd), so keys from before stay valid.
 /// </summary>
 /// <remarks>
 /// <see cref="BackendKind"/> is the backend as parsed from solver.backend; <see cref="Backend"/> its config name (the
-/// form in output files). <see cref="Truncation"/>: solver.truncation, "svd" (the default) or "pivoted-qr".
+/// form in output files).
 /// </remarks>
 public sealed record SolverSpec(SolverBackend BackendKind, SolveMode Mode, int ChunkRows, int Lanes)
 {
@@ -115,8 +117,8 @@ public sealed record SolverSpec(SolverBackend BackendKind, SolveMode Mode, int C
     /// <summary>The backend's config name: auto, lapack or managed.</summary>
     public string Backend => BackendKind.ToName();
 
-    /// <summary>How the reduced triangle is truncated: "svd" (the default) or "pivoted-qr".</summary>
-    public string Truncation { get; init; } = SolverSection.DefaultTruncation;
+    /// <summary>How the reduced triangle is truncated: <see cref="Truncation.Svd"/> (the default) or pivoted QR.</summary>
+    public Truncation Truncation { get; init; } = Truncation.Default;
 }
 
 /// <summary>

@@ -22,14 +22,17 @@ public sealed record ComputeBudget(int Cores, int Parallelism)
     /// <summary>Cores one experiment's parallel loops may use: all divided by the experiments running at once.</summary>
     public int ChunkDegree => Math.Max(1, Cores / Parallelism);
 
+    /// <summary>What the fit needs of this budget: its cores and the lanes' share of them (handed to <see cref="Hnn.Stages.Training.StructuredSolve"/>).</summary>
+    public Hnn.Stages.Training.SolveBudget Solve => new(Cores, ChunkDegree);
+
     /// <summary>Lanes of a fit that run at once (scheduling only).</summary>
-    public int ConcurrentLanes(int lanes) => Math.Clamp(ChunkDegree, 1, Math.Max(1, lanes));
+    public int ConcurrentLanes(int lanes) => Solve.ConcurrentLanes(lanes);
 
     /// <summary>BLAS threads inside each lane's calls: the cores shared by the lanes (a function of cores and lanes only).</summary>
-    public int LaneBlasThreads(int lanes) => Math.Max(1, Cores / Math.Clamp(lanes, 1, Cores));
+    public int LaneBlasThreads(int lanes) => Solve.LaneBlasThreads(lanes);
 
     /// <summary>BLAS threads of the reduced solve (one large factorisation wants every core).</summary>
-    public int SolveBlasThreads => Cores;
+    public int SolveBlasThreads => Solve.SolveBlasThreads;
 
     /// <summary>For logs and the manifest, e.g. "2 cores; BLAS threads: 1 per lane call (2 lanes), 2 in the reduced solve".</summary>
     public string Describe(int lanes) =>

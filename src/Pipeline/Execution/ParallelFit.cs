@@ -6,14 +6,10 @@ using Hnn.Stages.Training;
 namespace Hnn.Pipeline.Execution;
 
 /// <summary>
-/// The structured solve of docs/ALGORITHM.md §2.3 streamed through Dataflow: row chunks of [S | U] are computed and absorbed
-/// into <c>lanes</c> partial QR factors (lane l takes the l-th contiguous share of the rows), the partial R factors are merged as a
-/// fixed tree, and the reduced problem is solved with all the BLAS threads the fit may use. The lanes fix the order
-/// of floating-point operations; the BLAS threads of each call come from the <see cref="ComputeBudget"/> (machine cores
-/// and lanes only), and every call runs under exactly that count, so the result is a function of the inputs, the
-/// (chunk_rows, lanes) partition and the machine's core count — not of run.parallelism or of what runs beside it. How
-/// many lanes run at once is scheduling only.
-/// Peak memory: O(concurrent lanes x chunk x N + lanes x N^2), independent of the number of rows.
+/// The executor's side of the structured solve (<see cref="StructuredSolve"/> in src/Stages, docs/ALGORITHM.md §2.3):
+/// it runs the pure solve with a Dataflow scheduler for the lanes and merges, reports progress, measures the phases,
+/// and streams the training rows from disk for <see cref="FitStreamedAsync"/>. The lanes and chunking fix the result
+/// (see <see cref="StructuredSolve"/>); how many lanes run at once is scheduling only.
 /// </summary>
 public static class ParallelFit
 {
@@ -25,27 +21,31 @@ public static class ParallelFit
         public double SolveSeconds { get; set; }
     }
 
-    /// <summary>
-    /// A blocking full collection (not compacting: freeing the dead large arrays is what matters, moving live ones costs). The fit allocates and drops arrays of
-    /// hundreds of MB; without this the GC may keep several generations of them mapped (measured: peak RSS 7 GB instead
-    /// of under 2 GB at width 5000). It costs milliseconds next to a fit that takes seconds.
-    /// </summary>
-    public static void ReleaseMemory(int cols)
-    {
-        // Below ~2000 columns the arrays are tens of MB and a forced collection costs more than it saves.
-        if (cols >= 2000)
-        {
-            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        }
-    }
+    /// <summary>Frees the dead large arrays of a wide fit (<see cref="FitMemory.Release"/>).</summary>
+    public static void ReleaseMemory(int cols) => FitMemory.Release(cols);
 
     /// <summary>Lanes actually used: no more than there are chunks.</summary>
-    public static int EffectiveLanes(int lanes, int rows, int chunkRows) =>
-        Math.Max(1, Math.Min(lanes, (rows + chunkRows - 1) / chunkRows));
+    public static int EffectiveLanes(int lanes, int rows, int chunkRows) => StructuredSolve.EffectiveLanes(lanes, rows, chunkRows);
 
     /// <summary>Progress of the QR: rows absorbed so far.</summary>
     public readonly record struct Progress(long RowsDone, long RowsTotal);
+
+    /// <summary>
+    /// Runs <c>body(0 .. count - 1)</c> on a Dataflow block, at most <c>concurrency</c> at once (bounded capacity, the
+    /// first fault surfaced): the scheduler the pipeline hands to <see cref="StructuredSolve"/>.
+    /// </summary>
+    public static async Task Dataflow(int count, int concurrency, Func<int, Task> body, CancellationToken ct)
+    {
+        var block = new ActionBlock<int>(body,
+            new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = concurrency, BoundedCapacity = concurrency, CancellationToken = ct });
+        for (var i = 0; i < count; i++)
+        {
+            await block.SendAsync(i, ct).ConfigureAwait(false);
+        }
+
+        block.Complete();
+        await block.Completion.ConfigureAwait(false);
+    }
 
     public static Task<FitResult> FitAsync(
         ILinearAlgebra la,
@@ -59,39 +59,19 @@ public static class ParallelFit
         ComputeBudget budget,
         IProgress<Progress>? progress,
         CancellationToken ct,
-        Timings? timings = null)
+        Timings? timings = null,
+        Truncation? truncation = null)
     {
         ArgumentNullException.ThrowIfNull(la);
-        var k = x[0].Length;
-        var cols = hidden.Width + dx.Length;
-        return FitCoreAsync(la, hidden, k, anchor, rcond, chunkRows, lanes, budget, ct, timings, (acc, laneStart, laneEnd, report) =>
-        {
-            // Lane w takes the contiguous rows [w K / lanes, (w + 1) K / lanes). Its first block has at least
-            // Cols rows, so R is square from the start and every later chunk is one dtpqrt: growing the
-            // triangle chunk by chunk would re-factor ever taller stacks (at N = 5000 and 1024-row chunks
-            // that doubled the QR's flops).
-            var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
-            var buffer = GC.AllocateUninitializedArray<double>(first * cols);
-            for (var start = laneStart; start < laneEnd;)
-            {
-                ct.ThrowIfCancellationRequested();
-                var count = Math.Min(start == laneStart ? first : chunkRows, laneEnd - start);
-                var block = buffer.AsSpan(0, count * cols);
-                GradientSystem.AugmentedBlock(hidden, x, dx, start, count, block);
-                acc.Absorb(block, count);
-                start += count;
-                report(count, k);
-            }
-
-            return Task.CompletedTask;
-        }, progress);
+        return RunAsync(la, hidden, x[0].Length, StructuredSolve.FromArrays(hidden, x, dx, chunkRows), anchor, rcond, chunkRows, lanes, budget,
+            progress, ct, timings, truncation);
     }
 
     /// <summary>
     /// The same fit with the training rows streamed from <paramref name="source"/> (rows [start, end) of the training
     /// set, in order, in chunks of any size) instead of arrays in memory. Each lane reads its own contiguous rows and
-    /// cuts them into exactly the blocks of the in-memory fit, so with the same (chunk_rows, lanes) the result is the
-    /// in-memory result. Memory: the lanes' blocks and a few source chunks, not the data.
+    /// cuts them into exactly the blocks of the in-memory fit (<see cref="StructuredSolve.BlockRows"/>), so with the
+    /// same (chunk_rows, lanes) the result is the in-memory result. Memory: the lanes' blocks and a few source chunks.
     /// </summary>
     public static Task<FitResult> FitStreamedAsync(
         ILinearAlgebra la,
@@ -105,15 +85,21 @@ public static class ParallelFit
         ComputeBudget budget,
         IProgress<Progress>? progress,
         CancellationToken ct,
-        Timings? timings = null)
+        Timings? timings = null,
+        Truncation? truncation = null)
     {
         ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(source);
+        return RunAsync(la, hidden, rows, Streamed(hidden, source, chunkRows), anchor, rcond, chunkRows, lanes, budget, progress, ct, timings, truncation);
+    }
+
+    private static LaneAbsorber Streamed(HiddenLayer hidden, Func<long, long, CancellationToken, IAsyncEnumerable<Hnn.Pipeline.Data.DataChunk>> source, int chunkRows)
+    {
         var dim = hidden.InputDim;
         var cols = hidden.Width + dim;
-        return FitCoreAsync(la, hidden, rows, anchor, rcond, chunkRows, lanes, budget, ct, timings, async (acc, laneStart, laneEnd, report) =>
+        return async (acc, laneStart, laneEnd, absorbed, ct) =>
         {
-            var first = Math.Min(Math.Max(chunkRows, cols), laneEnd - laneStart);
+            var first = StructuredSolve.BlockRows(laneStart, laneStart, laneEnd, chunkRows, cols);
             var buffer = GC.AllocateUninitializedArray<double>(first * cols);
             var bx = new double[dim][];
             var bdx = new double[dim][];
@@ -124,7 +110,7 @@ public static class ParallelFit
             }
 
             var start = laneStart;
-            var target = Math.Min(first, laneEnd - start);
+            var target = first;
             var filled = 0;
             await foreach (var chunk in source(laneStart, laneEnd, ct).ConfigureAwait(false))
             {
@@ -146,9 +132,9 @@ public static class ParallelFit
                         GradientSystem.AugmentedBlock(hidden, bx, bdx, 0, target, block);
                         acc.Absorb(block, target);
                         start += target;
-                        report(target, rows);
+                        absorbed(target);
                         filled = 0;
-                        target = Math.Min(chunkRows, laneEnd - start);
+                        target = StructuredSolve.BlockRows(start, laneStart, laneEnd, chunkRows, cols);
                     }
                 }
             }
@@ -157,96 +143,46 @@ public static class ParallelFit
             {
                 throw new InvalidDataException($"the data source gave rows up to {start + filled} of a lane ending at {laneEnd}");
             }
-        }, progress);
+        };
     }
 
-    private static async Task<FitResult> FitCoreAsync(
+    private static async Task<FitResult> RunAsync(
         ILinearAlgebra la,
         HiddenLayer hidden,
-        int k,
+        int rows,
+        LaneAbsorber absorbLane,
         Anchor anchor,
         double rcond,
         int chunkRows,
         int lanes,
         ComputeBudget budget,
+        IProgress<Progress>? progress,
         CancellationToken ct,
         Timings? timings,
-        Func<IQrAccumulator, int, int, Action<int, long>, Task> absorbLane,
-        IProgress<Progress>? progress)
+        Truncation? truncation)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         ArgumentNullException.ThrowIfNull(budget);
-        var cols = hidden.Width + hidden.InputDim;
-        lanes = EffectiveLanes(lanes, k, chunkRows);
-        var concurrent = budget.ConcurrentLanes(lanes);
-        var laneLa = la.WithThreads(budget.LaneBlasThreads(lanes));
-        var solveLa = la.WithThreads(budget.SolveBlasThreads);
-
-        // Each lane absorbs its own contiguous rows in order and the partial factors are merged in a fixed tree order,
-        // so with the fixed BLAS threads per call the result is bit-for-bit reproducible for a given (chunk_rows, lanes).
-        var partials = new IQrAccumulator[lanes];
         long done = 0;
-        void Report(int count, long total) => progress?.Report(new Progress(Interlocked.Add(ref done, count), total));
-        var absorb = new ActionBlock<int>(
-            async w =>
+        var qrSeconds = 0.0;
+        var fit = await StructuredSolve.FitAsync(la, hidden, rows, absorbLane, anchor,
+            new StructuredSolveSettings(rcond, chunkRows, lanes, truncation ?? Truncation.Default), budget.Solve, Dataflow,
+            progress is null ? null : count => progress.Report(new Progress(Interlocked.Add(ref done, count), rows)),
+            phase =>
             {
-                var acc = laneLa.CreateQrAccumulator(cols);
-                var laneStart = (int)((long)w * k / lanes);
-                var laneEnd = (int)((long)(w + 1) * k / lanes);
-                await absorbLane(acc, laneStart, laneEnd, Report).ConfigureAwait(false);
-                partials[w] = acc;
-            },
-            new ExecutionDataflowBlockOptions { MaxDegreeOfParallelism = concurrent, BoundedCapacity = concurrent, CancellationToken = ct });
-        for (var w = 0; w < lanes; w++)
-        {
-            await absorb.SendAsync(w, ct).ConfigureAwait(false);
-        }
-
-        absorb.Complete();
-        await absorb.Completion.ConfigureAwait(false);
-
-        // Tree reduction of the partial R factors, pairs merged in parallel.
-        var level = partials.ToList();
-        while (level.Count > 1)
-        {
-            var next = new IQrAccumulator[(level.Count + 1) / 2];
-            var current = level;
-            Parallel.For(0, next.Length, new ParallelOptions { MaxDegreeOfParallelism = concurrent, CancellationToken = ct }, i =>
-            {
-                var a = current[2 * i];
-                if ((2 * i) + 1 < current.Count)
+                if (phase == SolvePhase.QrDone)
                 {
-                    a.Merge(current[(2 * i) + 1]);
+                    qrSeconds = clock.Elapsed.TotalSeconds;
                 }
-
-                next[i] = a;
-            });
-            level = [.. next];
-        }
-
-        ct.ThrowIfCancellationRequested();
-        var qrSeconds = clock.Elapsed.TotalSeconds;
-        var r = level[0].GetR(out var rRows);
-
-        // The partial factors and their work buffers (O(lanes N^2)) are garbage now: drop them and give the memory
-        // back before the reduced solve allocates its own O(N^2) arrays, so peak memory stays near one phase's.
-        Array.Clear(partials);
-        level.Clear();
-        ReleaseMemory(cols);
-        var triangle = GradientSystem.ReducedTriangle(solveLa, hidden, r, rRows, anchor);
-        r = [];
-        ReleaseMemory(cols);
-        var (network, rank) = GradientSystem.Solve(solveLa, hidden, triangle, rcond);
-        if (timings is not null)
-        {
-            timings.QrSeconds = qrSeconds;
-            timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
-        }
-
-        triangle = null;
-        ReleaseMemory(cols);
-        return new FitResult(network, rank);
+                else if (timings is not null)
+                {
+                    timings.QrSeconds = qrSeconds;
+                    timings.SolveSeconds = clock.Elapsed.TotalSeconds - qrSeconds;
+                }
+            },
+            ct).ConfigureAwait(false);
+        return fit;
     }
 }

@@ -128,6 +128,6 @@ public sealed partial class PipelineRunner
     {
         var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
         return ParallelFit.FitStreamedAsync(_la, hidden, data.TrainRows, (a, b, c) => data.ReadAsync(a, b, c), anchor, spec.Model.Rcond,
-            spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct);
+            spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct, truncation: spec.Solver.Truncation);
     }
 }

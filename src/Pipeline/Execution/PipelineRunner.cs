@@ -289,7 +289,7 @@ public sealed partial class PipelineRunner
         }
 
         var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));
-        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct);
+        return ParallelFit.FitAsync(_la, hidden, train.X, train.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, spec.Solver.Lanes, Budget(spec), progress, ct, truncation: spec.Solver.Truncation);
     }
 
     /// <summary>A-SWIM's cheaper first stage (<see cref="SampledChain.FirstRows"/>): the first rows of the training set (the split is a random permutation).</summary>

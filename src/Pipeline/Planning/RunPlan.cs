@@ -239,9 +239,14 @@ internal sealed record ExperimentContext(PipelineSpec Spec, PlanFacts Facts, Dat
                 new("chunk_rows", full ? "-" : Canon.Of(s.ChunkRows)),
                 new("lanes", full ? "-" : Canon.Of(ParallelFit.EffectiveLanes(s.Lanes, Data.TrainCount, s.ChunkRows))),
                 .. AnchorParameters,
+                .. TruncationParameters(s),
             ];
         }
     }
+
+    /// <summary>solver.truncation enters the fit key only when it is not the default (svd), so keys from before stay valid.</summary>
+    private static KeyValuePair<string, string>[] TruncationParameters(SolverSpec s) =>
+        s.Truncation.IsDefault ? [] : [new("truncation", s.Truncation.Name)];
 }
 
 /// <summary>One experiment (method x width x model seed on one data set): its training chain, evaluation and rollouts.</summary>

@@ -55,6 +55,9 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     /// <inheritdoc />
     public bool IsNative => true;
 
+    /// <summary>The loaded library, for a solver module that binds an optional routine (<see cref="LapackNative.TryGetExport"/>).</summary>
+    internal LapackNative Native => _native;
+
     /// <summary>The library path or name that was loaded.</summary>
     public string LibraryPath => _native.LibraryPath;
 
@@ -71,12 +74,12 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     public static bool AnyLoaded => LapackNative.AnyLoaded;
 
     /// <summary>
-    /// Loads LAPACK from the path in the <see cref="LinearAlgebraBackends.LibraryEnvironmentVariable"/>
-    /// (<c>HNN_LAPACK_LIBRARY</c>) environment variable if it is set, else <c>libopenblas.so.0</c>.
-    /// Returns false (with <paramref name="reason"/>) instead of throwing when it cannot be loaded.
+    /// Loads the default LAPACK, <c>libopenblas.so.0</c> (a caller that honours <c>HNN_LAPACK_LIBRARY</c> resolves it
+    /// and calls <see cref="TryCreate(string?, out LapackLinearAlgebra?, out string)"/>). Returns false (with
+    /// <paramref name="reason"/>) instead of throwing when it cannot be loaded.
     /// </summary>
     public static bool TryCreate([NotNullWhen(true)] out LapackLinearAlgebra? backend, out string reason) =>
-        TryCreate(Environment.GetEnvironmentVariable(LinearAlgebraBackends.LibraryEnvironmentVariable), out backend, out reason);
+        TryCreate(null, out backend, out reason);
 
     /// <summary>
     /// Loads LAPACK from <paramref name="libraryPath"/> (a file path or a name for the dynamic loader);

@@ -45,9 +45,12 @@ internal sealed unsafe class LapackNative
     private readonly delegate* unmanaged<int, void> _setNumThreads;
     private readonly delegate* unmanaged<int> _getNumThreads;
 
+    private readonly IntPtr _handle;
+
     private LapackNative(string libraryPath, IntPtr handle)
     {
         LibraryPath = libraryPath;
+        _handle = handle;
         _dgeqrt = (delegate* unmanaged<int*, int*, int*, double*, int*, double*, int*, double*, int*, void>)
             NativeLibrary.GetExport(handle, "dgeqrt_");
         _dgemqrt = (delegate* unmanaged<byte*, byte*, int*, int*, int*, int*, double*, int*, double*, int*, double*, int*, double*, int*, nint, nint, void>)
@@ -174,6 +177,13 @@ internal sealed unsafe class LapackNative
         using var scope = Gate.Enter(threads);
         return _getNumThreads != null ? _getNumThreads() : 0;
     }
+
+    /// <summary>
+    /// The address of an optional routine of the library (e.g. "dgeqp3_"), for a solver module that binds its own
+    /// routine; the module must call it inside <see cref="Enter"/> with its view's thread count and hand it only
+    /// <see cref="AlignedBuffer"/> memory.
+    /// </summary>
+    public bool TryGetExport(string symbol, out IntPtr address) => NativeLibrary.TryGetExport(_handle, symbol, out address);
 
     /// <summary>True when dgemm_ is exported.</summary>
     public bool HasGemm => _dgemm != null;

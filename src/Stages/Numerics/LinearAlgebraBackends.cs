@@ -4,8 +4,9 @@ namespace Hnn.Stages.Numerics;
 /// Chooses the <see cref="ILinearAlgebra"/> backend from a configuration string.
 /// </summary>
 /// <remarks>
-/// Environment variable <c>HNN_LAPACK_LIBRARY</c> (<see cref="LibraryEnvironmentVariable"/>): if set and non-empty,
-/// the LAPACK backend loads exactly this shared library (an absolute path, or a name the dynamic loader resolves,
+/// The library path is handed in (src/Pipeline reads it from the environment variable <c>HNN_LAPACK_LIBRARY</c>,
+/// <see cref="LibraryEnvironmentVariable"/>; nothing here reads the environment): if non-empty, the LAPACK backend
+/// loads exactly this shared library (an absolute path, or a name the dynamic loader resolves,
 /// e.g. <c>/opt/OpenBLAS/lib/libopenblas.so.0</c>) instead of the default <c>libopenblas.so.0</c>; no other
 /// library is tried. The library must export the Fortran symbols dgeqrt_, dgemqrt_, dtpqrt_, dgelsd_ and dgesdd_ with
 /// 32-bit integers; openblas_set_num_threads / openblas_get_config are used when present.
@@ -27,7 +28,13 @@ public static class LinearAlgebraBackends
     /// </summary>
     /// <exception cref="ArgumentException">Unknown <paramref name="choice"/>.</exception>
     /// <exception cref="InvalidOperationException"><c>"lapack"</c> was requested and the library cannot be loaded.</exception>
-    public static ILinearAlgebra Resolve(string choice, out string note)
+    public static ILinearAlgebra Resolve(string choice, out string note) => Resolve(choice, null, out note);
+
+    /// <summary>
+    /// <see cref="Resolve(string, out string)"/> with the LAPACK library <paramref name="libraryPath"/> (from
+    /// <see cref="LibraryEnvironmentVariable"/>, resolved by the caller; null or blank: <c>libopenblas.so.0</c>).
+    /// </summary>
+    public static ILinearAlgebra Resolve(string choice, string? libraryPath, out string note)
     {
         ArgumentNullException.ThrowIfNull(choice);
         var normalized = choice.Trim().ToLowerInvariant();
@@ -42,7 +49,7 @@ public static class LinearAlgebraBackends
 
             case "lapack":
                 {
-                    var path = LibraryOverride();
+                    var path = string.IsNullOrWhiteSpace(libraryPath) ? null : libraryPath.Trim();
                     if (LapackLinearAlgebra.TryCreate(path, out var lapack, out var reason))
                     {
                         note = $"linear algebra: {lapack.Name} (requested 'lapack'{OverrideText(path)})";
@@ -57,7 +64,7 @@ public static class LinearAlgebraBackends
 
             case "auto":
                 {
-                    var path = LibraryOverride();
+                    var path = string.IsNullOrWhiteSpace(libraryPath) ? null : libraryPath.Trim();
                     if (LapackLinearAlgebra.TryCreate(path, out var lapack, out var reason))
                     {
                         note = $"linear algebra: {lapack.Name} (auto: native LAPACK loaded{OverrideText(path)})";
@@ -74,12 +81,6 @@ public static class LinearAlgebraBackends
                 throw new ArgumentException(
                     $"Unknown linear algebra backend '{choice}'; expected one of: {string.Join(", ", Choices)}.", nameof(choice));
         }
-    }
-
-    private static string? LibraryOverride()
-    {
-        var value = Environment.GetEnvironmentVariable(LibraryEnvironmentVariable);
-        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
     private static string OverrideText(string? path) => path is null ? "" : $", {LibraryEnvironmentVariable}={path}";

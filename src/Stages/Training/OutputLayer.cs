@@ -8,7 +8,10 @@ namespace Hnn.Stages.Training;
 /// <param name="Rank">Effective rank after rcond truncation.</param>
 public sealed record FitResult(Network Network, int Rank);
 
-/// <summary>Fits the output layer of a sampled HNN (sequential reference implementation of docs/ALGORITHM.md §2.2-2.3).</summary>
+/// <summary>
+/// Fits the output layer of a sampled HNN (docs/ALGORITHM.md §2.2-2.3): the full dgelsd solve, or the structured solve
+/// as its single-lane case (<see cref="StructuredSolve"/> with one lane, every call under <paramref name="la"/>'s threads).
+/// </summary>
 public static class OutputLayer
 {
     /// <summary>Default rows per chunk for the structured solve.</summary>
@@ -22,7 +25,8 @@ public static class OutputLayer
         Anchor anchor,
         double rcond,
         SolveMode mode,
-        int chunkRows = DefaultChunkRows)
+        int chunkRows = DefaultChunkRows,
+        Truncation? truncation = null)
     {
         ArgumentNullException.ThrowIfNull(la);
         GradientSystem.CheckData(hidden, x, dx);
@@ -33,27 +37,21 @@ public static class OutputLayer
 
         if (mode == SolveMode.Full)
         {
+            if (truncation is { IsDefault: false })
+            {
+                throw new ArgumentException($"truncation '{truncation.Name}' applies to the structured solve's reduced triangle only", nameof(truncation));
+            }
+
             var (full, fullRank) = GradientSystem.Solve(la, hidden, GradientSystem.Full(hidden, x, dx, anchor), rcond);
             return new FitResult(full, fullRank);
         }
-        else
+
+        if (chunkRows < 1)
         {
-            if (chunkRows < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "chunk rows must be at least 1");
-            }
-
-            var k = x[0].Length;
-            var acc = la.CreateQrAccumulator(hidden.Width + dx.Length);
-            for (var start = 0; start < k; start += chunkRows)
-            {
-                var count = Math.Min(chunkRows, k - start);
-                acc.Absorb(GradientSystem.AugmentedBlock(hidden, x, dx, start, count), count);
-            }
-
-            var r = acc.GetR(out var rRows);
-            var (network, rank) = GradientSystem.SolveReduced(la, hidden, r, rRows, anchor, rcond);
-            return new FitResult(network, rank);
+            throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "chunk rows must be at least 1");
         }
+
+        return StructuredSolve.Fit(la, hidden, x, dx, anchor, new StructuredSolveSettings(rcond, chunkRows, 1, truncation ?? Truncation.Default),
+            SolveBudget.Sequential(la));
     }
 }

@@ -1,3 +1,4 @@
+using Hnn.Tests.Pipeline;
 using Xunit;
 
 namespace Hnn.Tests.Architecture;
@@ -10,7 +11,7 @@ public sealed class ClockTests
     [Fact]
     public void Src_pipeline_reads_no_clock_directly()
     {
-        var root = SourceBanTests.RepositoryRoot();
+        var root = RepoRoot.Find();
         var dir = Path.Combine(root, "src", "Pipeline");
         var files = Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories)
             .Where(f => !Path.GetRelativePath(dir, f).Replace('\\', '/').StartsWith("bin/", StringComparison.Ordinal)

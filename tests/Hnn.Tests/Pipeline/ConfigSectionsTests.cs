@@ -56,12 +56,13 @@ public sealed class ConfigSectionsTests
     }
 
     [Fact]
-    public void Truncation_defaults_to_svd_and_pivoted_qr_is_refused_until_its_solve_lands()
+    public void Truncation_defaults_to_svd_and_pivoted_qr_is_refused_with_the_full_solve()
     {
-        Assert.Equal("svd", Load().Solver.Truncation);
-        Assert.Equal("svd", Load("solver.truncation=svd").Solver.Truncation);
-        var refused = Assert.Throws<InputException>(() => Load("solver.truncation=pivoted-qr"));
-        Assert.Contains("solver.truncation: 'pivoted-qr' is not available in this build", refused.Message, StringComparison.Ordinal);
+        Assert.Equal("svd", Load().Solver.Truncation.Name);
+        Assert.Equal("svd", Load("solver.truncation=svd").Solver.Truncation.Name);
+        Assert.Equal("pivoted-qr", Load("solver.truncation=pivoted-qr").Solver.Truncation.Name);
+        var refused = Assert.Throws<InputException>(() => Load("solver.truncation=pivoted-qr", "solver.mode=full"));
+        Assert.Contains("solver.truncation: pivoted-qr truncates the structured solve's reduced triangle and is not allowed with solver.mode: full", refused.Message, StringComparison.Ordinal);
         var bad = Assert.Throws<InputException>(() => Load("solver.truncation=qr"));
         Assert.Contains("solver.truncation: 'qr' is not allowed; allowed: svd, pivoted-qr", bad.Message, StringComparison.Ordinal);
     }
@@ -102,7 +103,7 @@ public sealed class ConfigSectionsTests
         Assert.Equal(SolverSection.ModeName(d.Solver.Mode), Value("solver.mode"));
         Assert.Equal(d.Solver.ChunkRows, Number("solver.chunk_rows"));
         Assert.Equal(d.Solver.Lanes, Number("solver.lanes"));
-        Assert.Equal(d.Solver.Truncation, Value("solver.truncation"));
+        Assert.Equal(d.Solver.Truncation.Name, Value("solver.truncation"));
         Assert.Equal(RunSection.DefaultStore, Value("run.store"));
         Assert.Equal(RunSection.DefaultParallelism, Number("run.parallelism"));
         Assert.Equal(AdamSpec.Default.LearningRate, Number("adam.learning_rate"));

@@ -14,8 +14,6 @@ internal static class SolverSection
 
     public static readonly string[] Modes = ["structured", "full"];
 
-    /// <summary>solver.truncation's values: the SVD of the reduced triangle (the default), or QR with column pivoting.</summary>
-    public static readonly string[] Truncations = ["svd", "pivoted-qr"];
 
     public const SolverBackend DefaultBackend = SolverBackend.Auto;
 
@@ -26,10 +24,8 @@ internal static class SolverSection
     /// <summary>Default QR lanes: two, whatever the machine (keys and results do not depend on the core count).</summary>
     public const int DefaultLanes = 2;
 
-    public const string DefaultTruncation = "svd";
-
-    /// <summary>The truncations the fit runs today; a declared one missing here is refused with a message.</summary>
-    public static readonly string[] ImplementedTruncations = ["svd"];
+    /// <summary>solver.truncation's default: the SVD of the reduced triangle (<see cref="Truncation.Default"/>).</summary>
+    public static Truncation DefaultTruncation => Truncation.Default;
 
     public const int MaxChunkRows = 10_000_000;
 
@@ -44,12 +40,10 @@ internal static class SolverSection
         var mode = r.String(map, "mode", "solver.mode", ModeName(DefaultMode), Modes) == ModeName(SolveMode.Full) ? SolveMode.Full : SolveMode.Structured;
         var chunkRows = (int)(r.Integer(map?["chunk_rows"], "solver.chunk_rows", 1, MaxChunkRows) ?? DefaultChunkRows);
         var lanes = (int)(r.Integer(map?["lanes"], "solver.lanes", 1, MaxLanes) ?? DefaultLanes);
-        var truncation = r.String(map, "truncation", "solver.truncation", DefaultTruncation, Truncations)!;
-        if (!ImplementedTruncations.Contains(truncation))
+        var truncation = Truncation.Find(r.String(map, "truncation", "solver.truncation", DefaultTruncation.Name, Truncation.Names)!) ?? DefaultTruncation;
+        if (mode == SolveMode.Full && !truncation.IsDefault)
         {
-            // The key is declared for the pivoted-QR solve; until that solve reads it, refusing beats running the SVD silently.
-            r.Problem("solver.truncation", $"'{truncation}' is not available in this build (the solve that reads it is not part of it yet); allowed: {string.Join(", ", ImplementedTruncations)}");
-            truncation = DefaultTruncation;
+            r.Problem("solver.truncation", $"{truncation.Name} truncates the structured solve's reduced triangle and is not allowed with solver.mode: full; use solver.mode: structured or solver.truncation: {DefaultTruncation.Name}");
         }
 
         return new SolverSpec(backend, mode, chunkRows, lanes) { Truncation = truncation };
@@ -57,8 +51,10 @@ internal static class SolverSection
 
     public static string ModeName(SolveMode mode) => mode == SolveMode.Full ? "full" : "structured";
 
-    /// <summary>The JSON form (solver.truncation is not in it yet: the solve that reads it writes it).</summary>
-    public static object ToJson(SolverSpec s) => new { s.Backend, Mode = ModeName(s.Mode), s.ChunkRows, s.Lanes };
+    /// <summary>The JSON form; solver.truncation only when it is not the default (so manifests from before are unchanged).</summary>
+    public static object ToJson(SolverSpec s) => s.Truncation.IsDefault
+        ? new { s.Backend, Mode = ModeName(s.Mode), s.ChunkRows, s.Lanes }
+        : new { s.Backend, Mode = ModeName(s.Mode), s.ChunkRows, s.Lanes, Truncation = s.Truncation.Name };
 }
 
 /// <summary>solver.backend: which <see cref="ILinearAlgebra"/> runs the solves (see <see cref="LinearAlgebraBackends"/>).</summary>
