@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Hnn.Pipeline.Planning;
 using Hnn.Stages.Evaluation;
 
@@ -22,6 +23,7 @@ public sealed record ExperimentResult(
     IReadOnlyList<RolloutSummary>? Rollouts = null)
 {
     /// <summary>The trained network's artifact: train (adam), else the last fit (A-SWIM: its second).</summary>
+    [JsonIgnore]
     public (string Stage, string Key)? Model =>
         Keys.TryGetValue(ExperimentKeys.Train, out var t) ? (StageCatalog.Train.Name, t)
         : Keys.TryGetValue(ExperimentKeys.Refit, out var f2) ? (StageCatalog.Fit.Name, f2)
@@ -29,9 +31,11 @@ public sealed record ExperimentResult(
         : null;
 
     /// <summary>The loss history's key (stage loss; adam only).</summary>
+    [JsonIgnore]
     public string? LossKey => Keys.GetValueOrDefault(ExperimentKeys.Loss);
 
     /// <summary>The adaptive DOP853 true-H trajectory's key (stage reference).</summary>
+    [JsonIgnore]
     public string? ReferenceKey => Keys.GetValueOrDefault(ExperimentKeys.Reference);
 
     /// <summary>The learned model's trajectory with this integrator (stage rollout); null if it was not completed.</summary>
