@@ -49,7 +49,7 @@ public static class Bench
                 $"{pipelinePath}: data.stream_rows: {spec.Data.StreamRows} is not allowed with bench (it compares against a full-matrix solve in memory); measure a streamed pipeline with `/usr/bin/time -v hnn run`");
         }
 
-        var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var system = spec.System.Build();
         var seed = spec.Data.Seeds[0];
         var modelSeed = spec.Model.Seeds[0];
         var total = spec.Data.Train + spec.Data.Test;

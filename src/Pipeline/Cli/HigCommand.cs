@@ -144,7 +144,7 @@ public static class HigCommand
         var withAdam = parsed.GetValue(options.WithAdam);
         if (withAdam && spec.Adam is null)
             throw new InputException($"{pipeline}: --with-adam needs an adam: section");
-        var system = SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var system = spec.System.Build();
         var x0 = spec.Anchor.X0.ToArray();
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system.Energy(x0));
         var dataSeed = spec.Data.Seeds[0];

@@ -44,9 +44,6 @@ public sealed partial class PipelineRunner
     private IProgress<double> RolloutProgress(string label) =>
         ThrottledProgress.Rollout(_log.ForContext("Stage", "rollout"), label, TimeSpan.FromSeconds(5));
 
-    public static Integrator ParseIntegrator(string name) =>
-        Integrators.TryParse(name, out var integrator) ? integrator : throw new ArgumentException($"unknown integrator '{name}'", nameof(name));
-
     private async Task<RolloutTruth> PrepareRolloutsAsync(TruthPlan plan, CancellationToken ct)
     {
         var r = plan.Spec;

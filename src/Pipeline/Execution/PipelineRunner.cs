@@ -153,7 +153,7 @@ public sealed partial class PipelineRunner
         return new PreparedData(node, train, test);
     }
 
-    private static HamiltonianSystem SystemOf(PipelineSpec spec) => SystemRegistry.Create(spec.System!.Name, spec.System.Parameters);
+    private static HamiltonianSystem SystemOf(PipelineSpec spec) => spec.System!.Build();
 
     private async Task<ExperimentResult> RunExperimentAsync(RunPlan plan, ExperimentJob job, RolloutTruth? truth, CancellationToken ct)
     {

@@ -32,7 +32,7 @@ public sealed record RunPlan(
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(facts);
         var b = new PlanBuilder();
-        var system = spec.System is null ? null : SystemRegistry.Create(spec.System.Name, spec.System.Parameters);
+        var system = spec.System is null ? null : spec.System.Build();
         var x0 = spec.Anchor.X0.ToArray();
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system!.Energy(x0));
         var data = spec.Data.Seeds.Select(seed => DataNode.Append(b, spec, facts, system, seed)).ToList();
@@ -316,7 +316,7 @@ public sealed record TruthPlan(
             new("save_every", Canon.Of(saveEvery)),
         ];
         var reference = b.Node(StageCatalog.Reference, $"true H, {x0[0].Length} initial state(s)", [.. common, new("tol", Canon.Of(r.ReferenceTolerance))], [systemNode]);
-        var exact = r.Integrators.Select(PipelineRunner.ParseIntegrator)
+        var exact = r.IntegratorKinds
             .Select(i => (i, b.Node(StageCatalog.Rollout, $"true H, {i.ToName()}", [.. common, new("integrator", i.ToName())], [systemNode])))
             .ToList();
         return new TruthPlan(r, system, x0, saveEvery, common, systemNode, reference, exact);
