@@ -270,6 +270,14 @@ public static class Commands
             keep.UnionWith(m.Stages.Select(st => st.Key));
         }
 
+        // H-DNN pipelines (hnn hdnn) write no run manifest; each records its artifacts in hdnn/<name>/stages.json.
+        var hdnnUnreadable = new List<(string Path, string Error)>();
+        keep.UnionWith(HdnnPipeline.RecordedKeys(store.Root, hdnnUnreadable));
+        if (hdnnUnreadable.Count > 0)
+        {
+            throw new InputException($"{hdnnUnreadable[0].Path}: {hdnnUnreadable[0].Error}; nothing removed (fix or delete that file, then clean again)");
+        }
+
         var plan = store.PlanClean(keep);
         if (dryRun)
         {
@@ -283,7 +291,7 @@ public static class Commands
         }
 
         var removed = store.Delete(plan);
-        stdout.WriteLine($"removed {removed} file(s) not referenced by any of the run manifests in {Path.GetFullPath(store.RunsDirectory)}");
+        stdout.WriteLine($"removed {removed} file(s) not referenced by any of the run manifests in {Path.GetFullPath(store.RunsDirectory)} (nor by an H-DNN pipeline's hdnn/<name>/stages.json)");
         return Ok;
     }
 

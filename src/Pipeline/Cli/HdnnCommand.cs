@@ -100,6 +100,7 @@ public static class HdnnCommand
         }
 
         stdout.WriteLine(FormattableString.Invariant($"stages: {outcome.Computed} computed, {outcome.Cached} loaded from {storeRoot}"));
+        HdnnPipeline.WriteStages(storeRoot, spec.Name, outcome);
         if (report)
         {
             var path = HdnnReport.Write(outcome, Path.Combine(storeRoot, "hdnn", spec.Name));

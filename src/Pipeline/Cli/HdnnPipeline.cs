@@ -26,7 +26,11 @@ public sealed record HdnnModelRun(
 
 /// <summary>What an H-DNN pipeline produced: the data per seed, one run per model and seed, and stage counts.</summary>
 public sealed record HdnnOutcome(
-    HdnnPipelineSpec Spec, IReadOnlyDictionary<ulong, Classification2D> Data, IReadOnlyList<HdnnModelRun> Runs, int Computed, int Cached);
+    HdnnPipelineSpec Spec, IReadOnlyDictionary<ulong, Classification2D> Data, IReadOnlyList<HdnnModelRun> Runs, int Computed, int Cached)
+{
+    /// <summary>Every artifact the pipeline read or wrote (stage, key), in order: what `hnn clean` must keep for it.</summary>
+    public IReadOnlyList<(string Stage, string Key)> Artifacts { get; init; } = [];
+}
 
 /// <summary>
 /// Runs an H-DNN pipeline through the artifact store, stage by stage, each stage keyed like every other stage
@@ -110,10 +114,65 @@ public static class HdnnPipeline
             }
         }
 
-        return new HdnnOutcome(spec, data, runs, counts.Computed, counts.Cached);
+        return new HdnnOutcome(spec, data, runs, counts.Computed, counts.Cached) { Artifacts = [.. counts.Artifacts] };
     }
 
     /// <summary>What a training depends on besides its data: every setting of <see cref="HdnnSettings"/>.</summary>
+    /// <summary>The file listing an H-DNN pipeline's artifacts: <c>&lt;store&gt;/hdnn/&lt;name&gt;/stages.json</c>.</summary>
+    public static string StagesPath(string store, string name) => Path.Combine(store, "hdnn", name, "stages.json");
+
+    /// <summary>
+    /// Records the artifacts of <paramref name="outcome"/> (atomically), so that `hnn clean` keeps them: H-DNN pipelines
+    /// write no run manifest, and clean removes every artifact no record references.
+    /// </summary>
+    public static void WriteStages(string store, string name, HdnnOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var path = StagesPath(store, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var entries = outcome.Artifacts.Distinct().Select(a => new Dictionary<string, string> { ["stage"] = a.Stage, ["key"] = a.Key });
+        Store.AtomicFile.WriteText(path, System.Text.Json.JsonSerializer.Serialize(new { pipeline = name, stages = entries }));
+    }
+
+    /// <summary>
+    /// The artifact keys every H-DNN pipeline of the store recorded (<see cref="WriteStages"/>); an unreadable record is
+    /// reported in <paramref name="unreadable"/> (then a clean must remove nothing).
+    /// </summary>
+    public static HashSet<string> RecordedKeys(string store, List<(string Path, string Error)> unreadable)
+    {
+        ArgumentNullException.ThrowIfNull(unreadable);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        var root = Path.Combine(store, "hdnn");
+        if (!Directory.Exists(root))
+        {
+            return keys;
+        }
+
+        foreach (var dir in Directory.GetDirectories(root).Order(StringComparer.Ordinal))
+        {
+            var path = Path.Combine(dir, "stages.json");
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+                foreach (var e in doc.RootElement.GetProperty("stages").EnumerateArray())
+                {
+                    keys.Add(e.GetProperty("key").GetString() ?? throw new FormatException("a stage entry has no key"));
+                }
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or KeyNotFoundException or InvalidOperationException or IOException)
+            {
+                unreadable.Add((path, e.Message));
+            }
+        }
+
+        return keys;
+    }
+
     public static List<KeyValuePair<string, string>> TrainParameters(HdnnSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -139,6 +198,8 @@ public static class HdnnPipeline
         public int Computed { get; set; }
 
         public int Cached { get; set; }
+
+        public List<(string Stage, string Key)> Artifacts { get; } = [];
     }
 
     private static async Task<T> CachedAsync<T>(
@@ -146,6 +207,11 @@ public static class HdnnPipeline
         Counts counts, ILogger log, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        lock (counts.Artifacts)
+        {
+            counts.Artifacts.Add((stage, key));
+        }
+
         var cached = await store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
         if (cached is not null)
         {

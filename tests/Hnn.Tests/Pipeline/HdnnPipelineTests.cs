@@ -45,6 +45,14 @@ public sealed class HdnnPipelineTests
         Assert.Contains("| no |", first.Stdout, StringComparison.Ordinal);
         Assert.Contains("| yes |", second.Stdout, StringComparison.Ordinal);
 
+        // H-DNN pipelines write no run manifest: clean must still keep their artifacts (recorded in stages.json), and
+        // a rerun after the clean loads every stage again.
+        var clean = await CliSandbox.InvokeAsync(["clean", "--store", store]);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Contains("removed 0", clean.Stdout, StringComparison.Ordinal);
+        var third = await CliSandbox.InvokeAsync(["hdnn", pipeline, "--quiet"]);
+        Assert.Contains("stages: 0 computed, 18 loaded", third.Stdout, StringComparison.Ordinal);
+
         var folder = Path.Combine(store, "hdnn", "tiny");
         var report = File.ReadAllText(Path.Combine(folder, "report.md"));
         var images = System.Text.RegularExpressions.Regex.Matches(report, @"\]\(([^)]+\.png)\)").Select(m => m.Groups[1].Value).ToList();
