@@ -25,7 +25,7 @@ public sealed class HamiltonianModel
     /// <summary>Degrees of freedom d: a state has 2d coordinates q1..qd, p1..pd.</summary>
     public int Dof => _model.Dof;
 
-    /// <summary>Training method: elm, u-swim, a-swim, swim (or adam for a model from a run).</summary>
+    /// <summary>Training method: elm, u-swim, a-swim, swim (or adam or hig for a model from a run).</summary>
     public string Method => _model.Info.Method;
 
     /// <summary>Hidden-layer width N.</summary>
@@ -122,7 +122,7 @@ public sealed class HamiltonianModel
     /// </summary>
     /// <param name="store">The store folder (<c>--store</c>; <c>.hnn</c> by default).</param>
     /// <param name="run">Run id, a unique part of it, or "latest".</param>
-    /// <param name="method">elm, u-swim, a-swim, swim or adam; null: any.</param>
+    /// <param name="method">elm, u-swim, a-swim, swim, adam or hig; null: any.</param>
     /// <param name="width">Hidden-layer width; null: any.</param>
     /// <param name="seed">Model seed; null: any.</param>
     /// <param name="dataSeed">Data seed; null: any.</param>

@@ -18,7 +18,7 @@ public static class ExportCommands
     internal static Command[] Build(Option<string?> storeOption, TextWriter stdout, TextWriter stderr, Func<Func<int>, int> guard, Action<int> setExit)
     {
         var runArg = new Argument<string>("run") { Description = "Run id (or a unique part of it, or 'latest')" };
-        var method = new Option<string?>("--method") { Description = "Experiment's method (elm, u-swim, a-swim, swim, adam); default: the best test H error among the matches" };
+        var method = new Option<string?>("--method") { Description = "Experiment's method (elm, u-swim, a-swim, swim, adam, hig); default: the best test H error among the matches" };
         var width = new Option<int?>("--width") { Description = "Experiment's hidden-layer width" };
         var seed = new Option<ulong?>("--seed") { Description = "Experiment's model seed" };
         var dataSeed = new Option<ulong?>("--data-seed") { Description = "Experiment's data seed" };
@@ -28,7 +28,7 @@ public static class ExportCommands
         var predictOutput = new Option<string>("--output") { Description = "Where to write H, dH_dq*, dH_dp*, dq*, dp* per row: .parquet or .csv", Required = true };
 
         // Values for shell completion ([suggest] directive); validation stays in the commands (their own messages).
-        method.CompletionSources.Add("elm", "u-swim", "a-swim", "swim", "adam");
+        method.CompletionSources.Add("elm", "u-swim", "a-swim", "swim", "adam", "hig");
         format.CompletionSources.Add(ModelFormats.Json, ModelFormats.Parquet, ModelFormats.Onnx);
 
         var export = new Command("export", "Write a run's learned network as a weight file (JSON, Parquet) or an ONNX model computing H and x'")

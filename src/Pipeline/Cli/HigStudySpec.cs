@@ -46,6 +46,11 @@ public sealed class HigStudySpec
         }
         catch (YamlDotNet.Core.YamlException e)
         {
+            if (IsRunPipeline(path))
+            {
+                throw new InputException($"{path}: is an 'hnn run' pipeline (its hig: section, if any, is method hig's settings); 'hnn hig' needs a control-study file with a hig: section only (e.g. pipelines/hig/coupled-oscillators.yaml), or --hnn to train its HNN by HIG", e);
+            }
+
             throw new InputException($"{path}: {e.Message}", e);
         }
 
@@ -67,6 +72,24 @@ public sealed class HigStudySpec
         if (spec.Train < 1 || spec.Test < 1 || spec.Seeds.Count == 0)
             throw new InputException($"{path}: need train >= 1, test >= 1 and at least one seed");
         return spec;
+    }
+
+    /// <summary>Whether the file is a run pipeline (a top-level <c>model:</c> key), not a control-study file.</summary>
+    private static bool IsRunPipeline(string path)
+    {
+        try
+        {
+            var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+            using var reader = new StringReader(File.ReadAllText(path));
+            yaml.Load(reader);
+            return yaml.Documents.Count > 0
+                && yaml.Documents[0].RootNode is YamlDotNet.RepresentationModel.YamlMappingNode root
+                && root.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode("model"));
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The chain this section describes.</summary>

@@ -8,7 +8,7 @@ namespace Hnn.Pipeline.Config;
 /// cannot fit is refused with the numbers instead of dying with an OutOfMemoryException minutes later. Every product
 /// is formed in doubles (no overflow, whatever the sizes). The parts follow what the runner holds at its peak: the
 /// data sets, then per experiment running at once the largest of its phases (the QR lanes' factors and blocks, the
-/// reduced solve, a full-matrix solve, SWIM's candidates, Adam's batch, the rollouts).
+/// reduced solve, a full-matrix solve, SWIM's candidates, Adam's batch, HIG's Jacobian, the rollouts).
 /// </summary>
 public sealed record MemoryEstimate(double PeakBytes, IReadOnlyList<MemoryEstimate.Part> Parts)
 {
@@ -67,17 +67,26 @@ public sealed record MemoryEstimate(double PeakBytes, IReadOnlyList<MemoryEstima
         var pairs = k * Math.Max(1, Math.Ceiling(n / Math.Max(1, k)));
         var candidates = (spec.Data.Streamed ? Math.Min(pairs, spec.Model.CandidateCap((int)n)) : pairs) * 24.0;
         var adam = spec.Adam is null ? 0 : 6.0 * Math.Min(spec.Adam.BatchSize, Math.Max(k, 1)) * n * d8;
+        // HIG: a step's Jacobian (m = min(batch, K) x 2d rows, (2d + 2) N columns), dgesdd's copy of it, V^T and its
+        // workspace (each at most m x columns).
+        var higRows = spec.Hig is null ? 0 : Math.Min(spec.Hig.BatchSize, Math.Max(k, 1)) * dim;
+        var hig = spec.Hig is null ? 0 : 4.0 * higRows * (dim + 2) * n * d8;
         var rollout = spec.Rollout is null
             ? 0
             : 4.0 * Math.Max(spec.Rollout.Initial.Count, spec.Rollout.Count) * ((double)spec.Rollout.Steps + 1) * dim * d8 * Math.Max(1, spec.Rollout.Integrators.Count);
 
-        var perExperiment = Math.Max(Math.Max(fit, adam), Math.Max(candidates, rollout));
+        var perExperiment = Math.Max(Math.Max(Math.Max(fit, adam), hig), Math.Max(candidates, rollout));
         var parallel = Math.Max(1, spec.Run.Parallelism);
         parts.Add(new Part(spec.Solver.Mode == SolveMode.Full ? "full-matrix solve" : "QR factors and reduced solve", parallel * fit,
             spec.Solver.Mode == SolveMode.Full ? "solver.mode / model.widths / data.train" : "model.widths / solver.lanes"));
         if (adam > 0)
         {
             parts.Add(new Part("adam batch", parallel * adam, "adam.batch_size / model.widths"));
+        }
+
+        if (hig > 0)
+        {
+            parts.Add(new Part("hig Jacobian and SVD", parallel * hig, "hig.batch_size / model.widths"));
         }
 
         parts.Add(new Part("SWIM candidates", parallel * candidates, "data.train / model.widths"));

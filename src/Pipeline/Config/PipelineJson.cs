@@ -17,7 +17,42 @@ public static class PipelineJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    public static JsonElement ToJson(PipelineSpec spec) => JsonSerializer.SerializeToElement(
+    /// <summary>
+    /// The spec's JSON form. The <c>hig</c> section appears (after <c>adam</c>) only when model.methods lists hig, so a
+    /// pipeline without it has the same form (and manifest) as before the HIG method existed.
+    /// </summary>
+    public static JsonElement ToJson(PipelineSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var json = Base(spec);
+        if (spec.Hig is null)
+        {
+            return json;
+        }
+
+        var hig = JsonSerializer.SerializeToElement(HigSection.ToJson(spec.Hig), Options);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            foreach (var p in json.EnumerateObject())
+            {
+                p.WriteTo(writer);
+                if (p.NameEquals("adam"))
+                {
+                    writer.WritePropertyName("hig");
+                    hig.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var doc = JsonDocument.Parse(buffer.ToArray());
+        return doc.RootElement.Clone();
+    }
+
+    private static JsonElement Base(PipelineSpec spec) => JsonSerializer.SerializeToElement(
         new
         {
             spec.Name,
@@ -27,7 +62,7 @@ public static class PipelineJson
             spec.Dof,
             Data = DataSection.ToJson(spec.Data),
             Anchor = AnchorSection.ToJson(spec.Anchor),
-            Model = ModelSection.ToJson(spec.Model, spec.Adam is not null),
+            Model = ModelSection.ToJson(spec.Model, spec.Adam is not null, spec.Hig is not null),
             Adam = AdamSection.ToJson(spec.Adam),
             Rollout = RolloutSection.ToJson(spec.Rollout),
             Stream = ModelSection.StreamToJson(spec.Data, spec.Model),

@@ -62,7 +62,7 @@ public static partial class PipelineLoader
         {
             if (key.StartsWith("sweep", StringComparison.Ordinal) || key.StartsWith("include", StringComparison.Ordinal) || key == "name")
             {
-                throw new InputException($"{path}: sweep.{Shown.Cut(key)}: this key cannot be swept (allowed: any scalar key of system, domain, data, anchor, model, adam, rollout, solver, run)");
+                throw new InputException($"{path}: sweep.{Shown.Cut(key)}: this key cannot be swept (allowed: any scalar key of system, domain, data, anchor, model, adam, hig, rollout, solver, run)");
             }
 
             if (node is not ListNode list || list.Items.Count == 0 || list.Items.Any(i => i is not ScalarNode { Value: not null }))

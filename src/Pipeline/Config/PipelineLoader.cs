@@ -11,13 +11,16 @@ public static partial class PipelineLoader
     /// <summary>The artifact store when neither run.store nor --store is given (<see cref="RunSection.DefaultStore"/>).</summary>
     public const string DefaultStore = RunSection.DefaultStore;
 
-    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "adam", "rollout", "solver", "run", "sweep"];
+    private static readonly string[] TopKeys = ["name", "description", "include", "system", "domain", "data", "anchor", "model", "adam", "hig", "rollout", "solver", "run", "sweep"];
 
     /// <summary>Integrators a rollout may use (see Hnn.Stages.Rollout).</summary>
     public static IReadOnlyList<string> IntegratorNames => Integrators.Names;
 
     /// <summary>The method name of the gradient-trained baseline in model.methods.</summary>
     public const string AdamMethod = ModelSection.AdamMethod;
+
+    /// <summary>The method name of the HIG-trained baseline in model.methods, results and keys.</summary>
+    public const string HigMethod = ModelSection.HigMethod;
 
     /// <summary>Everything model.methods accepts.</summary>
     public static IReadOnlyList<string> MethodNames => ModelSection.MethodNames;
@@ -159,12 +162,13 @@ public static partial class PipelineLoader
         var domain = DomainSection.Read(r, root, required: dataFile is null, out var domainComplete);
         var data = DataSection.Read(r, root, dataFile);
         var anchor = AnchorSection.Read(r, root, system, dof);
-        var model = ModelSection.Read(r, root, out var usesAdam);
+        var model = ModelSection.Read(r, root, out var usesAdam, out var usesHig);
         var adam = AdamSection.Read(r, root);
+        var hig = HigSection.Read(r, root);
         var rollout = RolloutSection.Read(r, root, system);
         var solver = SolverSection.Read(r, root);
         var run = RunSection.Read(r, root);
-        PipelineRules.Check(r, root, new(system, layout, domain, domainComplete, dof, data, anchor, model, usesAdam, adam, rollout, solver));
+        PipelineRules.Check(r, root, new(system, layout, domain, domainComplete, dof, data, anchor, model, usesAdam, adam, usesHig, hig, rollout, solver));
         if (r.Problems.Count > 0)
         {
             throw new InputException(r.Problems);
@@ -173,6 +177,7 @@ public static partial class PipelineLoader
         return new PipelineSpec(name, description, system is null ? null : new SystemSpec(system), domain, dof, layout?.HasEnergy ?? true, data, anchor, model, solver, run, file)
         {
             Adam = usesAdam ? adam : null,
+            Hig = usesHig ? hig : null,
             Rollout = rollout,
         };
     }

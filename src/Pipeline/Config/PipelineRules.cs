@@ -8,7 +8,7 @@ namespace Hnn.Pipeline.Config;
 /// <summary>
 /// The rules that join two or more config sections (each section's own checks live in its binder under Sections/):
 /// the system against the data file and the domain, the anchor and rollout states against the degrees of freedom, what
-/// the streamed path and a data file without H allow, the Adam section against model.methods and model.widths, and the
+/// the streamed path and a data file without H allow, the Adam and HIG sections against model.methods and model.widths, and the
 /// array sizes the fit can index. Each adds problems to the reader; none throws.
 /// </summary>
 internal static class PipelineRules
@@ -25,6 +25,8 @@ internal static class PipelineRules
         ModelSpec Model,
         bool UsesAdam,
         AdamSpec Adam,
+        bool UsesHig,
+        HigSpec Hig,
         RolloutSpec? Rollout,
         SolverSpec Solver);
 
@@ -43,6 +45,7 @@ internal static class PipelineRules
         Anchor(r, root, s);
         Model(r, s);
         Adam(r, root, s);
+        Hig(r, root, s);
         Rollout(r, root, s);
         SpecLimits.Sizes(r, s.Model.Widths, s.Dof, s.Data.Train, s.Solver.ChunkRows, s.Solver.Mode);
         if (s.Data.Streamed && s.Solver.Mode == SolveMode.Full)
@@ -106,6 +109,11 @@ internal static class PipelineRules
             r.Problem("model.methods", "adam is not allowed with data.stream_rows: the Adam baseline needs the training data in memory; remove adam or data.stream_rows");
         }
 
+        if (s.Data.Streamed && s.UsesHig)
+        {
+            r.Problem("model.methods", "hig is not allowed with data.stream_rows: the HIG baseline needs the training data in memory; remove hig or data.stream_rows");
+        }
+
         if (s.Data.Streamed && !m.ASwimFirst.IsFull)
         {
             r.Problem("model.a_swim_first", "is not allowed with data.stream_rows (the streamed path runs A-SWIM as published); remove one of them");
@@ -134,6 +142,28 @@ internal static class PipelineRules
         if (root["adam"] is MapNode && !s.UsesAdam)
         {
             r.Problem("adam", "is set but model.methods does not list adam; add adam to model.methods or remove this section");
+        }
+    }
+
+    private static void Hig(SpecReader r, MapNode root, Sections s)
+    {
+        if (root["hig"] is MapNode && !s.UsesHig)
+        {
+            r.Problem("hig", "is set but model.methods does not list hig; add hig to model.methods or remove this section");
+        }
+
+        if (!s.UsesHig || s.Dof <= 0 || s.Model.Widths.Count == 0)
+        {
+            return;
+        }
+
+        // One step's Jacobian is (rows x 2 dof) x (2 dof + 2) N in one array; rows = min(batch, training rows).
+        var dim = 2L * s.Dof;
+        var rows = s.Data.Train > 0 ? Math.Min(s.Hig.BatchSize, s.Data.Train) : s.Hig.BatchSize;
+        var entries = rows * dim * (dim + 2) * s.Model.Widths.Max();
+        if (entries > Array.MaxLength)
+        {
+            r.Problem("hig.batch_size", $"{s.Hig.BatchSize} is not allowed with width {s.Model.Widths.Max()}: the step's Jacobian would have {entries} entries, more than {Array.MaxLength}; use a smaller batch or width");
         }
     }
 

@@ -28,11 +28,14 @@ public sealed record PipelineSpec(
     /// <summary>Gradient-trained baseline settings; null unless model.methods lists adam.</summary>
     public AdamSpec? Adam { get; init; }
 
+    /// <summary>HIG-trained baseline settings; null unless model.methods lists hig.</summary>
+    public HigSpec? Hig { get; init; }
+
     /// <summary>Rollout settings; null when the pipeline has no rollout section.</summary>
     public RolloutSpec? Rollout { get; init; }
 
-    /// <summary>Methods per (width, seed): the sampled ones plus adam if listed.</summary>
-    public int MethodCount => Model.Methods.Count + (Adam is null ? 0 : 1);
+    /// <summary>Methods per (width, seed): the sampled ones plus adam and hig if listed.</summary>
+    public int MethodCount => Model.Methods.Count + (Adam is null ? 0 : 1) + (Hig is null ? 0 : 1);
 }
 
 /// <summary>The system by name and parameters; <see cref="Build"/> gives the system itself.</summary>
@@ -139,6 +142,24 @@ public sealed record AdamSpec(double LearningRate, int BatchSize, double WeightD
     /// null draws them by <see cref="Init"/>. With a file the model seed does not enter the Adam run.
     /// </summary>
     public string? InitFile { get; init; }
+}
+
+/// <summary>
+/// The HIG-trained HNN baseline (<see cref="HigTrainer"/>): the Adam baseline's network, loss, mini-batches and seeded
+/// initial network, trained by half-inverse-gradient steps: learning rate, mini-batch rows, the relative truncation of
+/// the batch Jacobian's singular values and the number of steps. Defaults are <see cref="HigSettings.Default"/> (the
+/// half-inverse-gradient study's: lr 1, batch 32, truncation 1e-10; 15000 steps).
+/// </summary>
+public sealed record HigSpec(double LearningRate, int BatchSize, double Truncation, int Steps)
+{
+    /// <summary>The trainer's defaults, <see cref="HigSettings.Default"/> (the one place they are written).</summary>
+    public static HigSpec Default { get; } = new(HigSettings.Default.LearningRate, HigSettings.Default.BatchSize, HigSettings.Default.Truncation, HigSettings.Default.Steps);
+
+    /// <summary>The seeded initial network's scheme (hig.init; default PyTorch's, as the Adam baseline's).</summary>
+    public AdamInit Init { get; init; } = HigSettings.Default.Init;
+
+    /// <summary>The trainer's settings: these, the half-inverse exponent -1/2, the loss of every step, no time budget.</summary>
+    public HigSettings Settings => new(LearningRate, BatchSize, Truncation, Steps, LossEvery: 1) { Init = Init };
 }
 
 /// <summary>

@@ -12,7 +12,10 @@ internal static class SpecLimits
     /// <summary>Longest pipeline name (the run id is timestamp-name-suffix, one path segment of at most 255 bytes).</summary>
     public const int MaxNameLength = 100;
 
-    /// <summary>Largest adam.learning_rate.</summary>
+    /// <summary>Largest hig.batch_size (each step takes the SVD of a (batch x 2 dof) x parameters Jacobian).</summary>
+    public const int MaxHigBatch = 1_000_000;
+
+    /// <summary>Largest adam.learning_rate and hig.learning_rate.</summary>
     public const double MaxLearningRate = 1e3;
 
     /// <summary>Largest magnitude of a coordinate (domain bounds, anchor.x0, rollout.initial, model.elm_bias) and of anchor.h0.</summary>

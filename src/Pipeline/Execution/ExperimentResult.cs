@@ -22,17 +22,25 @@ public sealed record ExperimentResult(
     IReadOnlyDictionary<string, string> Keys,
     IReadOnlyList<RolloutSummary>? Rollouts = null)
 {
-    /// <summary>The trained network's artifact: train (adam), else the last fit (A-SWIM: its second).</summary>
+    /// <summary>The trained network's artifact: train (adam), hig-train (hig), else the last fit (A-SWIM: its second).</summary>
     [JsonIgnore]
     public (string Stage, string Key)? Model =>
         Keys.TryGetValue(ExperimentKeys.Train, out var t) ? (StageCatalog.Train.Name, t)
+        : Keys.TryGetValue(ExperimentKeys.HigTrain, out var h) ? (StageCatalog.HigTrain.Name, h)
         : Keys.TryGetValue(ExperimentKeys.Refit, out var f2) ? (StageCatalog.Fit.Name, f2)
         : Keys.TryGetValue(ExperimentKeys.Fit, out var f) ? (StageCatalog.Fit.Name, f)
         : null;
 
-    /// <summary>The loss history's key (stage loss; adam only).</summary>
+    /// <summary>The loss history's key (stage loss, adam; stage hig-loss, hig).</summary>
     [JsonIgnore]
-    public string? LossKey => Keys.GetValueOrDefault(ExperimentKeys.Loss);
+    public string? LossKey => Loss?.Key;
+
+    /// <summary>The loss history's artifact: loss (adam), hig-loss (hig); null for the sampled methods.</summary>
+    [JsonIgnore]
+    public (string Stage, string Key)? Loss =>
+        Keys.TryGetValue(ExperimentKeys.Loss, out var l) ? (StageCatalog.Train.Extra[0], l)
+        : Keys.TryGetValue(ExperimentKeys.HigLoss, out var h) ? (StageCatalog.HigTrain.Extra[0], h)
+        : null;
 
     /// <summary>The adaptive DOP853 true-H trajectory's key (stage reference).</summary>
     [JsonIgnore]
@@ -56,6 +64,10 @@ public static class ExperimentKeys
     public const string Refit = "fit2";
     public const string Train = "train";
     public const string Loss = "loss";
+
+    /// <summary>The HIG baseline's network (stage hig-train) and loss history (stage hig-loss).</summary>
+    public const string HigTrain = "hig-train";
+    public const string HigLoss = "hig-loss";
     public const string Evaluate = "evaluate";
     public const string Reference = "reference";
 
@@ -69,6 +81,7 @@ public static class ExperimentKeys
         SampledChain s when s.Resample is not null => new() { [Sample] = s.Sample.Key, [Fit] = s.Fit.Key, [Resample] = s.Resample.Key, [Refit] = s.Refit!.Key },
         SampledChain s => new() { [Sample] = s.Sample.Key, [Fit] = s.Fit.Key },
         AdamChain a => new() { [Train] = a.Train.Key, [Loss] = a.Train.Key },
+        HigChain h => new() { [HigTrain] = h.Train.Key, [HigLoss] = h.Train.Key },
         _ => throw new ArgumentOutOfRangeException(nameof(chain), chain, "unknown training chain"),
     };
 }

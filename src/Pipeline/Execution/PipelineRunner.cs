@@ -164,6 +164,11 @@ public sealed partial class PipelineRunner
             return await RunAdamAsync(spec, job, adam, anchor, truth, ct).ConfigureAwait(false);
         }
 
+        if (job.Plan.Chain is HigChain hig)
+        {
+            return await RunHigAsync(spec, job, hig, anchor, truth, ct).ConfigureAwait(false);
+        }
+
         var chain = (SampledChain)job.Plan.Chain;
         if (job.Data.Stream is not null)
         {

@@ -5,7 +5,7 @@ namespace Hnn.Pipeline.Models;
 /// schema: docs/SCHEMA.md, "Model files").
 /// </summary>
 /// <param name="Dof">Degrees of freedom d; states are x = (q1..qd, p1..pd).</param>
-/// <param name="Method">Training method: elm, u-swim, a-swim, swim or adam.</param>
+/// <param name="Method">Training method: elm, u-swim, a-swim, swim, adam or hig.</param>
 /// <param name="Width">Hidden-layer width N.</param>
 /// <param name="DataSeed">Data seed of the experiment.</param>
 /// <param name="ModelSeed">Model seed of the experiment.</param>

@@ -8,7 +8,7 @@ using Hnn.Pipeline.Store;
 namespace Hnn.Pipeline.Models;
 
 /// <summary>Which experiment of a run: every given field must match (null: any).</summary>
-/// <param name="Method">elm, u-swim, a-swim, swim or adam.</param>
+/// <param name="Method">elm, u-swim, a-swim, swim, adam or hig.</param>
 /// <param name="Width">Hidden-layer width.</param>
 /// <param name="ModelSeed">Model seed.</param>
 /// <param name="DataSeed">Data seed.</param>
@@ -27,7 +27,7 @@ public sealed record RunModel(HamiltonianModel Model, string? Note);
 
 /// <summary>
 /// Learned models from a stored run: its manifest (system, domain, anchor, results with the artifact keys) and the
-/// network artifact of the chosen experiment (<c>train</c> for adam, else <c>fit</c>, the second fit for A-SWIM).
+/// network artifact of the chosen experiment (<c>train</c> for adam, <c>hig-train</c> for hig, else <c>fit</c>, the second fit for A-SWIM).
 /// </summary>
 public static class RunModels
 {

@@ -15,7 +15,7 @@ namespace Hnn.Pipeline.Planning;
 public abstract record Method(string Name)
 {
     /// <summary>Every method, in the order results list them.</summary>
-    public static IReadOnlyList<Method> All { get; } = [Elm.Instance, USwim.Instance, ASwim.Instance, Swim.Instance, Adam.Instance];
+    public static IReadOnlyList<Method> All { get; } = [Elm.Instance, USwim.Instance, ASwim.Instance, Swim.Instance, Adam.Instance, Hig.Instance];
 
     /// <summary>The variant of a sampled method of the config.</summary>
     public static SampledMethod Of(SamplingMethod method) => method switch
@@ -171,6 +171,38 @@ public sealed record Adam() : Method(PipelineLoader.AdamMethod)
         AdamInit.Xavier => "xavier",
         _ => throw new ArgumentOutOfRangeException(nameof(init), init, "unknown initialisation"),
     };
+}
+
+/// <summary>
+/// The HIG-trained baseline: the Adam baseline's network, loss and seeded initial network, trained by half-inverse
+/// gradients; one hig-train stage (network and loss history) from the HIG settings.
+/// </summary>
+public sealed record Hig() : Method(PipelineLoader.HigMethod)
+{
+    public static Hig Instance { get; } = new();
+
+    internal override TrainingChain Append(PlanBuilder plan, ExperimentContext c)
+    {
+        var h = c.Spec.Hig!;
+
+        // The SVD of every step comes from the backend (LAPACK's dgesdd or the managed one), so it is in the key as in
+        // the fit's; the exponent (-1/2) is fixed and named, so a later option would change no existing key.
+        var train = plan.Node(StageCatalog.HigTrain, c.Label,
+        [
+            new("method", Name),
+            new("width", Canon.Of(c.Width)),
+            new("init", Adam.InitName(h.Init)),
+            new("seed", Canon.Of(c.ModelSeed)),
+            new("learning_rate", Canon.Of(h.LearningRate)),
+            new("batch_size", Canon.Of(h.BatchSize)),
+            new("truncation", Canon.Of(h.Truncation)),
+            new("exponent", Canon.Of(h.Settings.Exponent)),
+            new("steps", Canon.Of(h.Steps)),
+            new("backend", c.Facts.NativeBackend ? "lapack" : "managed"),
+            .. c.AnchorParameters,
+        ], [c.Data.Node]);
+        return new HigChain(train);
+    }
 }
 
 /// <summary>Canonical parameter text (the key's form of each value type).</summary>

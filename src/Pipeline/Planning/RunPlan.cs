@@ -64,7 +64,7 @@ public sealed record RunPlan(
         return plan;
     }
 
-    /// <summary>The methods of one (width, seed): the sampled ones in config order, then adam if listed.</summary>
+    /// <summary>The methods of one (width, seed): the sampled ones in config order, then adam and hig if listed.</summary>
     public static IEnumerable<Method> Methods(PipelineSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -76,6 +76,11 @@ public sealed record RunPlan(
         if (spec.Adam is not null)
         {
             yield return Adam.Instance;
+        }
+
+        if (spec.Hig is not null)
+        {
+            yield return Hig.Instance;
         }
     }
 
@@ -279,6 +284,14 @@ public sealed record SampledChain(
 
 /// <summary>The Adam baseline: one train node (network and loss history).</summary>
 public sealed record AdamChain(StageNode Train) : TrainingChain
+{
+    public override StageNode Model => Train;
+
+    public override IEnumerable<StageNode> Nodes => [Train];
+}
+
+/// <summary>The HIG baseline: one hig-train node (network and loss history).</summary>
+public sealed record HigChain(StageNode Train) : TrainingChain
 {
     public override StageNode Model => Train;
 

@@ -36,6 +36,9 @@ public static class StageCatalog
     /// <summary>2: torch's default init (adam.init), torch 1.13's Adam rounding, adam.init_file. Writes its loss history as <c>loss</c> under its key.</summary>
     public static StageDecl Train { get; } = new("train", 2) { Extra = ["loss"] };
 
+    /// <summary>The HIG-trained baseline (method hig): the network, and its loss history as <c>hig-loss</c> under its key.</summary>
+    public static StageDecl HigTrain { get; } = new("hig-train", 1) { Extra = ["hig-loss"] };
+
     /// <summary>The true system (name and parameters): a key only, the input of the true-H rollouts.</summary>
     public static StageDecl System { get; } = new("system", 1, Stored: false);
 
@@ -44,7 +47,7 @@ public static class StageCatalog
     public static StageDecl Rollout { get; } = new("rollout", 1);
 
     public static IReadOnlyList<StageDecl> All { get; } =
-        [Generate, Load, Split, GenerateStream, Sample, Fit, Resample, Evaluate, Train, System, Reference, Rollout];
+        [Generate, Load, Split, GenerateStream, Sample, Fit, Resample, Evaluate, Train, HigTrain, System, Reference, Rollout];
 
     /// <summary>Stage name -> version, for every declared stage (docs/ARCHITECTURE.md).</summary>
     public static IReadOnlyDictionary<string, int> Versions { get; } = All.ToDictionary(s => s.Name, s => s.Version, StringComparer.Ordinal);

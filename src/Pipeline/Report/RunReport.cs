@@ -478,9 +478,14 @@ public static class RunReport
     private static async Task<List<ReportFigure>> LossFiguresAsync(Context ctx, IReadOnlyList<ExperimentResult> representatives, CancellationToken ct)
     {
         var figures = new List<ReportFigure>();
-        foreach (var r in representatives.Where(r => r.LossKey is not null))
+        foreach (var r in representatives)
         {
-            var table = await ctx.Store.TryReadAsync(StageCatalog.Train.Extra[0], r.LossKey!, ct).ConfigureAwait(false);
+            if (r.Loss is not var (stage, key))
+            {
+                continue;
+            }
+
+            var table = await ctx.Store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
             if (table is null)
             {
                 continue;

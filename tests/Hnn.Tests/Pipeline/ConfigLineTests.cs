@@ -40,7 +40,7 @@ public sealed class ConfigLineTests
     public void List_item_names_the_line_of_the_item()
     {
         var message = Problem("methods: [elm, u-swim, a-swim, swim]", "methods:\n    - elm\n    - swimm");
-        Assert.Equal("p.yaml:17: model.methods[1]: 'swimm' is not a method; allowed: elm, u-swim, a-swim, swim, adam (did you mean 'swim'?)", message);
+        Assert.Equal("p.yaml:17: model.methods[1]: 'swimm' is not a method; allowed: elm, u-swim, a-swim, swim, adam, hig (did you mean 'swim'?)", message);
     }
 
     [Fact]

@@ -37,6 +37,16 @@ public sealed class HigCommandTests
     }
 
     [Fact]
+    public async Task A_run_pipeline_with_method_hig_is_not_a_control_study()
+    {
+        // Its hig: section is method hig's settings (hnn run); hnn hig says so instead of a YAML binding message.
+        using var sandbox = new CliSandbox();
+        var pipeline = sandbox.Write("p.yaml", CliSandbox.SmallPipeline.Replace("methods: [elm, u-swim, a-swim, swim]", "methods: [hig]", StringComparison.Ordinal) + "\nhig: {steps: 10}\n");
+        var r = await CliSandbox.InvokeAsync(["hig", pipeline, "--validate"]);
+        CliAssert.BadInput(r, ["p.yaml", "is an 'hnn run' pipeline", "method hig's settings", "--hnn"]);
+    }
+
+    [Fact]
     public async Task Unknown_method_is_bad_input()
     {
         using var sandbox = new CliSandbox();

@@ -12,15 +12,16 @@ namespace Hnn.Tests.Planning;
 /// </summary>
 public sealed class KeyCompletenessTests : IDisposable
 {
-    /// <summary>Every method, a cheaper A-SWIM first stage (so it shares nothing with U-SWIM), adam, rollouts.</summary>
+    /// <summary>Every method, a cheaper A-SWIM first stage (so it shares nothing with U-SWIM), adam, hig, rollouts.</summary>
     private const string InMemory = """
         name: completeness
         system: {name: single-pendulum, params: {f: 1}}
         domain: {q: [[-3, 3]], p: [[-1, 1]]}
         data: {train: 300, test: 50, seed: 1}
         anchor: {x0: [0, 0], h0: 0}
-        model: {methods: [elm, u-swim, a-swim, swim, adam], widths: [20], seeds: [5], rcond: 1.0e-12, a_swim_first: {train_fraction: 0.5, width_fraction: 0.5}}
+        model: {methods: [elm, u-swim, a-swim, swim, adam, hig], widths: [20], seeds: [5], rcond: 1.0e-12, a_swim_first: {train_fraction: 0.5, width_fraction: 0.5}}
         adam: {steps: 10, batch_size: 64, learning_rate: 1.0e-3, weight_decay: 1.0e-13, init: torch-default}
+        hig: {steps: 10, batch_size: 16, learning_rate: 0.5, truncation: 1.0e-10, init: torch-default}
         rollout: {dt: 0.05, steps: 10, integrators: [rk4, verlet], reference_tol: 1.0e-10}
         solver: {backend: lapack, mode: structured, chunk_rows: 64, lanes: 2}
         run: {store: store, parallelism: 1}
@@ -41,11 +42,11 @@ public sealed class KeyCompletenessTests : IDisposable
         { "data.train=301", ["generate", "split"] },
         { "data.test=51", ["generate", "split"] },
         { "data.seed=2", ["generate", "split"] },
-        { "anchor.x0=[0.5, 0]", ["fit", "train"] },
-        { "anchor.h0=1", ["fit", "train"] },
+        { "anchor.x0=[0.5, 0]", ["fit", "train", "hig-train"] },
+        { "anchor.h0=1", ["fit", "train", "hig-train"] },
         // 22, not 21: A-SWIM's first stage at width_fraction 0.5 rounds 10.5 to 10, the same layer as for 20.
-        { "model.widths=[22]", ["sample", "resample", "train"] },
-        { "model.seeds=[6]", ["sample", "resample", "train"] },
+        { "model.widths=[22]", ["sample", "resample", "train", "hig-train"] },
+        { "model.seeds=[6]", ["sample", "resample", "train", "hig-train"] },
         { "model.rcond=1.0e-11", ["fit"] },
         { "model.elm_bias=[-2, 2]", ["elm:sample"] },
         { "model.a_swim_first.train_fraction=0.6", ["a-swim:sample", "a-swim:fit"] },
@@ -58,6 +59,11 @@ public sealed class KeyCompletenessTests : IDisposable
         { "adam.weight_decay=1.0e-12", ["train"] },
         { "adam.steps=11", ["train"] },
         { "adam.init=xavier", ["train"] },
+        { "hig.learning_rate=0.25", ["hig-train"] },
+        { "hig.batch_size=32", ["hig-train"] },
+        { "hig.truncation=1.0e-8", ["hig-train"] },
+        { "hig.steps=11", ["hig-train"] },
+        { "hig.init=xavier", ["hig-train"] },
         { "rollout.dt=0.04", ["reference", "rollout"] },
         { "rollout.steps=11", ["reference", "rollout"] },
         { "rollout.reference_tol=1.0e-9", ["reference"] },
@@ -98,7 +104,8 @@ public sealed class KeyCompletenessTests : IDisposable
     public void TheBackendChangesTheFitsAndWhatFollows()
     {
         var spec = _box.Load(InMemory);
-        AssertChanges(RunPlan.Build(spec, new PlanFacts(true)), RunPlan.Build(spec, new PlanFacts(false)), ["fit"], "backend");
+        // hig-train too: each HIG step's SVD comes from the backend.
+        AssertChanges(RunPlan.Build(spec, new PlanFacts(true)), RunPlan.Build(spec, new PlanFacts(false)), ["fit", "hig-train"], "backend");
     }
 
     [Fact]

@@ -66,6 +66,7 @@ public sealed class PlanKeysTests : IDisposable
             SampledChain { Resample: { } r } s => new Dictionary<string, string> { ["sample"] = s.Sample.Key, ["fit"] = s.Fit.Key, ["resample"] = r.Key, ["fit2"] = s.Refit!.Key },
             SampledChain s => new Dictionary<string, string> { ["sample"] = s.Sample.Key, ["fit"] = s.Fit.Key },
             AdamChain a => new Dictionary<string, string> { ["train"] = a.Train.Key, ["loss"] = a.Train.Key },
+            HigChain h => new Dictionary<string, string> { ["hig-train"] = h.Train.Key, ["hig-loss"] = h.Train.Key },
             _ => throw new InvalidOperationException(),
         })
         {
@@ -157,6 +158,31 @@ public sealed class PlanKeysTests : IDisposable
         Assert.Equal("e720e1ae9d6920e0aabd96e7", Keys(plan, 2)["fit2"]);
         Assert.Equal("744bba5872f3487d4bca3981", Keys(plan, 3)["train"]);
         Assert.Equal("4e7cc9dfa2d97450e36cb4e4", Keys(plan, 3)["rollout/rk4"]);
+    }
+
+    /// <summary>
+    /// Adding hig to a pinned pipeline adds its experiments only: every node of the pipeline without hig keeps its key
+    /// (and so every pinned key above), and hig's experiment reads the same data nodes and truth as the others.
+    /// </summary>
+    [Theory]
+    [InlineData(Quick, "model.methods=[elm, u-swim, a-swim, swim, hig]")]
+    [InlineData(Mixed, "model.methods=[a-swim, adam, hig]")]
+    public void AddingHigKeepsEveryOtherKey(string yaml, string methods)
+    {
+        var before = _box.Plan(yaml);
+        var after = _box.Plan(yaml, methods);
+        var others = after.Experiments.Where(e => e.Method.Name != "hig").ToList();
+        Assert.Equal(before.Experiments.Select(e => e.Method.Name), others.Select(e => e.Method.Name));
+        foreach (var (b, a) in before.Experiments.Zip(others))
+        {
+            Assert.Equal(ExperimentKeysOf(b, before.Truth), ExperimentKeysOf(a, after.Truth));
+        }
+
+        Assert.Equal(before.Nodes.Select(n => n.Id), after.Nodes.Where(n => before.Nodes.Any(b => b.Id == n.Id)).Select(n => n.Id));
+        var hig = after.Experiments.Where(e => e.Method.Name == "hig").ToList();
+        Assert.Equal(before.Data.Count, hig.Count);
+        Assert.All(hig, e => Assert.Equal("hig-train", Assert.IsType<HigChain>(e.Chain).Train.Stage.Name));
+        Assert.Equal(before.Nodes.Count + (hig.Count * (2 + (before.Truth?.Exact.Count ?? 0))), after.Nodes.Count);
     }
 
     [Fact]

@@ -16,8 +16,11 @@ internal static class ModelSection
     /// <summary>The method name of the gradient-trained baseline in model.methods.</summary>
     public const string AdamMethod = "adam";
 
+    /// <summary>The method name of the HIG-trained baseline in model.methods.</summary>
+    public const string HigMethod = "hig";
+
     /// <summary>Everything model.methods accepts.</summary>
-    public static IReadOnlyList<string> MethodNames { get; } = [.. SamplingMethods.Names, AdamMethod];
+    public static IReadOnlyList<string> MethodNames { get; } = [.. SamplingMethods.Names, AdamMethod, HigMethod];
 
     /// <summary>model.methods when not given: every sampled method.</summary>
     public static IReadOnlyList<SamplingMethod> DefaultMethods { get; } = [SamplingMethod.Elm, SamplingMethod.USwim, SamplingMethod.ASwim, SamplingMethod.Swim];
@@ -28,12 +31,12 @@ internal static class ModelSection
 
     public const int MaxWidth = 1_000_000;
 
-    /// <summary>The model section; <paramref name="adam"/>: model.methods lists adam.</summary>
-    public static ModelSpec Read(SpecReader r, MapNode root, out bool adam)
+    /// <summary>The model section; <paramref name="adam"/>, <paramref name="hig"/>: model.methods lists adam, hig.</summary>
+    public static ModelSpec Read(SpecReader r, MapNode root, out bool adam, out bool hig)
     {
         var map = r.Map(root, "model", "model", required: true);
         r.CheckKeys(map, "model", Keys);
-        var methods = Methods(r, map, out adam);
+        var methods = Methods(r, map, out adam, out hig);
         var widths = Widths(r, map);
         var seeds = r.Seeds(map, "model", DefaultSeed);
         var rcond = r.Double(map?["rcond"], "model.rcond") ?? DefaultRcond;
@@ -46,15 +49,20 @@ internal static class ModelSection
         return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates };
     }
 
-    private static List<SamplingMethod> Methods(SpecReader r, MapNode? map, out bool adam)
+    private static List<SamplingMethod> Methods(SpecReader r, MapNode? map, out bool adam, out bool hig)
     {
         var methods = new List<SamplingMethod>();
         adam = false;
+        hig = false;
         foreach (var (n, i) in r.OneOrMany(map?["methods"]).Select((n, i) => (n, i)))
         {
             if (n is ScalarNode { Value: not null } a && a.Value.Trim().Equals(AdamMethod, StringComparison.OrdinalIgnoreCase))
             {
                 adam = true;
+            }
+            else if (n is ScalarNode { Value: not null } h && h.Value.Trim().Equals(HigMethod, StringComparison.OrdinalIgnoreCase))
+            {
+                hig = true;
             }
             else if (n is ScalarNode { Value: not null } s && SamplingMethods.TryParse(s.Value, out var m))
             {
@@ -138,9 +146,9 @@ internal static class ModelSection
     }
 
     /// <summary>The JSON form; the streamed path's settings are written as a <c>stream</c> object of their own (see <see cref="StreamToJson"/>).</summary>
-    public static object ToJson(ModelSpec m, bool adam) => new
+    public static object ToJson(ModelSpec m, bool adam, bool hig) => new
     {
-        Methods = m.Methods.Select(SamplingMethods.ToName).Concat(adam ? [AdamMethod] : []),
+        Methods = m.Methods.Select(SamplingMethods.ToName).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
         m.Widths,
         m.Seeds,
         m.Rcond,
