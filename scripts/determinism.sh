@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Reproducibility check (docs/RELIABILITY.md): runs the quickstart at a reduced size RUNS times into fresh stores,
-# alternating run.parallelism 1 and 2, with a busy-loop on the other core in the runs marked "busy", and compares
-# every artifact byte for byte and every results.json number. Prints one line per run and a verdict; exit 1 on any
-# difference. Usage: bash scripts/determinism.sh [RUNS] (default 10). Needs a Release build (scripts/test.sh builds it).
+# Reproducibility check (docs/RELIABILITY.md): runs a pipeline RUNS times into fresh stores, with a busy-loop on the
+# other core in the runs marked "busy", and compares every artifact byte for byte and every results.json number.
+# Prints one line per run and a verdict; exit 1 on any difference.
+# Usage: bash scripts/determinism.sh [RUNS] [MODE] (RUNS default 10). MODE:
+#   quickstart (default)  the quickstart at a reduced size, alternating run.parallelism 1 and 2;
+#   lanes                 the single pendulum of pipelines/paper/single-pendulum-small.yaml (U-SWIM, width 1000, one
+#                         seed, 10k rows) with solver.lanes=2, so the structured fit's two lanes run concurrently.
+# Needs a Release build (scripts/test.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
+mode=${2:-quickstart}
 hnn=src/Pipeline/bin/Release/net10.0/hnn
 [ -x "$hnn" ] || dotnet build src/Pipeline -c Release -nologo -clp:ErrorsOnly
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-small=(--set data.train=3000 --set data.test=1000 "--set" "model.widths=[400]" --no-report -q)
+case "$mode" in
+  quickstart) pipeline=pipelines/quickstart.yaml
+    small=(--set data.train=3000 --set data.test=1000 "--set" "model.widths=[400]" --no-report -q) ;;
+  lanes) pipeline=pipelines/paper/single-pendulum-small.yaml
+    small=(--set "model.methods=[u-swim]" --set "model.seeds=[3]" --set "rollout.integrators=[verlet]" --set solver.lanes=2 --no-report -q) ;;
+  *) echo "determinism.sh: MODE '$mode' is not one of: quickstart, lanes" >&2; exit 2 ;;
+esac
 first=""
 status=0
 for i in $(seq 1 "$runs"); do
-  par=$(( (i % 2) + 1 ))
+  if [ "$mode" = quickstart ]; then par=$(( (i % 2) + 1 )); else par=1; fi
   busy=""
-  if [ "$i" -eq 3 ] || [ "$i" -eq 4 ]; then busy="busy"; (timeout 120 sh -c 'while :; do :; done' &) ; fi
+  if [ "$i" -eq 3 ] || [ "$i" -eq 4 ]; then busy="busy"; timeout 120 sh -c 'while :; do :; done' & busy_pid=$!; fi
   store="$work/store-$i"
-  "$hnn" run pipelines/quickstart.yaml "${small[@]}" --set run.parallelism=$par --store "$store" > "$work/out-$i.txt"
-  if [ -n "$busy" ]; then pkill -f "while :; do :; done" || true; fi
+  "$hnn" run "$pipeline" "${small[@]}" --set run.parallelism=$par --store "$store" > "$work/out-$i.txt"
+  if [ -n "$busy" ]; then kill "$busy_pid" 2>/dev/null || true; wait "$busy_pid" 2>/dev/null || true; fi
   # Artifacts by stage/key; results.json without the wall-clock fields (train_seconds, rollout seconds).
   (cd "$store/artifacts" && find . -name '*.parquet' -type f | sort | xargs sha256sum) > "$work/sums-$i.txt"
   jq -S 'walk(if type == "object" then del(.train_seconds, .seconds, .cached) else . end)' "$store"/runs/*/results.json > "$work/results-$i.json"
@@ -34,7 +45,7 @@ for i in $(seq 1 "$runs"); do
     diff "$work/sums-$first.txt" "$work/sums-$i.txt" | head -5 || true
     status=1
   fi
-  echo "run $i: parallelism $par ${busy:+(other core busy) }$n artifacts: $verdict"
+  echo "run $i: $mode, parallelism $par ${busy:+(other core busy) }$n artifacts: $verdict"
 done
 [ "$status" -eq 0 ] && echo "all $runs runs bit-identical" || echo "runs differ"
 exit "$status"

@@ -39,12 +39,33 @@ public sealed record HiddenLayer
 
     public int Width => Biases.Length;
 
-    /// <summary>In place: z -> s = 1 - tanh^2(z), the derivative of tanh (vectorised).</summary>
+    /// <summary>
+    /// In place: z -> s = 1 - tanh^2(z), the derivative of tanh. Each entry's bits are a function of its z alone
+    /// (<see cref="Tanh"/>), wherever the span lies and whichever thread runs it.
+    /// </summary>
     public static void TanhDerivativeInPlace(Span<double> z)
     {
-        TensorPrimitives.Tanh(z, z);
-        TensorPrimitives.Multiply(z, z, z);
-        TensorPrimitives.Subtract(1.0, z, z);
+        for (var i = 0; i < z.Length; i++)
+        {
+            var t = Math.Tanh(z[i]);
+            z[i] = 1 - (t * t);
+        }
+    }
+
+    /// <summary>
+    /// In place: z -> tanh(z) with Math.Tanh (the C library's), entry by entry. Not TensorPrimitives.Tanh: its bits
+    /// are not a function of the input alone (docs/RELIABILITY.md): they depend on the JIT tier of the framework's
+    /// vector code (precompiled ReadyToRun code and its tier-1 re-JIT round differently; which one a call gets depends
+    /// on when the background tier-up lands) and on the span's address (it groups elements into SIMD vectors by
+    /// alignment, and an element's result depends on its vector's other elements). Measured: the same [S | U] block
+    /// differed in the last bit of a few entries run to run, so the 2-lane structured fit was not reproducible.
+    /// </summary>
+    public static void Tanh(Span<double> z)
+    {
+        for (var i = 0; i < z.Length; i++)
+        {
+            z[i] = Math.Tanh(z[i]);
+        }
     }
 
     /// <summary>Pre-activation z_j = w_j . x + b_j for one point.</summary>

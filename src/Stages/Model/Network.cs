@@ -51,7 +51,7 @@ public sealed record Network(HiddenLayer Hidden, double[] Coefficients, double O
 
                 // h += c tanh(z); zs <- c (1 - tanh^2(z)), the factor of w_j in grad H.
                 var hs = h.Slice(s, n);
-                TensorPrimitives.Tanh(zs, zs);
+                HiddenLayer.Tanh(zs); // not TensorPrimitives.Tanh: see HiddenLayer.Tanh
                 TensorPrimitives.MultiplyAdd(zs, c, hs, hs);
                 if (grad is not null)
                 {
