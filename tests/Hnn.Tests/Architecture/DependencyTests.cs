@@ -6,7 +6,7 @@ using Xunit;
 namespace Hnn.Tests.Architecture;
 
 /// <summary>
-/// STYLE.md principles 1 and 14: stages are pure; Parquet, logging and Dataflow live in src/Pipeline only.
+/// docs/ARCHITECTURE.md (rules): stages are pure; Parquet, logging and Dataflow live in src/Pipeline only.
 /// </summary>
 public sealed class DependencyTests
 {

@@ -6,7 +6,7 @@ using Xunit;
 namespace Hnn.Tests.Architecture;
 
 /// <summary>
-/// STYLE.md principles 1, 9 and 14: stage outputs are immutable records. Public records in Hnn.Stages.Model,
+/// docs/ARCHITECTURE.md (rules): stage outputs are immutable records. Public records in Hnn.Stages.Model,
 /// Hnn.Stages.Training and Hnn.Stages.Evaluation expose no public setter other than init, and no writable public field.
 /// </summary>
 public sealed class ImmutabilityTests

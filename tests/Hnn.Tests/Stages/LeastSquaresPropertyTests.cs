@@ -5,7 +5,7 @@ using Xunit;
 namespace Hnn.Tests.Stages;
 
 /// <summary>
-/// STYLE.md principle 13: the least-squares residual is orthogonal to the columns kept. For a minimiser of ||A x - b||
+/// The least-squares residual is orthogonal to the columns kept. For a minimiser of ||A x - b||
 /// the normal equations A^T (A x - b) = 0 hold; with rounding, ||A^T r|| is ~eps * cond * ||A|| ||b||, far below the
 /// 1e-10 * ||A||_F * ||b|| asserted here (the random problems have cond ~ 10).
 /// </summary>
