@@ -27,13 +27,8 @@ public sealed record RunManifest(
     IReadOnlyList<ExperimentResult> Results,
     BlasKernelRecord? BlasKernel = null)
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
+    /// <summary>The JSON form of every run file (manifest, results, plan): the spec's own options (<see cref="PipelineJson.Options"/>).</summary>
+    public static JsonSerializerOptions Json => PipelineJson.Options;
 
     /// <summary>
     /// Reads a run's manifest.json into this record — the one form list, show, clean, report and export read. Older
