@@ -68,8 +68,8 @@ public static class Bench
         var facts = PlanFacts.Gather(spec, la.IsNative);
         var plan = RunPlan.Build(spec, facts);
         var refPlan = spec.Model.ASwimFirst.IsFull ? plan : RunPlan.Build(spec with { Model = spec.Model with { ASwimFirst = ASwimFirstStage.Full } }, facts);
-        SampledChain ChainOf(RunPlan p, int width, SamplingMethod method) => (SampledChain)p.Experiments.First(e =>
-            e.Data == p.Data[0] && e.Width == width && e.ModelSeed == modelSeed && e.Method == Planning.Method.Of(method)).Chain;
+        SampledChain ChainOf(RunPlan p, int width, SampledMethod method) => (SampledChain)p.Experiments.First(e =>
+            e.Data == p.Data[0] && e.Width == width && e.ModelSeed == modelSeed && e.Method == method).Chain;
         var rows = new List<Row>();
         var exported = new List<object>();
         if (exportDir is not null)
@@ -99,19 +99,19 @@ public static class Bench
                             if (export)
                             {
                                 exportTime.Start();
-                                stages.Add(ExportSystem(exportDir!, $"{method.ToName()}-w{width}-stage{stages.Count + 1}", GradientSystem.Full(h, d.X, d.Dx, anchor)));
+                                stages.Add(ExportSystem(exportDir!, $"{method.Name}-w{width}-stage{stages.Count + 1}", GradientSystem.Full(h, d.X, d.Dx, anchor)));
                                 exportTime.Stop();
                             }
 
                             return ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings, spec.Solver.Truncation);
                         }, ct).ConfigureAwait(false);
                     if (export)
-                        exported.Add(new { System = system.ToString(), Method = method.ToName(), Width = width, spec.Model.Rcond, Stages = stages });
+                        exported.Add(new { System = system.ToString(), Method = method.Name, Width = width, spec.Model.Rcond, Stages = stages });
                     var seconds = sw.Elapsed.TotalSeconds - exportTime.Elapsed.TotalSeconds; // without writing the files
                     oursTimes.Add(seconds);
                     qrTimes.Add(timings.QrSeconds);
                     solveTimes.Add(timings.SolveSeconds);
-                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.ToName(), width, seconds);
+                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.Name, width, seconds);
                 }
 
                 var oursPeak = PeakGb();
@@ -127,7 +127,7 @@ public static class Bench
                         refNet = await TrainAsync(ChainOf(refPlan, width, method), train, width, modelSeed, budget.ChunkDegree,
                             (h, d, c) => Task.FromResult(FullDgelsd(fullLa, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
-                        log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
+                        log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.Name, width, sw.Elapsed.TotalSeconds);
                     }
 
                     refPeak = PeakGb();
@@ -137,9 +137,7 @@ public static class Bench
                 // QR flops for the K x (N + 2d) matrix: 2 m n^2 - 2 n^3 / 3 (Householder, R only).
                 var n = (double)(width + (2 * train.Dof));
                 var qrFlops = (2.0 * train.Count * n * n) - (2.0 * n * n * n / 3);
-                var name = method == SamplingMethod.ASwim && !spec.Model.ASwimFirst.IsFull
-                    ? FormattableString.Invariant($"a-swim (first stage {spec.Model.ASwimFirst.TrainFraction:G3} K, {spec.Model.ASwimFirst.WidthFraction:G3} N)")
-                    : method.ToName();
+                var name = method.Describe(spec.Model);
                 rows.Add(new Row(system.ToString(), train.Count, width, name, repeats, Median(oursTimes),
                     reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, lanes, spec.Solver.ChunkRows,
                     Median(qrTimes), Median(solveTimes), qrFlops / Median(qrTimes) / 1e9));

@@ -194,7 +194,7 @@ public sealed partial class PipelineRunner
         return new SampledAccess(
             () => Task.FromResult(chain.Method.Draw(firstTrain, chain.FirstWidth, seed, chain.ElmBias)),
             (hidden, isFirst) => fit(hidden, isFirst ? firstTrain : train),
-            firstNetwork => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(firstNetwork, train.X, degree, ct), width, seed)));
+            firstNetwork => Task.FromResult(chain.Method.Redraw(train, ParallelChunks.Energy(firstNetwork, train.X, degree, ct), width, seed)));
     }
 
     /// <summary>How a sampled chain reaches its data (in memory or streamed): the three computations of its nodes.</summary>

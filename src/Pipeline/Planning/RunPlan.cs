@@ -70,7 +70,7 @@ public sealed record RunPlan(
         ArgumentNullException.ThrowIfNull(spec);
         foreach (var m in spec.Model.Methods)
         {
-            yield return Method.Of(m);
+            yield return m;
         }
 
         if (spec.Adam is not null)
