@@ -43,16 +43,14 @@ public sealed partial class PipelineRunner
         (Network Network, int[] LossSteps, double[] Loss) Train() =>
             trained ??= train(ThrottledProgress.Adam(log, label, TimeSpan.FromSeconds(5)));
 
-        var network = await CachedAsync(node, label,
-            () => Task.FromResult(Train().Network),
-            n => Codecs.FromNetwork(n, -1), t => Codecs.ToNetwork(t, dim).Network, ct, mine).ConfigureAwait(false);
+        var network = await CachedAsync(node, label, () => Task.FromResult(Train().Network), dim, ct, mine).ConfigureAwait(false);
         var loss = await CachedAsync(node, label,
             () =>
             {
                 var result = Train();
                 return Task.FromResult((result.LossSteps, result.Loss));
             },
-            l => Codecs.FromLoss(l.Item1, l.Item2), Codecs.ToLoss, ct, mine, artifact: stage.Extra[0]).ConfigureAwait(false);
+            StageCodecs.Loss.Encode, t => StageCodecs.Loss.Decode(t, dim), ct, mine, artifact: stage.Extra[0]).ConfigureAwait(false);
         if (loss.Item2.Length > 0)
         {
             log.Information("{Label}: final training loss {Loss:0.00e+00} after {Steps} steps", label, loss.Item2[^1], steps);

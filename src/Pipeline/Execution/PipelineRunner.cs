@@ -116,6 +116,9 @@ public sealed partial class PipelineRunner
     /// </summary>
     private sealed record PreparedData(DataNode Node, DataSet? InMemoryTrain, DataSet? InMemoryTest, StreamedData? Stream = null)
     {
+        /// <summary>The data as the stages attached to an experiment read them.</summary>
+        public ExperimentData View { get; } = new(InMemoryTrain, InMemoryTest, Stream);
+
         public DataSet Train => InMemoryTrain ?? throw new InvalidOperationException("the data are streamed: there is no in-memory training set");
 
         public DataSet Test => InMemoryTest ?? throw new InvalidOperationException("the data are streamed: there is no in-memory test set");
@@ -133,20 +136,16 @@ public sealed partial class PipelineRunner
         var source = node.Source;
         var label = $"data seed {node.Seed}";
         var data = source.Stage == StageCatalog.Load
-            ? await CachedAsync(source, source.Label,
-                () => Task.FromResult(DataFile.Read(spec.Data.File!)),
-                Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false)
+            ? await CachedAsync(source, source.Label, () => Task.FromResult(DataFile.Read(spec.Data.File!)), 2 * dof, ct).ConfigureAwait(false)
             : await CachedAsync(source, label,
-                () => Task.FromResult(DataGenerator.Sample(SystemOf(spec), spec.Domain!, node.Total, Rng.Derive(node.Seed, "generate"))),
-                Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false);
+                () => Task.FromResult(DataGenerator.Sample(SystemOf(spec), spec.Domain!, node.Total, Rng.Derive(node.Seed, "generate"))), 2 * dof, ct).ConfigureAwait(false);
         if (data.Count != node.Total)
         {
             throw new InputException($"{spec.Data.File}: has {data.Count} rows now, {node.Total} when the run was planned; was it changed during the run?");
         }
 
         var split = await CachedAsync(node.Split!, label,
-            () => Task.FromResult(DataSplit.Split(node.Total, node.TrainCount, Rng.Derive(node.Seed, "split"))),
-            s => Codecs.FromSplit(s.Train, s.Test), Codecs.ToSplit, ct).ConfigureAwait(false);
+            () => Task.FromResult(DataSplit.Split(node.Total, node.TrainCount, Rng.Derive(node.Seed, "split"))), 2 * dof, ct).ConfigureAwait(false);
         // With a file, rows beyond train + test (if data.train is given) are left out.
         var train = DataSplit.Take(data, split.Train);
         var test = DataSplit.Take(data, split.Test[..spec.Data.Test]);
@@ -235,17 +234,28 @@ public sealed partial class PipelineRunner
         ArgumentNullException.ThrowIfNull(chain);
         ArgumentNullException.ThrowIfNull(access);
         ArgumentNullException.ThrowIfNull(run);
-        var hidden = await run.RunAsync(chain.Sample, access.Sample, h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim)).ConfigureAwait(false);
-        var fit = await run.RunAsync(chain.Fit, () => access.Fit(hidden, true), f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim)).ConfigureAwait(false);
+        var hidden = await Declared(run, chain.Sample, access.Sample, dim).ConfigureAwait(false);
+        var fit = await Declared(run, chain.Fit, () => access.Fit(hidden, true), dim).ConfigureAwait(false);
         if (chain.Resample is { } resampleNode)
         {
             var firstNetwork = fit.Network;
-            var resampled = await run.RunAsync(resampleNode, () => access.Resample(firstNetwork), h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim)).ConfigureAwait(false);
-            fit = await run.RunAsync(chain.Refit!, () => access.Fit(resampled, false), f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim)).ConfigureAwait(false);
+            var resampled = await Declared(run, resampleNode, () => access.Resample(firstNetwork), dim).ConfigureAwait(false);
+            fit = await Declared(run, chain.Refit!, () => access.Fit(resampled, false), dim).ConfigureAwait(false);
         }
 
         return fit;
     }
+
+    /// <summary>Runs a node with its declaration's codec.</summary>
+    private static Task<T> Declared<T>(INodeRunner run, StageNode node, Func<Task<T>> compute, int dim)
+    {
+        var codec = CodecOf<T>(node);
+        return run.RunAsync(node, compute, codec.Encode, t => codec.Decode(t, dim));
+    }
+
+    private static StageCodec<T> CodecOf<T>(StageNode node) => node.Stage is StageDecl<T> d
+        ? d.Codec
+        : throw new InvalidOperationException($"stage {node.Stage.Name} declares no codec for {typeof(T).Name}");
 
     /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>
     private async Task<ExperimentResult> EvaluateAndRollOutAsync(
@@ -255,9 +265,9 @@ public sealed partial class PipelineRunner
         var label = job.Label;
         var keys = ExperimentKeys.Training(e.Chain);
         keys[ExperimentKeys.Evaluate] = e.Evaluate.Key;
-        var metrics = await CachedAsync(e.Evaluate, label,
-            () => EvaluateAsync(spec, job.Data, network, ct),
-            m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
+        var dim = 2 * spec.Dof;
+        var run = new NodeRun(_la, _log, Share(spec), label, ct);
+        var metrics = ((ErrorMetrics Train, ErrorMetrics Test))(await RunAttachedAsync(new AttachedNode(StageCatalog.Evaluation, e.Evaluate), network, job.Data.View, dim, run, mine).ConfigureAwait(false))!;
 
         var trainSeconds = mine.Where(r => e.Chain.Nodes.Any(n => n.Stage.Name == r.Stage && n.Key == r.Key)).Sum(r => r.ComputeSeconds);
         _log.ForContext("Stage", "evaluate").Information(
@@ -269,22 +279,22 @@ public sealed partial class PipelineRunner
             _log.ForContext("Stage", "rollout").Information("{Label}: {Rollouts}", label, Describe(rollouts));
         }
 
+        foreach (var a in e.Attached)
+        {
+            await RunAttachedAsync(a, network, job.Data.View, dim, run, mine).ConfigureAwait(false);
+            keys[a.Node.Stage.Name] = a.Node.Key;
+        }
+
         return new ExperimentResult(e.Method.Name, e.Width, e.Data.Seed, e.ModelSeed, trainSeconds, rank,
             metrics.Item1, metrics.Item2, mine.All(r => r.Cached), keys, rollouts);
     }
 
-    private static async Task<(ErrorMetrics, ErrorMetrics)> EvaluateAsync(PipelineSpec spec, PreparedData data, Network network, CancellationToken ct)
-    {
-        if (data.Stream is { } s)
-        {
-            return (await ParallelChunks.EvaluateStreamedAsync(network, s.TrainAsync(ct), Share(spec), ct).ConfigureAwait(false),
-                await ParallelChunks.EvaluateStreamedAsync(network, s.TestAsync(ct), Share(spec), ct).ConfigureAwait(false));
-        }
-
-        var (train, test) = (data.Train, data.Test);
-        return (ParallelChunks.Evaluate(network, train.X, train.Dx, train.H, Share(spec), ct),
-            ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, Share(spec), ct));
-    }
+    /// <summary>
+    /// A node of a stage attached to the experiment (evaluate, and <see cref="StageCatalog.ExperimentStages"/>): its
+    /// bound compute over the model and the data, loaded or computed with its declaration's codec.
+    /// </summary>
+    private Task<object?> RunAttachedAsync(AttachedNode a, Network network, ExperimentData data, int dim, NodeRun run, List<StageRecord> mine) =>
+        CachedAsync(a.Node, run.Label, () => a.Stage.ComputeAsync(network, data, run), a.Node.Stage.EncodeValue, t => a.Node.Stage.DecodeValue(t, dim), run.Ct, mine);
 
     private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)
     {
@@ -313,10 +323,11 @@ public sealed partial class PipelineRunner
         sink?.Add(record);
     }
 
-    private static FitResult ToFit(Table t, int dim)
+    /// <summary>Loads or computes a node stored with its declaration's codec (<see cref="StageDecl{T}"/>).</summary>
+    private Task<T> CachedAsync<T>(StageNode node, string label, Func<Task<T>> compute, int dim, CancellationToken ct, List<StageRecord>? sink = null)
     {
-        var (n, rank) = Codecs.ToNetwork(t, dim);
-        return new FitResult(n, rank);
+        var codec = CodecOf<T>(node);
+        return CachedAsync(node, label, compute, codec.Encode, t => codec.Decode(t, dim), ct, sink);
     }
 
     /// <summary>
