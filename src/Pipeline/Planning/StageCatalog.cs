@@ -130,8 +130,11 @@ public static class StageCatalog
 /// Its node's inputs are the model node and the data node (their keys enter its key); <see cref="RunPlan.Build(Hnn.Pipeline.Config.PipelineSpec, PlanFacts, IReadOnlyList{ExperimentStage})"/>
 /// appends it and binds the node to <see cref="ComputeAsync"/>; the executor loads or computes it like every node.
 /// </summary>
-public abstract record ExperimentStage(StageDecl Stage)
+public abstract record ExperimentStage
 {
+    /// <summary>The declaration: name, version, codec.</summary>
+    public abstract StageDecl Stage { get; }
+
     /// <summary>The key parameters of one experiment's node (besides the model's and the data's keys).</summary>
     public abstract IEnumerable<KeyValuePair<string, string>> Parameters(ExperimentSettings experiment);
 
@@ -143,8 +146,10 @@ public abstract record ExperimentStage(StageDecl Stage)
 public sealed record ExperimentStage<T>(
     StageDecl<T> Decl,
     Func<ExperimentSettings, IEnumerable<KeyValuePair<string, string>>> KeyParameters,
-    Func<Network, ExperimentData, NodeRun, Task<T>> Compute) : ExperimentStage(Decl)
+    Func<Network, ExperimentData, NodeRun, Task<T>> Compute) : ExperimentStage
 {
+    public override StageDecl Stage => Decl;
+
     public override IEnumerable<KeyValuePair<string, string>> Parameters(ExperimentSettings experiment) => KeyParameters(experiment);
 
     public override async Task<object?> ComputeAsync(Network model, ExperimentData data, NodeRun run) =>
