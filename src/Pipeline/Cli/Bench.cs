@@ -93,7 +93,7 @@ public static class Bench
                     var exportTime = new Stopwatch();
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
-                    ours = await TrainAsync(ChainOf(plan, width, method), train, width, modelSeed, budget.ChunkDegree,
+                    ours = await TrainAsync(ChainOf(plan, width, method), plan.Data[0].Node, train, la, log, budget.ChunkDegree,
                         (h, d, c) =>
                         {
                             if (export)
@@ -124,7 +124,7 @@ public static class Bench
                     for (var rep = 0; rep < repeats; rep++)
                     {
                         var sw = Stopwatch.StartNew();
-                        refNet = await TrainAsync(ChainOf(refPlan, width, method), train, width, modelSeed, budget.ChunkDegree,
+                        refNet = await TrainAsync(ChainOf(refPlan, width, method), refPlan.Data[0].Node, train, la, log, budget.ChunkDegree,
                             (h, d, c) => Task.FromResult(FullDgelsd(fullLa, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
                         log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.Name, width, sw.Elapsed.TotalSeconds);
@@ -162,14 +162,17 @@ public static class Bench
     }
 
     /// <summary>
-    /// One method's training: the plan's chain (<see cref="PipelineRunner.RunChainAsync"/>, the one the run executes)
-    /// on the in-memory data, every node computed (none loaded), each fit by <paramref name="fit"/>.
+    /// One method's training: the plan's chain nodes, walked by the executor's <see cref="PipelineRunner.RunNodesAsync"/>
+    /// (the walk a run makes) on the in-memory data, every node computed (none loaded), each fit by <paramref name="fit"/>.
     /// </summary>
     private static async Task<Network> TrainAsync(
-        SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
+        SampledChain chain, StageNode dataNode, DataSet train, ILinearAlgebra la, ILogger log, int degree, Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
     {
-        var access = PipelineRunner.InMemoryAccess(chain, train, width, seed, degree, (h, d) => fit(h, d, ct), ct);
-        var result = await PipelineRunner.RunChainAsync(chain, access, 2 * train.Dof, new Computing()).ConfigureAwait(false);
+        var run = new NodeRun(la, log, degree, chain.Method.Name, ct)
+        {
+            Fit = (h, d, rows) => fit(h, rows is { } n ? PipelineRunner.FirstStageData(d.Train, n) : d.Train, ct),
+        };
+        var result = (FitResult)(await PipelineRunner.RunNodesAsync(chain.Nodes, dataNode, new ExperimentData(train, null, null), run, 2 * train.Dof, new Computing()).ConfigureAwait(false))!;
         return result.Network;
     }
 

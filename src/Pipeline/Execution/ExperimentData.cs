@@ -2,6 +2,7 @@ using Hnn.Datasets;
 using Hnn.Pipeline.Data;
 using Hnn.Stages.Evaluation;
 using Hnn.Stages.Model;
+using Hnn.Stages.Training;
 using Serilog;
 
 namespace Hnn.Pipeline.Execution;
@@ -38,6 +39,14 @@ public sealed record ExperimentData(DataSet? InMemoryTrain, DataSet? InMemoryTes
 
 /// <summary>
 /// What a node's compute gets from the executor at run time: the backend, the log, the cores one experiment's loops
-/// may use, the node's label (for progress lines) and the cancellation.
+/// may use, the node's label (for progress lines) and the cancellation; and the output-layer solve (<see cref="Fit"/>)
+/// of the run (structured or full, in memory or streamed) or of `hnn bench` (timed).
 /// </summary>
-public sealed record NodeRun(Hnn.Stages.Numerics.ILinearAlgebra La, ILogger Log, int Degree, string Label, CancellationToken Ct);
+public sealed record NodeRun(Hnn.Stages.Numerics.ILinearAlgebra La, ILogger Log, int Degree, string Label, CancellationToken Ct)
+{
+    /// <summary>The fit of a hidden layer to the data (on the first <c>rows</c> training rows when given: A-SWIM's cheaper first stage).</summary>
+    public Func<HiddenLayer, ExperimentData, int?, Task<FitResult>>? Fit { get; init; }
+
+    public Task<FitResult> FitAsync(HiddenLayer hidden, ExperimentData data, int? rows) =>
+        (Fit ?? throw new InvalidOperationException($"{Label}: this executor gives no fit"))(hidden, data, rows);
+}

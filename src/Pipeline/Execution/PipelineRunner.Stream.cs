@@ -82,19 +82,6 @@ public sealed partial class PipelineRunner
         }
     }
 
-    /// <summary>The streamed data access of a sampled chain: the method's streamed draws (<see cref="SampledMethod.DrawStreamedAsync"/>) and the streamed fit.</summary>
-    private async Task<ExperimentResult> RunStreamedExperimentAsync(PipelineSpec spec, ExperimentJob job, SampledChain chain, Hnn.Stages.Training.Anchor anchor, RolloutTruth? truth, CancellationToken ct)
-    {
-        var data = job.Data.Stream!;
-        var (width, seed) = (job.Plan.Width, job.Plan.ModelSeed);
-        var cap = spec.Model.CandidateCap(width);
-        var access = new SampledAccess(
-            () => chain.Method.DrawStreamedAsync(data, width, seed, cap, chain.ElmBias, ct),
-            (hidden, _) => FitStreamedAsync(spec, hidden, data, anchor, job.Label, ct),
-            firstNetwork => chain.Method.RedrawStreamedAsync(data, firstNetwork, width, seed, cap, ct));
-        return await RunSampledAsync(spec, job, chain, anchor, truth, access, ct).ConfigureAwait(false);
-    }
-
     private Task<FitResult> FitStreamedAsync(PipelineSpec spec, HiddenLayer hidden, StreamedData data, Hnn.Stages.Training.Anchor anchor, string label, CancellationToken ct)
     {
         var progress = ThrottledProgress.Fit(_log.ForContext("Stage", "fit"), label, TimeSpan.FromSeconds(5));

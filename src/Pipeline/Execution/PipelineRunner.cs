@@ -169,51 +169,24 @@ public sealed partial class PipelineRunner
         }
 
         var chain = (SampledChain)job.Plan.Chain;
-        if (job.Data.Stream is not null)
-        {
-            return await RunStreamedExperimentAsync(spec, job, chain, anchor, truth, ct).ConfigureAwait(false);
-        }
-
-        var train = job.Data.Train;
-        var label = job.Label;
-        var access = InMemoryAccess(chain, train, job.Plan.Width, job.Plan.ModelSeed, Share(spec),
-            (hidden, data) => FitAsync(spec, hidden, data, anchor, label, ct), ct);
-        return await RunSampledAsync(spec, job, chain, anchor, truth, access, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The in-memory data access of a sampled chain (the run's and `hnn bench`'s). A-SWIM's first stage is U-SWIM's
-    /// (the same plan nodes, one artifact) — unless model.a_swim_first makes it cheaper: then it is a U-SWIM layer of its
-    /// own on the first rows; the second stage always uses the whole training set.
-    /// </summary>
-    internal static SampledAccess InMemoryAccess(
-        SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, Task<FitResult>> fit, CancellationToken ct)
-    {
-        var firstTrain = chain.FirstRows is { } rows ? FirstStageData(train, rows) : train;
-        return new SampledAccess(
-            () => Task.FromResult(chain.Method.Draw(firstTrain, chain.FirstWidth, seed, chain.ElmBias)),
-            (hidden, isFirst) => fit(hidden, isFirst ? firstTrain : train),
-            firstNetwork => Task.FromResult(chain.Method.Redraw(train, ParallelChunks.Energy(firstNetwork, train.X, degree, ct), width, seed)));
-    }
-
-    /// <summary>How a sampled chain reaches its data (in memory or streamed): the three computations of its nodes.</summary>
-    internal sealed record SampledAccess(
-        Func<Task<HiddenLayer>> Sample,
-        Func<HiddenLayer, bool, Task<FitResult>> Fit,
-        Func<Network, Task<HiddenLayer>> Resample);
-
-    /// <summary>
-    /// The stage chain of a sampled method, whatever the data access: its plan's nodes (sample, fit; A-SWIM: resample
-    /// and refit), then evaluation and rollouts; every node cached under its key.
-    /// </summary>
-    private async Task<ExperimentResult> RunSampledAsync(PipelineSpec spec, ExperimentJob job, SampledChain chain, Anchor anchor, RolloutTruth? truth, SampledAccess access, CancellationToken ct)
-    {
         var mine = new List<StageRecord>();
-        var fit = await RunChainAsync(chain, access, 2 * spec.Dof, new Caching(this, job.Label, mine, ct)).ConfigureAwait(false);
+        var fit = (FitResult)(await RunNodesAsync(chain.Nodes, job.Plan.Data.Node, job.Data.View, RunOf(spec, job.Label, anchor, ct), 2 * spec.Dof,
+            new Caching(this, job.Label, mine, ct)).ConfigureAwait(false))!;
         return await EvaluateAndRollOutAsync(spec, job, fit.Network, fit.Rank, anchor, truth, mine, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Runs one node of a chain: the executor loads or computes and stores it; `hnn bench` computes and times it.</summary>
+    /// <summary>
+    /// The run's services for a node's compute; its fit reads the data access it is given: the in-memory training set
+    /// (A-SWIM's cheaper first stage: its first rows) or the streamed artifact's training rows.
+    /// </summary>
+    private NodeRun RunOf(PipelineSpec spec, string label, Anchor anchor, CancellationToken ct) => new(_la, _log, Share(spec), label, ct)
+    {
+        Fit = (hidden, data, rows) => data.Stream is { } stream
+            ? FitStreamedAsync(spec, hidden, stream, anchor, label, ct)
+            : FitAsync(spec, hidden, rows is { } n ? FirstStageData(data.Train, n) : data.Train, anchor, label, ct),
+    };
+
+    /// <summary>Runs one node: the executor loads or computes and stores it; `hnn bench` computes and times it.</summary>
     internal interface INodeRunner
     {
         Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode);
@@ -226,36 +199,30 @@ public sealed partial class PipelineRunner
     }
 
     /// <summary>
-    /// The sampled chain, written once: sample, fit, and for A-SWIM resample from the first fit's H and fit again.
-    /// A run caches each node; `hnn bench` runs the same chain and times it.
+    /// Walks bound nodes in plan order (a training chain: sample, fit; A-SWIM also resample and refit): each node's
+    /// compute gets its inputs' values — the nodes run before it, and for <paramref name="dataNode"/> the data access
+    /// <paramref name="data"/> — and <paramref name="runner"/> loads or computes it with its declaration's codec. A run
+    /// caches each node; `hnn bench` walks the same nodes and times them. Returns the last node's value.
     /// </summary>
-    internal static async Task<FitResult> RunChainAsync(SampledChain chain, SampledAccess access, int dim, INodeRunner run)
+    internal static async Task<object?> RunNodesAsync(IEnumerable<StageNode> nodes, StageNode dataNode, ExperimentData data, NodeRun run, int dim, INodeRunner runner)
     {
-        ArgumentNullException.ThrowIfNull(chain);
-        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(dataNode);
         ArgumentNullException.ThrowIfNull(run);
-        var hidden = await Declared(run, chain.Sample, access.Sample, dim).ConfigureAwait(false);
-        var fit = await Declared(run, chain.Fit, () => access.Fit(hidden, true), dim).ConfigureAwait(false);
-        if (chain.Resample is { } resampleNode)
+        ArgumentNullException.ThrowIfNull(runner);
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal) { [dataNode.Id] = data };
+        object? last = null;
+        foreach (var node in nodes)
         {
-            var firstNetwork = fit.Network;
-            var resampled = await Declared(run, resampleNode, () => access.Resample(firstNetwork), dim).ConfigureAwait(false);
-            fit = await Declared(run, chain.Refit!, () => access.Fit(resampled, false), dim).ConfigureAwait(false);
+            var compute = node.Compute ?? throw new InvalidOperationException($"plan: {node.Id} has no bound compute");
+            var inputs = node.Inputs.Select(i => values.TryGetValue(i.Id, out var v) ? v : throw new InvalidOperationException($"plan: {node.Id} reads {i.Id}, which has not run")).ToList();
+            var stage = node.Stage;
+            last = await runner.RunAsync(node, () => compute(run, inputs), stage.EncodeValue, t => stage.DecodeValue(t, dim)).ConfigureAwait(false);
+            values[node.Id] = last;
         }
 
-        return fit;
+        return last;
     }
-
-    /// <summary>Runs a node with its declaration's codec.</summary>
-    private static Task<T> Declared<T>(INodeRunner run, StageNode node, Func<Task<T>> compute, int dim)
-    {
-        var codec = CodecOf<T>(node);
-        return run.RunAsync(node, compute, codec.Encode, t => codec.Decode(t, dim));
-    }
-
-    private static StageCodec<T> CodecOf<T>(StageNode node) => node.Stage is StageDecl<T> d
-        ? d.Codec
-        : throw new InvalidOperationException($"stage {node.Stage.Name} declares no codec for {typeof(T).Name}");
 
     /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>
     private async Task<ExperimentResult> EvaluateAndRollOutAsync(
@@ -322,6 +289,10 @@ public sealed partial class PipelineRunner
         _records.Enqueue(record);
         sink?.Add(record);
     }
+
+    private static StageCodec<T> CodecOf<T>(StageNode node) => node.Stage is StageDecl<T> d
+        ? d.Codec
+        : throw new InvalidOperationException($"stage {node.Stage.Name} declares no codec for {typeof(T).Name}");
 
     /// <summary>Loads or computes a node stored with its declaration's codec (<see cref="StageDecl{T}"/>).</summary>
     private Task<T> CachedAsync<T>(StageNode node, string label, Func<Task<T>> compute, int dim, CancellationToken ct, List<StageRecord>? sink = null)

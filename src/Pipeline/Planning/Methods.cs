@@ -4,9 +4,11 @@ using System.Text.Json.Serialization;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Data;
+using Hnn.Pipeline.Execution;
 using Hnn.Stages.Baseline;
 using Hnn.Stages.Model;
 using Hnn.Stages.Sampling;
+using Hnn.Stages.Training;
 
 namespace Hnn.Pipeline.Planning;
 
@@ -96,6 +98,8 @@ public abstract record SampledMethod(string Name) : Method(Name)
     {
         var (firstWidth, firstRows) = FirstStage(c);
         List<KeyValuePair<string, string>> rows = firstRows is { } r ? [new("rows", Canon.Of(r))] : [];
+        (double Low, double High)? bias = NeedsBiasRange ? c.ElmBias : null;
+        var (seed, cap) = (c.ModelSeed, c.CandidateCap);
         var sample = plan.Node(StageCatalog.Sample, c.Label,
         [
             new("method", First.Name),
@@ -103,9 +107,17 @@ public abstract record SampledMethod(string Name) : Method(Name)
             new("seed", Canon.Of(c.ModelSeed)),
             .. SampleParameters(c),
             .. rows,
-        ], [c.Data.Node]);
-        var fit = plan.Node(StageCatalog.Fit, c.Label, [.. c.FitParameters, .. rows], [sample, c.Data.Node]);
-        return Second(plan, c, new SampledChain(this, firstWidth, firstRows, NeedsBiasRange ? c.ElmBias : null, sample, fit, null, null));
+        ], [c.Data.Node], async (run, inputs) =>
+        {
+            // The data access is the data node's value: in memory (A-SWIM's cheaper first stage: its first rows) or streamed.
+            var data = (ExperimentData)inputs[0]!;
+            return data.Stream is { } stream
+                ? await DrawStreamedAsync(stream, firstWidth, seed, cap, bias, run.Ct).ConfigureAwait(false)
+                : Draw(firstRows is { } n ? PipelineRunner.FirstStageData(data.Train, n) : data.Train, firstWidth, seed, bias);
+        });
+        var fit = plan.Node(StageCatalog.Fit, c.Label, [.. c.FitParameters, .. rows], [sample, c.Data.Node],
+            async (run, inputs) => await run.FitAsync((HiddenLayer)inputs[0]!, (ExperimentData)inputs[1]!, firstRows).ConfigureAwait(false));
+        return Second(plan, c, new SampledChain(this, firstWidth, firstRows, bias, sample, fit, null, null));
     }
 
     /// <summary>The first stage's width and (when it is fit on fewer rows) its row count.</summary>
@@ -244,10 +256,20 @@ public sealed record ASwim() : SampledMethod("a-swim")
     internal override SampledChain Second(PlanBuilder plan, ExperimentContext c, SampledChain first)
     {
         List<KeyValuePair<string, string>> candidates = c.Data.Streamed ? [new("candidates", Canon.Of(c.CandidateCap))] : [];
+        var (width, seed, cap) = (c.Width, c.ModelSeed, c.CandidateCap);
         var resample = plan.Node(StageCatalog.Resample, c.Label,
             [new("method", Name), new("width", Canon.Of(c.Width)), new("seed", Canon.Of(c.ModelSeed)), .. candidates],
-            [first.Fit, c.Data.Node]);
-        var refit = plan.Node(StageCatalog.Fit, c.Label, c.FitParameters, [resample, c.Data.Node]);
+            [first.Fit, c.Data.Node], async (run, inputs) =>
+            {
+                // The second stage always uses the whole training set.
+                var network = ((FitResult)inputs[0]!).Network;
+                var data = (ExperimentData)inputs[1]!;
+                return data.Stream is { } stream
+                    ? await RedrawStreamedAsync(stream, network, width, seed, cap, run.Ct).ConfigureAwait(false)
+                    : Redraw(data.Train, ParallelChunks.Energy(network, data.Train.X, run.Degree, run.Ct), width, seed);
+            });
+        var refit = plan.Node(StageCatalog.Fit, c.Label, c.FitParameters, [resample, c.Data.Node],
+            async (run, inputs) => await run.FitAsync((HiddenLayer)inputs[0]!, (ExperimentData)inputs[1]!, null).ConfigureAwait(false));
         return first with { Resample = resample, Refit = refit };
     }
 }

@@ -160,9 +160,9 @@ internal sealed class PlanBuilder
 
     public IReadOnlyList<StageNode> Nodes => _nodes;
 
-    public StageNode Node(StageDecl stage, string label, IReadOnlyList<KeyValuePair<string, string>> parameters, IReadOnlyList<StageNode> inputs)
+    public StageNode Node(StageDecl stage, string label, IReadOnlyList<KeyValuePair<string, string>> parameters, IReadOnlyList<StageNode> inputs, NodeCompute? compute = null)
     {
-        var node = new StageNode(stage, label, parameters, inputs);
+        var node = new StageNode(stage, label, parameters, inputs) { Compute = compute };
         if (_byId.TryGetValue(node.Id, out var existing))
         {
             return existing;
