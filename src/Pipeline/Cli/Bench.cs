@@ -172,14 +172,14 @@ public static class Bench
         {
             Fit = (h, d, rows) => fit(h, rows is { } n ? PipelineRunner.FirstStageData(d.Train, n) : d.Train, ct),
         };
-        var result = (FitResult)(await PipelineRunner.RunNodesAsync(chain.Nodes, dataNode, new ExperimentData(train, null, null), run, 2 * train.Dof, new Computing()).ConfigureAwait(false))!;
-        return result.Network;
+        var values = await PipelineRunner.RunNodesAsync(chain.Nodes, dataNode, new ExperimentData(train, null, null), run, 2 * train.Dof, new Computing()).ConfigureAwait(false);
+        return ((FitResult)values[chain.Model.Id]!).Network;
     }
 
     /// <summary>Computes every node (bench measures the computation; nothing is loaded or stored).</summary>
     private sealed class Computing : PipelineRunner.INodeRunner
     {
-        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode) => compute();
+        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, string? artifact = null) => compute();
     }
 
     private static FitResult FullDgelsd(ILinearAlgebra la, HiddenLayer h, DataSet train, Anchor anchor, double rcond)

@@ -38,6 +38,12 @@ public sealed partial class PipelineRunner
 
     public IReadOnlyCollection<StageRecord> Records => _records;
 
+    /// <summary>The method name in results and keys.</summary>
+    public const string AdamMethod = PipelineLoader.AdamMethod;
+
+    /// <summary>The method name in results and keys.</summary>
+    public const string HigMethod = PipelineLoader.HigMethod;
+
     /// <summary>The plan of <paramref name="spec"/> on this runner's backend (reads the facts it needs from the spec's files).</summary>
     public RunPlan Plan(PipelineSpec spec) => RunPlan.Build(spec, PlanFacts.Gather(spec, _la.IsNative));
 
@@ -154,25 +160,38 @@ public sealed partial class PipelineRunner
 
     private static HamiltonianSystem SystemOf(PipelineSpec spec) => spec.System!.Build();
 
+    /// <summary>
+    /// One experiment, whatever its method: its training chain's bound nodes walked by <see cref="RunNodesAsync"/>
+    /// (the model: a fit's network and rank, or a trained network), then evaluation, rollouts and the attached stages.
+    /// </summary>
     private async Task<ExperimentResult> RunExperimentAsync(RunPlan plan, ExperimentJob job, RolloutTruth? truth, CancellationToken ct)
     {
         var spec = plan.Spec;
         var anchor = plan.Anchor;
-        if (job.Plan.Chain is AdamChain adam)
-        {
-            return await RunAdamAsync(spec, job, adam, anchor, truth, ct).ConfigureAwait(false);
-        }
-
-        if (job.Plan.Chain is HigChain hig)
-        {
-            return await RunHigAsync(spec, job, hig, anchor, truth, ct).ConfigureAwait(false);
-        }
-
-        var chain = (SampledChain)job.Plan.Chain;
+        var chain = job.Plan.Chain;
         var mine = new List<StageRecord>();
-        var fit = (FitResult)(await RunNodesAsync(chain.Nodes, job.Plan.Data.Node, job.Data.View, RunOf(spec, job.Label, anchor, ct), 2 * spec.Dof,
-            new Caching(this, job.Label, mine, ct)).ConfigureAwait(false))!;
-        return await EvaluateAndRollOutAsync(spec, job, fit.Network, fit.Rank, anchor, truth, mine, ct).ConfigureAwait(false);
+        var values = await RunNodesAsync(chain.Nodes, job.Plan.Data.Node, job.Data.View, RunOf(spec, job.Label, anchor, ct), 2 * spec.Dof,
+            new Caching(this, job.Label, mine, ct)).ConfigureAwait(false);
+        LogFinalLoss(chain.Model, values, job.Label);
+        var (network, rank) = values[chain.Model.Id] switch
+        {
+            FitResult f => (f.Network, f.Rank),
+            Network n => (n, -1),
+            var v => throw new InvalidOperationException($"{chain.Model.Id}: a {v?.GetType().Name ?? "null"} is not a model"),
+        };
+        return await EvaluateAndRollOutAsync(spec, job, network, rank, anchor, truth, mine, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A node with a loss history among its artifacts (train, hig-train): its final loss in the log.</summary>
+    private void LogFinalLoss(StageNode node, IReadOnlyDictionary<string, object?> values, string label)
+    {
+        foreach (var extra in node.Stage.Extra)
+        {
+            if (values.GetValueOrDefault(ExtraId(node, extra)) is (int[] steps, double[] loss) && loss.Length > 0)
+            {
+                _log.ForContext("Stage", node.Stage.Name).Information("{Label}: final training loss {Loss:0.00e+00} after {Steps} steps", label, loss[^1], steps[^1]);
+            }
+        }
     }
 
     /// <summary>
@@ -186,42 +205,63 @@ public sealed partial class PipelineRunner
             : FitAsync(spec, hidden, rows is { } n ? FirstStageData(data.Train, n) : data.Train, anchor, label, ct),
     };
 
-    /// <summary>Runs one node: the executor loads or computes and stores it; `hnn bench` computes and times it.</summary>
+    /// <summary>
+    /// Runs one node (or one of its further artifacts, <paramref name="artifact"/>): the executor loads or computes and
+    /// stores it; `hnn bench` computes and times it.
+    /// </summary>
     internal interface INodeRunner
     {
-        Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode);
+        Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, string? artifact = null);
     }
 
     private sealed class Caching(PipelineRunner runner, string label, List<StageRecord> sink, CancellationToken ct) : INodeRunner
     {
-        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode) =>
-            runner.CachedAsync(node, label, compute, encode, decode, ct, sink);
+        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, string? artifact = null) =>
+            runner.CachedAsync(node, label, compute, encode, decode, ct, sink, artifact);
     }
 
+    /// <summary>Where <see cref="RunNodesAsync"/> keeps the value of a node's further artifact.</summary>
+    internal static string ExtraId(StageNode node, string artifact) => $"{node.Id}#{artifact}";
+
     /// <summary>
-    /// Walks bound nodes in plan order (a training chain: sample, fit; A-SWIM also resample and refit): each node's
-    /// compute gets its inputs' values — the nodes run before it, and for <paramref name="dataNode"/> the data access
-    /// <paramref name="data"/> — and <paramref name="runner"/> loads or computes it with its declaration's codec. A run
-    /// caches each node; `hnn bench` walks the same nodes and times them. Returns the last node's value.
+    /// Walks bound nodes in plan order (a training chain: sample, fit, and for A-SWIM resample and refit; or adam's or
+    /// hig's train node): each node's compute gets its inputs' values — the nodes run before it, and for
+    /// <paramref name="dataNode"/> the data access <paramref name="data"/> — and <paramref name="runner"/> loads or
+    /// computes it with its declaration's codec. A node with further artifacts (train's loss history) computes once for
+    /// all of them; if only one is missing from the store, it computes again (its compute is deterministic) to restore
+    /// it. A run caches each node; `hnn bench` walks the same nodes and times them. Returns every value by node id (a
+    /// further artifact's by <see cref="ExtraId"/>).
     /// </summary>
-    internal static async Task<object?> RunNodesAsync(IEnumerable<StageNode> nodes, StageNode dataNode, ExperimentData data, NodeRun run, int dim, INodeRunner runner)
+    internal static async Task<IReadOnlyDictionary<string, object?>> RunNodesAsync(IEnumerable<StageNode> nodes, StageNode dataNode, ExperimentData data, NodeRun run, int dim, INodeRunner runner)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(dataNode);
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(runner);
         var values = new Dictionary<string, object?>(StringComparer.Ordinal) { [dataNode.Id] = data };
-        object? last = null;
         foreach (var node in nodes)
         {
             var compute = node.Compute ?? throw new InvalidOperationException($"plan: {node.Id} has no bound compute");
             var inputs = node.Inputs.Select(i => values.TryGetValue(i.Id, out var v) ? v : throw new InvalidOperationException($"plan: {node.Id} reads {i.Id}, which has not run")).ToList();
             var stage = node.Stage;
-            last = await runner.RunAsync(node, () => compute(run, inputs), stage.EncodeValue, t => stage.DecodeValue(t, dim)).ConfigureAwait(false);
-            values[node.Id] = last;
+            if (stage.Extra.Count == 0)
+            {
+                values[node.Id] = await runner.RunAsync(node, () => compute(run, inputs), stage.EncodeValue, t => stage.DecodeValue(t, dim)).ConfigureAwait(false);
+                continue;
+            }
+
+            Task<object?>? once = null;
+            async Task<StageOutputs> Outputs() => (await (once ??= compute(run, inputs)).ConfigureAwait(false)) as StageOutputs
+                ?? throw new InvalidOperationException($"{node.Id}: a stage with further artifacts must compute its StageOutputs");
+            values[node.Id] = await runner.RunAsync(node, async () => (await Outputs().ConfigureAwait(false)).Value, stage.EncodeValue, t => stage.DecodeValue(t, dim)).ConfigureAwait(false);
+            for (var i = 0; i < stage.Extra.Count; i++)
+            {
+                var (k, codec) = (i, stage.ExtraCodecs[i]);
+                values[ExtraId(node, stage.Extra[i])] = await runner.RunAsync(node, async () => (await Outputs().ConfigureAwait(false)).Extras[k], codec.Encode, t => codec.Decode(t, dim), stage.Extra[i]).ConfigureAwait(false);
+            }
         }
 
-        return last;
+        return values;
     }
 
     /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>

@@ -288,6 +288,7 @@ public sealed record Adam() : Method(PipelineLoader.AdamMethod)
         List<KeyValuePair<string, string>> init = a.InitFile is null
             ? [new("init", InitName(a.Init)), new("seed", Canon.Of(c.ModelSeed))]
             : [new("init", "file"), new("init_file_sha256", c.Facts.InitFileSha256 ?? throw new InvalidOperationException("plan facts lack adam.init_file's hash"))];
+        var (width, seed, anchor) = (c.Width, c.ModelSeed, c.Anchor);
         var train = plan.Node(StageCatalog.Train, c.Label,
         [
             new("method", Name),
@@ -298,7 +299,17 @@ public sealed record Adam() : Method(PipelineLoader.AdamMethod)
             new("weight_decay", Canon.Of(a.WeightDecay)),
             new("steps", Canon.Of(a.Steps)),
             .. c.AnchorParameters,
-        ], [c.Data.Node]);
+        ], [c.Data.Node], (run, inputs) =>
+        {
+            // Adam's training is deterministic, so a missing loss history is restored by training again.
+            var data = ((ExperimentData)inputs[0]!).Train;
+            var settings = new AdamSettings(a.LearningRate, a.BatchSize, a.WeightDecay, a.Steps, LossEvery: 1) { Init = a.Init };
+            var progress = ThrottledProgress.Adam(run.Log.ForContext("Stage", StageCatalog.Train.Name), run.Label, TimeSpan.FromSeconds(5));
+            var r = a.InitFile is null
+                ? AdamTrainer.Train(data.X, data.Dx, width, anchor, settings, seed, run.Degree, progress, run.Ct)
+                : AdamTrainer.Train(data.X, data.Dx, NetworkFile.Read(a.InitFile, data.Dof), anchor, settings, run.Degree, progress, run.Ct);
+            return Task.FromResult<object?>(new StageOutputs(r.Network, [(r.LossSteps, r.Loss)]));
+        });
         return new AdamChain(train);
     }
 
@@ -321,6 +332,7 @@ public sealed record Hig() : Method(PipelineLoader.HigMethod)
     internal override TrainingChain Append(PlanBuilder plan, ExperimentContext c)
     {
         var h = c.Spec.Hig!;
+        var (width, seed, anchor) = (c.Width, c.ModelSeed, c.Anchor);
 
         // The SVD of every step comes from the backend (LAPACK's dgesdd or the managed one), so it is in the key as in
         // the fit's; the exponent (-1/2) is fixed and named, so a later option would change no existing key.
@@ -337,7 +349,14 @@ public sealed record Hig() : Method(PipelineLoader.HigMethod)
             new("steps", Canon.Of(h.Steps)),
             new("backend", c.Facts.NativeBackend ? "lapack" : "managed"),
             .. c.AnchorParameters,
-        ], [c.Data.Node]);
+        ], [c.Data.Node], (run, inputs) =>
+        {
+            // HIG's training is deterministic (no time budget, the SVD on one BLAS thread), so its loss can be restored by retraining.
+            var data = ((ExperimentData)inputs[0]!).Train;
+            var progress = ThrottledProgress.Adam(run.Log.ForContext("Stage", StageCatalog.HigTrain.Name), run.Label, TimeSpan.FromSeconds(5));
+            var r = HigTrainer.Train(data.X, data.Dx, width, anchor, h.Settings, seed, run.La.WithThreads(1), null, progress, run.Ct);
+            return Task.FromResult<object?>(new StageOutputs(r.Network, [(r.LossSteps, r.Loss)]));
+        });
         return new HigChain(train);
     }
 }

@@ -19,6 +19,9 @@ public record StageDecl(string Name, int Version, bool Stored = true)
     /// <summary>Further artifacts one computation of this stage writes under the same key (train: its loss history).</summary>
     public IReadOnlyList<string> Extra { get; init; } = [];
 
+    /// <summary>The codecs of <see cref="Extra"/>, in its order (a node's compute returns them in <see cref="StageOutputs.Extras"/>).</summary>
+    public IReadOnlyList<StageCodec<object?>> ExtraCodecs { get; init; } = [];
+
     /// <summary>Every artifact (stage folder) a node of this stage owns: its own, then <see cref="Extra"/>.</summary>
     public IEnumerable<string> Artifacts => Stored ? [Name, .. Extra] : [];
 
@@ -41,7 +44,11 @@ public sealed record StageDecl<T>(string Name, int Version, StageCodec<T> Codec)
 /// A stage output to and from the store's <see cref="Table"/>; <see cref="Decode"/> also gets the dimension of the
 /// state (2 x dof), which the tables of hidden layers, networks, data sets and trajectories need.
 /// </summary>
-public sealed record StageCodec<T>(Func<T, Table> Encode, Func<Table, int, T> Decode);
+public sealed record StageCodec<T>(Func<T, Table> Encode, Func<Table, int, T> Decode)
+{
+    /// <summary>This codec over untyped values (an extra artifact's, <see cref="StageDecl.ExtraCodecs"/>).</summary>
+    public StageCodec<object?> Boxed() => new(v => Encode(v is T t ? t : throw new InvalidOperationException($"a {v?.GetType().Name ?? "null"} is not a {typeof(T).Name}")), (t, dim) => Decode(t, dim));
+}
 
 /// <summary>The codecs of the declared stages (the column layouts are <see cref="Codecs"/>').</summary>
 public static class StageCodecs
@@ -91,10 +98,10 @@ public static class StageCatalog
     public static StageDecl<(ErrorMetrics Train, ErrorMetrics Test)> Evaluate { get; } = new("evaluate", 1, StageCodecs.Metrics);
 
     /// <summary>2: torch's default init (adam.init), torch 1.13's Adam rounding, adam.init_file. Writes its loss history as <c>loss</c> under its key.</summary>
-    public static StageDecl<Network> Train { get; } = new("train", 2, StageCodecs.Network) { Extra = ["loss"] };
+    public static StageDecl<Network> Train { get; } = new("train", 2, StageCodecs.Network) { Extra = ["loss"], ExtraCodecs = [StageCodecs.Loss.Boxed()] };
 
     /// <summary>The HIG-trained baseline (method hig): the network, and its loss history as <c>hig-loss</c> under its key.</summary>
-    public static StageDecl<Network> HigTrain { get; } = new("hig-train", 1, StageCodecs.Network) { Extra = ["hig-loss"] };
+    public static StageDecl<Network> HigTrain { get; } = new("hig-train", 1, StageCodecs.Network) { Extra = ["hig-loss"], ExtraCodecs = [StageCodecs.Loss.Boxed()] };
 
     /// <summary>The true system (name and parameters): a key only, the input of the true-H rollouts.</summary>
     public static StageDecl System { get; } = new("system", 1, Stored: false);

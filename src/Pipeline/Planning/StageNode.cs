@@ -49,3 +49,9 @@ public sealed class StageNode
 
 /// <summary>A node's compute: its output (of its declaration's type) from the executor's services and its inputs' values.</summary>
 public delegate Task<object?> NodeCompute(NodeRun run, IReadOnlyList<object?> inputs);
+
+/// <summary>
+/// What one computation of a stage with further artifacts (<see cref="StageDecl.Extra"/>) gives: its own value and
+/// those artifacts' values, in order (train: the network and its loss history).
+/// </summary>
+public sealed record StageOutputs(object? Value, IReadOnlyList<object?> Extras);
