@@ -55,7 +55,7 @@ public static class SampledHnn
         // As hnn run without a domain: the ELM bias range is [min, max] over the training data.
         var bias = options.ElmBias ?? (x.Min(c => c.Min()), x.Max(c => c.Max()));
         var budget = ComputeBudget.ForMachine(1);
-        var method = ToSampling(options.Method);
+        var method = ToMethod(options.Method);
 
         FitResult Solve(HiddenLayer hidden) =>
             ParallelFit.FitAsync(la, hidden, x, dxdt, anchor, options.Rcond, options.ChunkRows, options.Lanes, budget, null, cancellationToken)
@@ -63,15 +63,14 @@ public static class SampledHnn
 
         // As in hnn run: A-SWIM fits the U-SWIM layer of the same seed first, samples again guided by that model's H-hat
         // at the training points, and solves again.
-        var first = method == SamplingMethod.ASwim ? SamplingMethod.USwim : method;
-        var fit = Solve(Method.Of(first).Draw(data, options.Width, options.Seed, bias));
-        if (method == SamplingMethod.ASwim)
+        var fit = Solve(method.Draw(data, options.Width, options.Seed, bias));
+        if (method.Redraws)
         {
             var energy = ParallelChunks.Energy(fit.Network, x, budget.ChunkDegree, cancellationToken);
-            fit = Solve(SwimStages.Sample(x, energy, options.Width, options.Seed));
+            fit = Solve(method.Redraw(data, energy, options.Width, options.Seed));
         }
 
-        var info = new PipelineModelInfo(dof, method.ToName(), options.Width, 0, options.Seed, null, new Dictionary<string, double>(), null, null,
+        var info = new PipelineModelInfo(dof, method.Name, options.Width, 0, options.Seed, null, new Dictionary<string, double>(), null, null,
             anchor.X0, anchor.H0, null, null);
         return new HamiltonianModel(new PipelineModel(fit.Network, info), fit.Rank);
     }
@@ -80,12 +79,13 @@ public static class SampledHnn
     private static ILinearAlgebra Backend(string choice) =>
         Backends.GetOrAdd(choice.Trim(), c => BlasKernel.Resolve(c, Serilog.Core.Logger.None, out _, out _, mayRestart: false));
 
-    internal static SamplingMethod ToSampling(HnnMethod method) => method switch
+    /// <summary>The library's public method enum onto the pipeline's method records (a sampler exposed here is opt-in: one case).</summary>
+    internal static SampledMethod ToMethod(HnnMethod method) => method switch
     {
-        HnnMethod.Elm => SamplingMethod.Elm,
-        HnnMethod.USwim => SamplingMethod.USwim,
-        HnnMethod.ASwim => SamplingMethod.ASwim,
-        HnnMethod.Swim => SamplingMethod.Swim,
+        HnnMethod.Elm => Elm.Instance,
+        HnnMethod.USwim => USwim.Instance,
+        HnnMethod.ASwim => ASwim.Instance,
+        HnnMethod.Swim => Swim.Instance,
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown method; known: Elm, USwim, ASwim, Swim"),
     };
 

@@ -68,8 +68,8 @@ public static class Bench
         var facts = PlanFacts.Gather(spec, la.IsNative);
         var plan = RunPlan.Build(spec, facts);
         var refPlan = spec.Model.ASwimFirst.IsFull ? plan : RunPlan.Build(spec with { Model = spec.Model with { ASwimFirst = ASwimFirstStage.Full } }, facts);
-        SampledChain ChainOf(RunPlan p, int width, SamplingMethod method) => (SampledChain)p.Experiments.First(e =>
-            e.Data == p.Data[0] && e.Width == width && e.ModelSeed == modelSeed && e.Method == Planning.Method.Of(method)).Chain;
+        SampledChain ChainOf(RunPlan p, int width, SampledMethod method) => (SampledChain)p.Experiments.First(e =>
+            e.Data == p.Data[0] && e.Width == width && e.ModelSeed == modelSeed && e.Method == method).Chain;
         var rows = new List<Row>();
         var exported = new List<object>();
         if (exportDir is not null)
@@ -93,25 +93,25 @@ public static class Bench
                     var exportTime = new Stopwatch();
                     var sw = Stopwatch.StartNew();
                     var timings = new ParallelFit.Timings();
-                    ours = await TrainAsync(ChainOf(plan, width, method), train, width, modelSeed, budget.ChunkDegree,
+                    ours = await TrainAsync(ChainOf(plan, width, method), plan.Data[0].Node, train, la, log, budget.ChunkDegree,
                         (h, d, c) =>
                         {
                             if (export)
                             {
                                 exportTime.Start();
-                                stages.Add(ExportSystem(exportDir!, $"{method.ToName()}-w{width}-stage{stages.Count + 1}", GradientSystem.Full(h, d.X, d.Dx, anchor)));
+                                stages.Add(ExportSystem(exportDir!, $"{method.Name}-w{width}-stage{stages.Count + 1}", GradientSystem.Full(h, d.X, d.Dx, anchor)));
                                 exportTime.Stop();
                             }
 
                             return ParallelFit.FitAsync(la, h, d.X, d.Dx, anchor, spec.Model.Rcond, spec.Solver.ChunkRows, lanes, budget, null, c, timings, spec.Solver.Truncation);
                         }, ct).ConfigureAwait(false);
                     if (export)
-                        exported.Add(new { System = system.ToString(), Method = method.ToName(), Width = width, spec.Model.Rcond, Stages = stages });
+                        exported.Add(new { System = system.ToString(), Method = method.Name, Width = width, spec.Model.Rcond, Stages = stages });
                     var seconds = sw.Elapsed.TotalSeconds - exportTime.Elapsed.TotalSeconds; // without writing the files
                     oursTimes.Add(seconds);
                     qrTimes.Add(timings.QrSeconds);
                     solveTimes.Add(timings.SolveSeconds);
-                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.ToName(), width, seconds);
+                    log.Information("bench {Method} width {Width}: ours {Seconds:F2} s", method.Name, width, seconds);
                 }
 
                 var oursPeak = PeakGb();
@@ -124,10 +124,10 @@ public static class Bench
                     for (var rep = 0; rep < repeats; rep++)
                     {
                         var sw = Stopwatch.StartNew();
-                        refNet = await TrainAsync(ChainOf(refPlan, width, method), train, width, modelSeed, budget.ChunkDegree,
+                        refNet = await TrainAsync(ChainOf(refPlan, width, method), refPlan.Data[0].Node, train, la, log, budget.ChunkDegree,
                             (h, d, c) => Task.FromResult(FullDgelsd(fullLa, h, d, anchor, spec.Model.Rcond)), ct).ConfigureAwait(false);
                         refTimes.Add(sw.Elapsed.TotalSeconds);
-                        log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.ToName(), width, sw.Elapsed.TotalSeconds);
+                        log.Information("bench {Method} width {Width}: full-matrix dgelsd {Seconds:F2} s", method.Name, width, sw.Elapsed.TotalSeconds);
                     }
 
                     refPeak = PeakGb();
@@ -137,9 +137,7 @@ public static class Bench
                 // QR flops for the K x (N + 2d) matrix: 2 m n^2 - 2 n^3 / 3 (Householder, R only).
                 var n = (double)(width + (2 * train.Dof));
                 var qrFlops = (2.0 * train.Count * n * n) - (2.0 * n * n * n / 3);
-                var name = method == SamplingMethod.ASwim && !spec.Model.ASwimFirst.IsFull
-                    ? FormattableString.Invariant($"a-swim (first stage {spec.Model.ASwimFirst.TrainFraction:G3} K, {spec.Model.ASwimFirst.WidthFraction:G3} N)")
-                    : method.ToName();
+                var name = method.Describe(spec.Model);
                 rows.Add(new Row(system.ToString(), train.Count, width, name, repeats, Median(oursTimes),
                     reference ? Median(refTimes) : double.NaN, oursErr, refErr, oursPeak, refPeak, lanes, spec.Solver.ChunkRows,
                     Median(qrTimes), Median(solveTimes), qrFlops / Median(qrTimes) / 1e9));
@@ -164,21 +162,24 @@ public static class Bench
     }
 
     /// <summary>
-    /// One method's training: the plan's chain (<see cref="PipelineRunner.RunChainAsync"/>, the one the run executes)
-    /// on the in-memory data, every node computed (none loaded), each fit by <paramref name="fit"/>.
+    /// One method's training: the plan's chain nodes, walked by the executor's <see cref="PipelineRunner.RunNodesAsync"/>
+    /// (the walk a run makes) on the in-memory data, every node computed (none loaded), each fit by <paramref name="fit"/>.
     /// </summary>
     private static async Task<Network> TrainAsync(
-        SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
+        SampledChain chain, StageNode dataNode, DataSet train, ILinearAlgebra la, ILogger log, int degree, Func<HiddenLayer, DataSet, CancellationToken, Task<FitResult>> fit, CancellationToken ct)
     {
-        var access = PipelineRunner.InMemoryAccess(chain, train, width, seed, degree, (h, d) => fit(h, d, ct), ct);
-        var result = await PipelineRunner.RunChainAsync(chain, access, 2 * train.Dof, new Computing()).ConfigureAwait(false);
-        return result.Network;
+        var run = new NodeRun(la, log, degree, chain.Method.Name, ct)
+        {
+            Fit = (h, d, rows) => fit(h, rows is { } n ? PipelineRunner.FirstStageData(d.Train, n) : d.Train, ct),
+        };
+        var values = await PipelineRunner.RunNodesAsync(chain.Nodes, dataNode, new ExperimentData(train, null, null), run, 2 * train.Dof, new Computing()).ConfigureAwait(false);
+        return ((FitResult)values[chain.Model.Id]!).Network;
     }
 
     /// <summary>Computes every node (bench measures the computation; nothing is loaded or stored).</summary>
     private sealed class Computing : PipelineRunner.INodeRunner
     {
-        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode) => compute();
+        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, string? artifact = null) => compute();
     }
 
     private static FitResult FullDgelsd(ILinearAlgebra la, HiddenLayer h, DataSet train, Anchor anchor, double rcond)

@@ -28,7 +28,7 @@ public static class ExportCommands
         var predictOutput = new Option<string>("--output") { Description = "Where to write H, dH_dq*, dH_dp*, dq*, dp* per row: .parquet or .csv", Required = true };
 
         // Values for shell completion ([suggest] directive); validation stays in the commands (their own messages).
-        method.CompletionSources.Add("elm", "u-swim", "a-swim", "swim", "adam", "hig");
+        method.CompletionSources.Add([.. Planning.Method.All.Select(m => m.Name)]);
         format.CompletionSources.Add(ModelFormats.Json, ModelFormats.Parquet, ModelFormats.Onnx);
 
         var export = new Command("export", "Write a run's learned network as a weight file (JSON, Parquet) or an ONNX model computing H and x'")

@@ -90,9 +90,9 @@ internal static class PipelineRules
     private static void Model(SpecReader r, Sections s)
     {
         var m = s.Model;
-        if (s.Layout is { HasEnergy: false } && m.Methods.Contains(SamplingMethod.Swim))
+        if (s.Layout is { HasEnergy: false } && m.Methods.FirstOrDefault(x => x.NeedsEnergy) is { } needsH)
         {
-            r.Problem("model.methods", $"swim needs the true H and {s.Data.File} has no H column; use a-swim (it needs no H)");
+            r.Problem("model.methods", $"{needsH.Name} needs the true H and {s.Data.File} has no H column; use a-swim (it needs no H)");
         }
 
         if (m.SwimCandidates > 0 && !s.Data.Streamed)

@@ -1,6 +1,7 @@
 using Hnn.Datasets;
 using Hnn.Stages.Baseline;
 using Hnn.Stages.Rollout;
+using Hnn.Pipeline.Planning;
 using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
 
@@ -71,7 +72,7 @@ public sealed record AnchorSpec(IReadOnlyList<double> X0, double? H0);
 
 /// <summary>The model sweep: every method x width x seed is one experiment.</summary>
 public sealed record ModelSpec(
-    IReadOnlyList<SamplingMethod> Methods,
+    IReadOnlyList<SampledMethod> Methods,
     IReadOnlyList<int> Widths,
     IReadOnlyList<ulong> Seeds,
     double Rcond,

@@ -53,8 +53,7 @@ public sealed partial class PipelineRunner
         var truth = HamiltonianField.Exact(plan.System);
 
         var reference = await CachedAsync(plan.Reference, plan.Reference.Label,
-            () => Task.FromResult(Rollouts.Reference(truth, x0, times, r.ReferenceTolerance, ct, RolloutProgress("true H, dop853 reference"))),
-            Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct).ConfigureAwait(false);
+            () => Task.FromResult(Rollouts.Reference(truth, x0, times, r.ReferenceTolerance, ct, RolloutProgress("true H, dop853 reference"))), dim, ct).ConfigureAwait(false);
 
         var exact = new List<(Integrator, Trajectory?, string?)>();
         foreach (var (integrator, node) in plan.Exact)
@@ -63,8 +62,7 @@ public sealed partial class PipelineRunner
             {
                 var trajectory = await CachedAsync(node, node.Label,
                     () => Task.FromResult(Rollouts.Integrate(truth, x0, r.Dt, r.Steps, integrator, plan.SaveEvery, ct: ct,
-                        progress: RolloutProgress($"true H, {integrator.ToName()}"))),
-                    Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct).ConfigureAwait(false);
+                        progress: RolloutProgress($"true H, {integrator.ToName()}"))), dim, ct).ConfigureAwait(false);
                 exact.Add((integrator, trajectory, null));
             }
             catch (Exception e) when (e is InvalidOperationException or FixedPointNotConvergedException)
@@ -108,8 +106,7 @@ public sealed partial class PipelineRunner
             {
                 var trajectory = await CachedAsync(node.Node, $"{label}, {name}",
                     () => Task.FromResult(Rollouts.Integrate(learned, plan.X0, r.Dt, r.Steps, integrator, plan.SaveEvery, ct: ct,
-                        progress: RolloutProgress($"{label}, {name}"))),
-                    Codecs.FromTrajectory, t => Codecs.ToTrajectory(t, dim), ct, mine).ConfigureAwait(false);
+                        progress: RolloutProgress($"{label}, {name}"))), dim, ct, mine).ConfigureAwait(false);
                 var error = RolloutDiagnostics.StateError(trajectory, truthRun.Reference);
                 var model = RolloutDiagnostics.ModelError(learned, truth, trajectory, h0Offset);
                 summaries.Add(new RolloutSummary(

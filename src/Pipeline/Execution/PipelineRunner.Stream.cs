@@ -6,7 +6,6 @@ using Hnn.Pipeline.Data;
 using Hnn.Pipeline.Planning;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Model;
-using Hnn.Stages.Sampling;
 using Hnn.Stages.Training;
 
 namespace Hnn.Pipeline.Execution;
@@ -81,47 +80,6 @@ public sealed partial class PipelineRunner
         {
             gate.Release();
         }
-    }
-
-    private async Task<ExperimentResult> RunStreamedExperimentAsync(PipelineSpec spec, ExperimentJob job, SampledChain chain, Hnn.Stages.Training.Anchor anchor, RolloutTruth? truth, CancellationToken ct)
-    {
-        var data = job.Data.Stream!;
-        var (width, seed) = (job.Plan.Width, job.Plan.ModelSeed);
-        var cap = spec.Model.CandidateCap(width);
-        var (biasLow, biasHigh) = chain.ElmBias ?? (double.NaN, double.NaN); // only ELM draws a bias
-        var access = new SampledAccess(
-            () => SampleStreamedAsync(chain.Method.FirstSampler, data, width, seed, cap, biasLow, biasHigh, null, ct),
-            (hidden, _) => FitStreamedAsync(spec, hidden, data, anchor, job.Label, ct),
-            firstNetwork => SampleStreamedAsync(SamplingMethod.ASwim, data, width, seed, cap, biasLow, biasHigh, firstNetwork, ct));
-        return await RunSampledAsync(spec, job, chain, anchor, truth, access, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A hidden layer from streamed data. The SWIM family draws its (capped) candidate pairs by index and reads back only
-    /// the points it needs: U-SWIM the 2N points of the selected pairs; SWIM and A-SWIM every candidate's two points, to
-    /// evaluate y there (the stored true H for SWIM; H-hat of <paramref name="first"/> for A-SWIM's second stage).
-    /// </summary>
-    public static async Task<HiddenLayer> SampleStreamedAsync(
-        SamplingMethod method, StreamedData data, int width, ulong seed, int maxCandidates, double biasLow, double biasHigh, Network? first, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(data);
-        if (method == SamplingMethod.Elm)
-        {
-            return ElmSampler.Sample(2 * data.Dof, width, biasLow, biasHigh, Rng.Derive(seed, "elm"));
-        }
-
-        var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
-        if (method == SamplingMethod.USwim || (method == SamplingMethod.ASwim && first is null))
-        {
-            var selected = SwimStages.SelectUniform(pairs, width, seed);
-            var points = await data.ReadPointsAsync(pairs.PointsOf(selected), ct).ConfigureAwait(false);
-            return SwimStages.Weights(pairs, selected, points);
-        }
-
-        var all = await data.ReadPointsAsync(pairs.PointsOf(), ct).ConfigureAwait(false);
-        var y = first is null ? all.H! : first.Energy(all.X);
-        var chosen = SwimStages.SelectGradient(pairs, all, y, width, seed);
-        return SwimStages.Weights(pairs, chosen, all);
     }
 
     private Task<FitResult> FitStreamedAsync(PipelineSpec spec, HiddenLayer hidden, StreamedData data, Hnn.Stages.Training.Anchor anchor, string label, CancellationToken ct)

@@ -38,6 +38,12 @@ public sealed partial class PipelineRunner
 
     public IReadOnlyCollection<StageRecord> Records => _records;
 
+    /// <summary>The method name in results and keys.</summary>
+    public const string AdamMethod = PipelineLoader.AdamMethod;
+
+    /// <summary>The method name in results and keys.</summary>
+    public const string HigMethod = PipelineLoader.HigMethod;
+
     /// <summary>The plan of <paramref name="spec"/> on this runner's backend (reads the facts it needs from the spec's files).</summary>
     public RunPlan Plan(PipelineSpec spec) => RunPlan.Build(spec, PlanFacts.Gather(spec, _la.IsNative));
 
@@ -116,6 +122,9 @@ public sealed partial class PipelineRunner
     /// </summary>
     private sealed record PreparedData(DataNode Node, DataSet? InMemoryTrain, DataSet? InMemoryTest, StreamedData? Stream = null)
     {
+        /// <summary>The data as the stages attached to an experiment read them.</summary>
+        public ExperimentData View { get; } = new(InMemoryTrain, InMemoryTest, Stream);
+
         public DataSet Train => InMemoryTrain ?? throw new InvalidOperationException("the data are streamed: there is no in-memory training set");
 
         public DataSet Test => InMemoryTest ?? throw new InvalidOperationException("the data are streamed: there is no in-memory test set");
@@ -133,20 +142,16 @@ public sealed partial class PipelineRunner
         var source = node.Source;
         var label = $"data seed {node.Seed}";
         var data = source.Stage == StageCatalog.Load
-            ? await CachedAsync(source, source.Label,
-                () => Task.FromResult(DataFile.Read(spec.Data.File!)),
-                Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false)
+            ? await CachedAsync(source, source.Label, () => Task.FromResult(DataFile.Read(spec.Data.File!)), 2 * dof, ct).ConfigureAwait(false)
             : await CachedAsync(source, label,
-                () => Task.FromResult(DataGenerator.Sample(SystemOf(spec), spec.Domain!, node.Total, Rng.Derive(node.Seed, "generate"))),
-                Codecs.FromDataSet, t => Codecs.ToDataSet(t, dof), ct).ConfigureAwait(false);
+                () => Task.FromResult(DataGenerator.Sample(SystemOf(spec), spec.Domain!, node.Total, Rng.Derive(node.Seed, "generate"))), 2 * dof, ct).ConfigureAwait(false);
         if (data.Count != node.Total)
         {
             throw new InputException($"{spec.Data.File}: has {data.Count} rows now, {node.Total} when the run was planned; was it changed during the run?");
         }
 
         var split = await CachedAsync(node.Split!, label,
-            () => Task.FromResult(DataSplit.Split(node.Total, node.TrainCount, Rng.Derive(node.Seed, "split"))),
-            s => Codecs.FromSplit(s.Train, s.Test), Codecs.ToSplit, ct).ConfigureAwait(false);
+            () => Task.FromResult(DataSplit.Split(node.Total, node.TrainCount, Rng.Derive(node.Seed, "split"))), 2 * dof, ct).ConfigureAwait(false);
         // With a file, rows beyond train + test (if data.train is given) are left out.
         var train = DataSplit.Take(data, split.Train);
         var test = DataSplit.Take(data, split.Test[..spec.Data.Test]);
@@ -155,96 +160,108 @@ public sealed partial class PipelineRunner
 
     private static HamiltonianSystem SystemOf(PipelineSpec spec) => spec.System!.Build();
 
+    /// <summary>
+    /// One experiment, whatever its method: its training chain's bound nodes walked by <see cref="RunNodesAsync"/>
+    /// (the model: a fit's network and rank, or a trained network), then evaluation, rollouts and the attached stages.
+    /// </summary>
     private async Task<ExperimentResult> RunExperimentAsync(RunPlan plan, ExperimentJob job, RolloutTruth? truth, CancellationToken ct)
     {
         var spec = plan.Spec;
         var anchor = plan.Anchor;
-        if (job.Plan.Chain is AdamChain adam)
-        {
-            return await RunAdamAsync(spec, job, adam, anchor, truth, ct).ConfigureAwait(false);
-        }
-
-        if (job.Plan.Chain is HigChain hig)
-        {
-            return await RunHigAsync(spec, job, hig, anchor, truth, ct).ConfigureAwait(false);
-        }
-
-        var chain = (SampledChain)job.Plan.Chain;
-        if (job.Data.Stream is not null)
-        {
-            return await RunStreamedExperimentAsync(spec, job, chain, anchor, truth, ct).ConfigureAwait(false);
-        }
-
-        var train = job.Data.Train;
-        var label = job.Label;
-        var access = InMemoryAccess(chain, train, job.Plan.Width, job.Plan.ModelSeed, Share(spec),
-            (hidden, data) => FitAsync(spec, hidden, data, anchor, label, ct), ct);
-        return await RunSampledAsync(spec, job, chain, anchor, truth, access, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// The in-memory data access of a sampled chain (the run's and `hnn bench`'s). A-SWIM's first stage is U-SWIM's
-    /// (the same plan nodes, one artifact) — unless model.a_swim_first makes it cheaper: then it is a U-SWIM layer of its
-    /// own on the first rows; the second stage always uses the whole training set.
-    /// </summary>
-    internal static SampledAccess InMemoryAccess(
-        SampledChain chain, DataSet train, int width, ulong seed, int degree, Func<HiddenLayer, DataSet, Task<FitResult>> fit, CancellationToken ct)
-    {
-        var firstTrain = chain.FirstRows is { } rows ? FirstStageData(train, rows) : train;
-        return new SampledAccess(
-            () => Task.FromResult(chain.Method.Draw(firstTrain, chain.FirstWidth, seed, chain.ElmBias)),
-            (hidden, isFirst) => fit(hidden, isFirst ? firstTrain : train),
-            firstNetwork => Task.FromResult(SwimStages.Sample(train.X, ParallelChunks.Energy(firstNetwork, train.X, degree, ct), width, seed)));
-    }
-
-    /// <summary>How a sampled chain reaches its data (in memory or streamed): the three computations of its nodes.</summary>
-    internal sealed record SampledAccess(
-        Func<Task<HiddenLayer>> Sample,
-        Func<HiddenLayer, bool, Task<FitResult>> Fit,
-        Func<Network, Task<HiddenLayer>> Resample);
-
-    /// <summary>
-    /// The stage chain of a sampled method, whatever the data access: its plan's nodes (sample, fit; A-SWIM: resample
-    /// and refit), then evaluation and rollouts; every node cached under its key.
-    /// </summary>
-    private async Task<ExperimentResult> RunSampledAsync(PipelineSpec spec, ExperimentJob job, SampledChain chain, Anchor anchor, RolloutTruth? truth, SampledAccess access, CancellationToken ct)
-    {
+        var chain = job.Plan.Chain;
         var mine = new List<StageRecord>();
-        var fit = await RunChainAsync(chain, access, 2 * spec.Dof, new Caching(this, job.Label, mine, ct)).ConfigureAwait(false);
-        return await EvaluateAndRollOutAsync(spec, job, fit.Network, fit.Rank, anchor, truth, mine, ct).ConfigureAwait(false);
+        var values = await RunNodesAsync(chain.Nodes, job.Plan.Data.Node, job.Data.View, RunOf(spec, job.Label, anchor, ct), 2 * spec.Dof,
+            new Caching(this, job.Label, mine, ct)).ConfigureAwait(false);
+        LogFinalLoss(chain.Model, values, job.Label);
+        var (network, rank) = values[chain.Model.Id] switch
+        {
+            FitResult f => (f.Network, f.Rank),
+            Network n => (n, -1),
+            var v => throw new InvalidOperationException($"{chain.Model.Id}: a {v?.GetType().Name ?? "null"} is not a model"),
+        };
+        return await EvaluateAndRollOutAsync(spec, job, network, rank, anchor, truth, mine, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Runs one node of a chain: the executor loads or computes and stores it; `hnn bench` computes and times it.</summary>
+    /// <summary>A node with a loss history among its artifacts (train, hig-train): its final loss in the log.</summary>
+    private void LogFinalLoss(StageNode node, IReadOnlyDictionary<string, object?> values, string label)
+    {
+        foreach (var extra in node.Stage.Extra)
+        {
+            if (values.GetValueOrDefault(ExtraId(node, extra)) is (int[] steps, double[] loss) && loss.Length > 0)
+            {
+                _log.ForContext("Stage", node.Stage.Name).Information("{Label}: final training loss {Loss:0.00e+00} after {Steps} steps", label, loss[^1], steps[^1]);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The run's services for a node's compute; its fit reads the data access it is given: the in-memory training set
+    /// (A-SWIM's cheaper first stage: its first rows) or the streamed artifact's training rows.
+    /// </summary>
+    private NodeRun RunOf(PipelineSpec spec, string label, Anchor anchor, CancellationToken ct) => new(_la, _log, Share(spec), label, ct)
+    {
+        Fit = (hidden, data, rows) => data.Stream is { } stream
+            ? FitStreamedAsync(spec, hidden, stream, anchor, label, ct)
+            : FitAsync(spec, hidden, rows is { } n ? FirstStageData(data.Train, n) : data.Train, anchor, label, ct),
+    };
+
+    /// <summary>
+    /// Runs one node (or one of its further artifacts, <paramref name="artifact"/>): the executor loads or computes and
+    /// stores it; `hnn bench` computes and times it.
+    /// </summary>
     internal interface INodeRunner
     {
-        Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode);
+        Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, string? artifact = null);
     }
 
     private sealed class Caching(PipelineRunner runner, string label, List<StageRecord> sink, CancellationToken ct) : INodeRunner
     {
-        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode) =>
-            runner.CachedAsync(node, label, compute, encode, decode, ct, sink);
+        public Task<T> RunAsync<T>(StageNode node, Func<Task<T>> compute, Func<T, Table> encode, Func<Table, T> decode, string? artifact = null) =>
+            runner.CachedAsync(node, label, compute, encode, decode, ct, sink, artifact);
     }
 
+    /// <summary>Where <see cref="RunNodesAsync"/> keeps the value of a node's further artifact.</summary>
+    internal static string ExtraId(StageNode node, string artifact) => $"{node.Id}#{artifact}";
+
     /// <summary>
-    /// The sampled chain, written once: sample, fit, and for A-SWIM resample from the first fit's H and fit again.
-    /// A run caches each node; `hnn bench` runs the same chain and times it.
+    /// Walks bound nodes in plan order (a training chain: sample, fit, and for A-SWIM resample and refit; or adam's or
+    /// hig's train node): each node's compute gets its inputs' values — the nodes run before it, and for
+    /// <paramref name="dataNode"/> the data access <paramref name="data"/> — and <paramref name="runner"/> loads or
+    /// computes it with its declaration's codec. A node with further artifacts (train's loss history) computes once for
+    /// all of them; if only one is missing from the store, it computes again (its compute is deterministic) to restore
+    /// it. A run caches each node; `hnn bench` walks the same nodes and times them. Returns every value by node id (a
+    /// further artifact's by <see cref="ExtraId"/>).
     /// </summary>
-    internal static async Task<FitResult> RunChainAsync(SampledChain chain, SampledAccess access, int dim, INodeRunner run)
+    internal static async Task<IReadOnlyDictionary<string, object?>> RunNodesAsync(IEnumerable<StageNode> nodes, StageNode dataNode, ExperimentData data, NodeRun run, int dim, INodeRunner runner)
     {
-        ArgumentNullException.ThrowIfNull(chain);
-        ArgumentNullException.ThrowIfNull(access);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(dataNode);
         ArgumentNullException.ThrowIfNull(run);
-        var hidden = await run.RunAsync(chain.Sample, access.Sample, h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim)).ConfigureAwait(false);
-        var fit = await run.RunAsync(chain.Fit, () => access.Fit(hidden, true), f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim)).ConfigureAwait(false);
-        if (chain.Resample is { } resampleNode)
+        ArgumentNullException.ThrowIfNull(runner);
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal) { [dataNode.Id] = data };
+        foreach (var node in nodes)
         {
-            var firstNetwork = fit.Network;
-            var resampled = await run.RunAsync(resampleNode, () => access.Resample(firstNetwork), h => Codecs.FromHiddenLayer(h), t => Codecs.ToHiddenLayer(t, dim)).ConfigureAwait(false);
-            fit = await run.RunAsync(chain.Refit!, () => access.Fit(resampled, false), f => Codecs.FromNetwork(f.Network, f.Rank), t => ToFit(t, dim)).ConfigureAwait(false);
+            var compute = node.Compute ?? throw new InvalidOperationException($"plan: {node.Id} has no bound compute");
+            var inputs = node.Inputs.Select(i => values.TryGetValue(i.Id, out var v) ? v : throw new InvalidOperationException($"plan: {node.Id} reads {i.Id}, which has not run")).ToList();
+            var stage = node.Stage;
+            if (stage.Extra.Count == 0)
+            {
+                values[node.Id] = await runner.RunAsync(node, () => compute(run, inputs), stage.EncodeValue, t => stage.DecodeValue(t, dim)).ConfigureAwait(false);
+                continue;
+            }
+
+            Task<object?>? once = null;
+            async Task<StageOutputs> Outputs() => (await (once ??= compute(run, inputs)).ConfigureAwait(false)) as StageOutputs
+                ?? throw new InvalidOperationException($"{node.Id}: a stage with further artifacts must compute its StageOutputs");
+            values[node.Id] = await runner.RunAsync(node, async () => (await Outputs().ConfigureAwait(false)).Value, stage.EncodeValue, t => stage.DecodeValue(t, dim)).ConfigureAwait(false);
+            for (var i = 0; i < stage.Extra.Count; i++)
+            {
+                var (k, codec) = (i, stage.ExtraCodecs[i]);
+                values[ExtraId(node, stage.Extra[i])] = await runner.RunAsync(node, async () => (await Outputs().ConfigureAwait(false)).Extras[k], codec.Encode, t => codec.Decode(t, dim), stage.Extra[i]).ConfigureAwait(false);
+            }
         }
 
-        return fit;
+        return values;
     }
 
     /// <summary>The stages after training, shared by every method: evaluation, then rollouts (if configured).</summary>
@@ -255,9 +272,9 @@ public sealed partial class PipelineRunner
         var label = job.Label;
         var keys = ExperimentKeys.Training(e.Chain);
         keys[ExperimentKeys.Evaluate] = e.Evaluate.Key;
-        var metrics = await CachedAsync(e.Evaluate, label,
-            () => EvaluateAsync(spec, job.Data, network, ct),
-            m => Codecs.FromMetrics(m.Item1, m.Item2), Codecs.ToMetrics, ct, mine).ConfigureAwait(false);
+        var dim = 2 * spec.Dof;
+        var run = new NodeRun(_la, _log, Share(spec), label, ct);
+        var metrics = ((ErrorMetrics Train, ErrorMetrics Test))(await RunAttachedAsync(new AttachedNode(StageCatalog.Evaluation, e.Evaluate), network, job.Data.View, dim, run, mine).ConfigureAwait(false))!;
 
         var trainSeconds = mine.Where(r => e.Chain.Nodes.Any(n => n.Stage.Name == r.Stage && n.Key == r.Key)).Sum(r => r.ComputeSeconds);
         _log.ForContext("Stage", "evaluate").Information(
@@ -269,22 +286,22 @@ public sealed partial class PipelineRunner
             _log.ForContext("Stage", "rollout").Information("{Label}: {Rollouts}", label, Describe(rollouts));
         }
 
+        foreach (var a in e.Attached)
+        {
+            await RunAttachedAsync(a, network, job.Data.View, dim, run, mine).ConfigureAwait(false);
+            keys[a.Node.Stage.Name] = a.Node.Key;
+        }
+
         return new ExperimentResult(e.Method.Name, e.Width, e.Data.Seed, e.ModelSeed, trainSeconds, rank,
             metrics.Item1, metrics.Item2, mine.All(r => r.Cached), keys, rollouts);
     }
 
-    private static async Task<(ErrorMetrics, ErrorMetrics)> EvaluateAsync(PipelineSpec spec, PreparedData data, Network network, CancellationToken ct)
-    {
-        if (data.Stream is { } s)
-        {
-            return (await ParallelChunks.EvaluateStreamedAsync(network, s.TrainAsync(ct), Share(spec), ct).ConfigureAwait(false),
-                await ParallelChunks.EvaluateStreamedAsync(network, s.TestAsync(ct), Share(spec), ct).ConfigureAwait(false));
-        }
-
-        var (train, test) = (data.Train, data.Test);
-        return (ParallelChunks.Evaluate(network, train.X, train.Dx, train.H, Share(spec), ct),
-            ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, Share(spec), ct));
-    }
+    /// <summary>
+    /// A node of a stage attached to the experiment (evaluate, and <see cref="StageCatalog.ExperimentStages"/>): its
+    /// bound compute over the model and the data, loaded or computed with its declaration's codec.
+    /// </summary>
+    private Task<object?> RunAttachedAsync(AttachedNode a, Network network, ExperimentData data, int dim, NodeRun run, List<StageRecord> mine) =>
+        CachedAsync(a.Node, run.Label, () => a.Stage.ComputeAsync(network, data, run), a.Node.Stage.EncodeValue, t => a.Node.Stage.DecodeValue(t, dim), run.Ct, mine);
 
     private Task<FitResult> FitAsync(PipelineSpec spec, HiddenLayer hidden, DataSet train, Anchor anchor, string label, CancellationToken ct)
     {
@@ -313,10 +330,15 @@ public sealed partial class PipelineRunner
         sink?.Add(record);
     }
 
-    private static FitResult ToFit(Table t, int dim)
+    private static StageCodec<T> CodecOf<T>(StageNode node) => node.Stage is StageDecl<T> d
+        ? d.Codec
+        : throw new InvalidOperationException($"stage {node.Stage.Name} declares no codec for {typeof(T).Name}");
+
+    /// <summary>Loads or computes a node stored with its declaration's codec (<see cref="StageDecl{T}"/>).</summary>
+    private Task<T> CachedAsync<T>(StageNode node, string label, Func<Task<T>> compute, int dim, CancellationToken ct, List<StageRecord>? sink = null)
     {
-        var (n, rank) = Codecs.ToNetwork(t, dim);
-        return new FitResult(n, rank);
+        var codec = CodecOf<T>(node);
+        return CachedAsync(node, label, compute, codec.Encode, t => codec.Decode(t, dim), ct, sink);
     }
 
     /// <summary>

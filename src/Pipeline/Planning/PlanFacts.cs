@@ -41,7 +41,7 @@ public sealed record PlanFacts(bool NativeBackend)
 
         var data = DataFile.Read(file);
         facts = facts with { FileSha256 = DataFile.ContentHash(file), FileRows = data.Count };
-        if (spec.Domain is not null || spec.Model.ElmBias is not null || !spec.Model.Methods.Contains(SamplingMethod.Elm))
+        if (spec.Domain is not null || spec.Model.ElmBias is not null || !spec.Model.Methods.Any(m => m.NeedsBiasRange))
         {
             return facts;
         }

@@ -27,10 +27,17 @@ public sealed record RunPlan(
     /// Builds the plan: per data seed its data nodes, the true-H rollouts once, then per width x model seed x method
     /// the method's chain, evaluation and rollouts. Pure: same spec and facts, same plan and keys.
     /// </summary>
-    public static RunPlan Build(PipelineSpec spec, PlanFacts facts)
+    public static RunPlan Build(PipelineSpec spec, PlanFacts facts) => Build(spec, facts, StageCatalog.ExperimentStages);
+
+    /// <summary>
+    /// <see cref="Build(PipelineSpec, PlanFacts)"/> with these stages attached to every experiment after its evaluation
+    /// and rollouts (<see cref="StageCatalog.ExperimentStages"/> in a run; tests add their own).
+    /// </summary>
+    public static RunPlan Build(PipelineSpec spec, PlanFacts facts, IReadOnlyList<ExperimentStage> attached)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(facts);
+        ArgumentNullException.ThrowIfNull(attached);
         var b = new PlanBuilder();
         var system = spec.System is null ? null : spec.System.Build();
         var x0 = spec.Anchor.X0.ToArray();
@@ -49,11 +56,15 @@ public sealed record RunPlan(
                     {
                         var c = new ExperimentContext(spec, facts, d, anchor, method, width, seed);
                         var chain = method.Append(b, c);
-                        var evaluate = b.Node(StageCatalog.Evaluate, c.Label, [], [chain.Model, d.Node]);
+                        var settings = new ExperimentSettings(spec, d, method, width, seed);
+                        var evaluate = Attach(b, StageCatalog.Evaluation, settings, c.Label, chain, d).Node;
                         var rollouts = truth?.Exact.Select(e => new RolloutNode(e.Integrator,
                             b.Node(StageCatalog.Rollout, $"{c.Label}, {e.Integrator.ToName()}", [.. truth.Parameters, new("integrator", e.Integrator.ToName())], [chain.Model]),
                             e.Node)).ToList() ?? [];
-                        experiments.Add(new ExperimentPlan(d, method, width, seed, chain, evaluate, rollouts));
+                        experiments.Add(new ExperimentPlan(d, method, width, seed, chain, evaluate, rollouts)
+                        {
+                            Attached = [.. attached.Select(s => Attach(b, s, settings, c.Label, chain, d))],
+                        });
                     }
                 }
             }
@@ -64,13 +75,17 @@ public sealed record RunPlan(
         return plan;
     }
 
+    /// <summary>An attached stage's node for one experiment: its key parameters, then the model's and the data's keys.</summary>
+    private static AttachedNode Attach(PlanBuilder b, ExperimentStage stage, ExperimentSettings settings, string label, TrainingChain chain, DataNode d) =>
+        new(stage, b.Node(stage.Stage, label, [.. stage.Parameters(settings)], [chain.Model, d.Node]));
+
     /// <summary>The methods of one (width, seed): the sampled ones in config order, then adam and hig if listed.</summary>
     public static IEnumerable<Method> Methods(PipelineSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         foreach (var m in spec.Model.Methods)
         {
-            yield return Method.Of(m);
+            yield return m;
         }
 
         if (spec.Adam is not null)
@@ -145,9 +160,9 @@ internal sealed class PlanBuilder
 
     public IReadOnlyList<StageNode> Nodes => _nodes;
 
-    public StageNode Node(StageDecl stage, string label, IReadOnlyList<KeyValuePair<string, string>> parameters, IReadOnlyList<StageNode> inputs)
+    public StageNode Node(StageDecl stage, string label, IReadOnlyList<KeyValuePair<string, string>> parameters, IReadOnlyList<StageNode> inputs, NodeCompute? compute = null)
     {
-        var node = new StageNode(stage, label, parameters, inputs);
+        var node = new StageNode(stage, label, parameters, inputs) { Compute = compute };
         if (_byId.TryGetValue(node.Id, out var existing))
         {
             return existing;
@@ -254,11 +269,23 @@ internal sealed record ExperimentContext(PipelineSpec Spec, PlanFacts Facts, Dat
         s.Truncation.IsDefault ? [] : [new("truncation", s.Truncation.Name)];
 }
 
-/// <summary>One experiment (method x width x model seed on one data set): its training chain, evaluation and rollouts.</summary>
+/// <summary>
+/// One experiment (method x width x model seed on one data set): its training chain, evaluation, rollouts and the
+/// further stages attached to it (<see cref="Attached"/>, in order).
+/// </summary>
 public sealed record ExperimentPlan(DataNode Data, Method Method, int Width, ulong ModelSeed, TrainingChain Chain, StageNode Evaluate, IReadOnlyList<RolloutNode> Rollouts)
 {
     public string Label => $"{Method.Name} width {Width} seed {ModelSeed}";
+
+    /// <summary>The attached stages' nodes, each bound to its declaration's compute (<see cref="StageCatalog.ExperimentStages"/>).</summary>
+    public IReadOnlyList<AttachedNode> Attached { get; init; } = [];
 }
+
+/// <summary>What an attached stage's key parameters may depend on: the spec and the experiment's coordinates.</summary>
+public sealed record ExperimentSettings(PipelineSpec Spec, DataNode Data, Method Method, int Width, ulong ModelSeed);
+
+/// <summary>A node of an attached stage, bound to the stage's compute (inputs: the model node, then the data node).</summary>
+public sealed record AttachedNode(ExperimentStage Stage, StageNode Node);
 
 /// <summary>A method's training stages; <see cref="Model"/> is the node whose output is the trained network.</summary>
 public abstract record TrainingChain

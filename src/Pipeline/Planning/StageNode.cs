@@ -34,8 +34,24 @@ public sealed class StageNode
 
     public string Key { get; }
 
+    /// <summary>
+    /// The node's compute over its inputs' values (in <see cref="Inputs"/> order; a data node's value is its
+    /// <see cref="ExperimentData"/>, the data access), bound when the plan is built; null for a node the executor
+    /// prepares itself (the data sources and the true-H rollouts) or that is a key only.
+    /// </summary>
+    public NodeCompute? Compute { get; init; }
+
     /// <summary>Unique in a plan: stage/key (the artifact's place in the store).</summary>
     public string Id => $"{Stage.Name}/{Key}";
 
     public override string ToString() => $"{Id} ({Label})";
 }
+
+/// <summary>A node's compute: its output (of its declaration's type) from the executor's services and its inputs' values.</summary>
+public delegate Task<object?> NodeCompute(NodeRun run, IReadOnlyList<object?> inputs);
+
+/// <summary>
+/// What one computation of a stage with further artifacts (<see cref="StageDecl.Extra"/>) gives: its own value and
+/// those artifacts' values, in order (train: the network and its loss history).
+/// </summary>
+public sealed record StageOutputs(object? Value, IReadOnlyList<object?> Extras);

@@ -1,6 +1,9 @@
 namespace Hnn.Stages.Sampling;
 
-/// <summary>The hidden-layer sampling methods of docs/ALGORITHM.md §2.1.</summary>
+/// <summary>
+/// The hidden-layer sampling methods of docs/ALGORITHM.md §2.1, as a closed set for the stages that switch on one
+/// (<see cref="Hnn.Stages.Training.TrajectoryFit"/>).
+/// </summary>
 public enum SamplingMethod
 {
     /// <summary>Extreme learning machine: w ~ N(0, 1), b ~ U(a, b).</summary>
@@ -16,11 +19,12 @@ public enum SamplingMethod
     Swim,
 }
 
-/// <summary>Names used in configs and results.</summary>
+/// <summary>
+/// Names of <see cref="SamplingMethod"/> (in messages of the stages that take one). The pipeline's configs, rules and
+/// plan do not use this enum: its methods are the records of src/Pipeline/Planning/Methods.cs.
+/// </summary>
 public static class SamplingMethods
 {
-    public static IReadOnlyList<string> Names { get; } = ["elm", "u-swim", "a-swim", "swim"];
-
     public static string ToName(this SamplingMethod method) => method switch
     {
         SamplingMethod.Elm => "elm",
@@ -29,16 +33,4 @@ public static class SamplingMethods
         SamplingMethod.Swim => "swim",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, null),
     };
-
-    public static bool TryParse(string name, out SamplingMethod method)
-    {
-        switch (name.Trim().ToLowerInvariant())
-        {
-            case "elm": method = SamplingMethod.Elm; return true;
-            case "u-swim" or "uswim": method = SamplingMethod.USwim; return true;
-            case "a-swim" or "aswim": method = SamplingMethod.ASwim; return true;
-            case "swim": method = SamplingMethod.Swim; return true;
-            default: method = default; return false;
-        }
-    }
 }

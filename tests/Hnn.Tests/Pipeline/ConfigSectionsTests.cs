@@ -118,7 +118,7 @@ public sealed class ConfigSectionsTests
         Assert.Equal("[" + string.Join(", ", RolloutSection.DefaultIntegrators.Select(i => i.ToName())) + "]", Value("rollout.integrators"));
         Assert.Equal(RolloutSection.DefaultReferenceTolerance, Number("rollout.reference_tol"));
         Assert.Equal(ModelSection.DefaultRcond, Number("model.rcond"));
-        Assert.Equal("[" + string.Join(", ", ModelSection.DefaultMethods.Select(Hnn.Stages.Sampling.SamplingMethods.ToName)) + "]", Value("model.methods"));
+        Assert.Equal("[" + string.Join(", ", ModelSection.DefaultMethods.Select(m => m.Name)) + "]", Value("model.methods"));
         Assert.Equal(1, Number("model.a_swim_first.train_fraction"));
         Assert.Equal(1, Number("model.a_swim_first.width_fraction"));
     }

@@ -59,7 +59,7 @@ public sealed class RolloutAdamConfigTests
         // docs/ALGORITHM.md §4 / issue 5: lr 5e-4, batch 2048, weight decay 1e-13, 15000 steps.
         var spec = Load("model.methods=[u-swim, adam]");
         Assert.Equal(new AdamSpec(5e-4, 2048, 1e-13, 15000), spec.Adam);
-        Assert.Equal([Hnn.Stages.Sampling.SamplingMethod.USwim], spec.Model.Methods);
+        Assert.Equal([Hnn.Pipeline.Planning.USwim.Instance], spec.Model.Methods);
 
         var custom = Load("model.methods=[adam]", "adam={learning_rate: 1e-3, batch_size: 256, steps: 100}");
         Assert.Equal(new AdamSpec(1e-3, 256, 1e-13, 100), custom.Adam);

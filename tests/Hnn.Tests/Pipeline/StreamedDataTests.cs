@@ -1,6 +1,7 @@
 using Hnn.Datasets;
 using Hnn.Pipeline.Data;
 using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Planning;
 using Hnn.Pipeline.Store;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Sampling;
@@ -70,16 +71,16 @@ public sealed class StreamedDataTests : IDisposable
         var bias = (-Math.PI, Math.PI);
 
         // U-SWIM reads back only the 2N points of the selected pairs; uncapped, the pairs are the in-memory ones.
-        var u = await PipelineRunner.SampleStreamedAsync(SamplingMethod.USwim, streamed, width, seed, int.MaxValue, bias.Item1, bias.Item2, null, CancellationToken.None);
+        var u = await USwim.Instance.DrawStreamedAsync(streamed, width, seed, int.MaxValue, bias, CancellationToken.None);
         AssertSameLayer(SwimStages.Sample(data.X, null, width, seed), u);
 
         // SWIM: y = the stored true H at every candidate's points.
-        var s = await PipelineRunner.SampleStreamedAsync(SamplingMethod.Swim, streamed, width, seed, int.MaxValue, bias.Item1, bias.Item2, null, CancellationToken.None);
+        var s = await Swim.Instance.DrawStreamedAsync(streamed, width, seed, int.MaxValue, bias, CancellationToken.None);
         AssertSameLayer(SwimStages.Sample(data.X, data.H, width, seed), s);
 
         // A-SWIM's second stage: y = H-hat of a first network at the candidates' points.
         var first = (await ParallelFit.FitAsync(new ManagedLinearAlgebra(), u, data.X, data.Dx, new Anchor(new double[4], -3), 1e-13, 512, 1, new ComputeBudget(1, 1), null, CancellationToken.None)).Network;
-        var a = await PipelineRunner.SampleStreamedAsync(SamplingMethod.ASwim, streamed, width, seed, int.MaxValue, bias.Item1, bias.Item2, first, CancellationToken.None);
+        var a = await ASwim.Instance.RedrawStreamedAsync(streamed, first, width, seed, int.MaxValue, CancellationToken.None);
         AssertSameLayer(SwimStages.Sample(data.X, first.Energy(data.X), width, seed), a); // the in-memory second stage
     }
 

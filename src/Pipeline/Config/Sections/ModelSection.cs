@@ -1,4 +1,4 @@
-using Hnn.Stages.Sampling;
+using Hnn.Pipeline.Planning;
 
 namespace Hnn.Pipeline.Config;
 
@@ -19,11 +19,11 @@ internal static class ModelSection
     /// <summary>The method name of the HIG-trained baseline in model.methods.</summary>
     public const string HigMethod = "hig";
 
-    /// <summary>Everything model.methods accepts.</summary>
-    public static IReadOnlyList<string> MethodNames { get; } = [.. SamplingMethods.Names, AdamMethod, HigMethod];
+    /// <summary>Everything model.methods accepts: the registered methods' names (<see cref="Method.All"/>).</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = [.. Method.All.Select(m => m.Name)];
 
     /// <summary>model.methods when not given: every sampled method.</summary>
-    public static IReadOnlyList<SamplingMethod> DefaultMethods { get; } = [SamplingMethod.Elm, SamplingMethod.USwim, SamplingMethod.ASwim, SamplingMethod.Swim];
+    public static IReadOnlyList<SampledMethod> DefaultMethods => Method.Sampled;
 
     public const ulong DefaultSeed = 0;
 
@@ -49,22 +49,23 @@ internal static class ModelSection
         return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates };
     }
 
-    private static List<SamplingMethod> Methods(SpecReader r, MapNode? map, out bool adam, out bool hig)
+    private static List<SampledMethod> Methods(SpecReader r, MapNode? map, out bool adam, out bool hig)
     {
-        var methods = new List<SamplingMethod>();
+        var methods = new List<SampledMethod>();
         adam = false;
         hig = false;
         foreach (var (n, i) in r.OneOrMany(map?["methods"]).Select((n, i) => (n, i)))
         {
-            if (n is ScalarNode { Value: not null } a && a.Value.Trim().Equals(AdamMethod, StringComparison.OrdinalIgnoreCase))
+            var method = n is ScalarNode { Value: not null } s ? Method.Find(s.Value) : null;
+            if (method is Adam)
             {
                 adam = true;
             }
-            else if (n is ScalarNode { Value: not null } h && h.Value.Trim().Equals(HigMethod, StringComparison.OrdinalIgnoreCase))
+            else if (method is Hig)
             {
                 hig = true;
             }
-            else if (n is ScalarNode { Value: not null } s && SamplingMethods.TryParse(s.Value, out var m))
+            else if (method is SampledMethod m)
             {
                 if (!methods.Contains(m))
                 {
@@ -148,7 +149,7 @@ internal static class ModelSection
     /// <summary>The JSON form; the streamed path's settings are written as a <c>stream</c> object of their own (see <see cref="StreamToJson"/>).</summary>
     public static object ToJson(ModelSpec m, bool adam, bool hig) => new
     {
-        Methods = m.Methods.Select(SamplingMethods.ToName).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
+        Methods = m.Methods.Select(x => x.Name).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
         m.Widths,
         m.Seeds,
         m.Rcond,
