@@ -13,6 +13,19 @@ public enum PriorPrecisionChoice
     Gcv,
 }
 
+/// <summary>Where the Bayesian output layer's noise level (the scale of every band) comes from.</summary>
+public enum NoiseSource
+{
+    /// <summary>The training residual: sigma^2 = ||A c - y||^2 / (m - gamma) (the default).</summary>
+    TrainingResidual,
+
+    /// <summary>
+    /// Held-out rows: sigma^2 = mean_v r_v^2 / (1 + l_v), the maximum-likelihood scale of the validation rows'
+    /// predictive distribution N(a_v . c, sigma^2 (1 + l_v)) (docs/ALGORITHM.md §2.5).
+    /// </summary>
+    Validation,
+}
+
 /// <summary>
 /// A Bayesian linear model on the output layer (docs/ALGORITHM.md §2.5): y = A c + e, e ~ N(0, sigma^2 I), prior
 /// c ~ N(0, alpha^-1 I) on all N + 1 output weights. With mu = (lambda s_max)^2 = sigma^2 alpha the posterior is
@@ -31,8 +44,11 @@ public sealed class BayesianOutputLayer
     private readonly double[] _m; // row-major n x n: row i = v_i^T / sqrt(s_i^2 + mu)
     private readonly int _n;
 
-    private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma)
+    private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma,
+        NoiseSource source = NoiseSource.TrainingResidual, double? trainingNoiseSd = null)
     {
+        Source = source;
+        TrainingNoiseSd = trainingNoiseSd ?? noiseSd;
         Solve = solve;
         Lambda = lambda;
         Choice = choice;
@@ -93,6 +109,31 @@ public sealed class BayesianOutputLayer
     }
 
     /// <summary>
+    /// The same posterior (mean, lambda) with the noise level re-estimated on held-out rows (<see cref="NoiseSource.Validation"/>):
+    /// sigma_v^2 = (1 / m_v) sum_v r_v^2 / (1 + l_v) with r_v the residual of the posterior mean on row v and l_v its
+    /// leverage (<see cref="ValidationRows.Predictive"/>). Every band scales by sigma_v / sigma. The rows must be projected
+    /// for this layer's solve.
+    /// </summary>
+    public BayesianOutputLayer WithValidationNoise(ValidationRows validation)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        if (!ReferenceEquals(validation.Solve, Solve))
+        {
+            throw new ArgumentException("the validation rows were projected for another solve", nameof(validation));
+        }
+
+        var mu = SpectralSolve.Square(Lambda * Solve.SigmaMax);
+        var (r, l) = validation.Predictive(Solve.Filter(Regularisation.Ridge(Lambda)), mu);
+        double sum = 0;
+        for (var v = 0; v < r.Length; v++)
+        {
+            sum += r[v] * r[v] / (1 + l[v]);
+        }
+
+        return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, Math.Sqrt(sum / r.Length), LogEvidence, WellDetermined, NoiseSource.Validation, TrainingNoiseSd);
+    }
+
+    /// <summary>
     /// Log marginal likelihood at relative lambda with sigma^2 profiled out (its maximiser sigma^2 = E / m):
     /// -1/2 sum_i ln(1 + s_i^2 / mu) - m/2 ln(E / m) - m/2 (1 + ln 2 pi), E = ||A c - y||^2 + mu ||c||^2, mu = (lambda s_max)^2.
     /// </summary>
@@ -124,8 +165,14 @@ public sealed class BayesianOutputLayer
     /// <summary>Posterior mean of the n output weights (c_1..c_N, c_0 last) = the ridge solution at <see cref="Lambda"/>.</summary>
     public double[] Mean { get; }
 
-    /// <summary>Estimated noise standard deviation sigma of a row.</summary>
+    /// <summary>Estimated noise standard deviation sigma of a row (the scale of every band; from <see cref="Source"/>).</summary>
     public double NoiseSd { get; }
+
+    /// <summary>Where <see cref="NoiseSd"/> comes from.</summary>
+    public NoiseSource Source { get; }
+
+    /// <summary>The training-residual estimate sigma^2 = ||A c - y||^2 / (m - gamma), whatever <see cref="Source"/> is.</summary>
+    public double TrainingNoiseSd { get; }
 
     /// <summary>Prior precision alpha = mu / sigma^2.</summary>
     public double PriorPrecision => SpectralSolve.Square(Lambda * Solve.SigmaMax) / (NoiseSd * NoiseSd);
