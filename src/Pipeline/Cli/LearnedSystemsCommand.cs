@@ -22,13 +22,15 @@ public static class LearnedSystemsCommand
         var seeds = new Option<int>("--seeds") { Description = "Number of runs: run i uses data seed (data-seed + i) and model seed (model-seed + i)", DefaultValueFactory = _ => 3 };
         var dataSeed = new Option<ulong>("--data-seed") { Description = "First data seed", DefaultValueFactory = _ => 3943 };
         var modelSeed = new Option<ulong>("--model-seed") { Description = "First model seed", DefaultValueFactory = _ => 992472 };
-        var keplerWidth = new Option<int>("--kepler-width") { Description = "Hidden-layer width for Kepler", DefaultValueFactory = _ => 400 };
+        var keplerWidth = new Option<int>("--kepler-width") { Description = "Hidden-layer width for Kepler", DefaultValueFactory = _ => 1000 };
         var fputWidth = new Option<int>("--fput-width") { Description = "Hidden-layer width for FPUT", DefaultValueFactory = _ => 600 };
+        var keplerTrajectories = new Option<int>("--kepler-trajectories") { Description = "Training orbits for Kepler (each 20 steps of 0.05)", DefaultValueFactory = _ => 800 };
+        var fputTrajectories = new Option<int>("--fput-trajectories") { Description = "Training trajectories for FPUT (each 20 steps of 0.1)", DefaultValueFactory = _ => 300 };
         var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -38,14 +40,14 @@ public static class LearnedSystemsCommand
                     .Select(n => n is "kepler" or "fput" ? n : throw new ArgumentException($"--systems: '{n}' is not one of kepler, fput"))
                     .ToList();
                 var n = pr.GetValue(seeds);
-                if (n < 1 || names.Count == 0 || pr.GetValue(keplerWidth) < 1 || pr.GetValue(fputWidth) < 1)
+                if (n < 1 || names.Count == 0 || pr.GetValue(keplerWidth) < 1 || pr.GetValue(fputWidth) < 1 || pr.GetValue(keplerTrajectories) < 1 || pr.GetValue(fputTrajectories) < 1)
                 {
-                    throw new ArgumentException("--seeds and the widths must be >= 1 and --systems non-empty");
+                    throw new ArgumentException("--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty");
                 }
 
                 var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
                 stderr.WriteLine(note);
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), pr.GetValue(keplerWidth), pr.GetValue(fputWidth), pr.GetValue(plotDir), stdout);
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), (pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories)), (pr.GetValue(fputWidth), pr.GetValue(fputTrajectories)), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
@@ -57,18 +59,20 @@ public static class LearnedSystemsCommand
         return command;
     }
 
-    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, int keplerWidth, int fputWidth, string? plotDir,
-        TextWriter stdout)
+    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, (int Width, int Trajectories) kepler,
+        (int Width, int Trajectories) fput, string? plotDir, TextWriter stdout)
     {
+        var keplerWidth = kepler.Width;
+        var fputWidth = fput.Width;
         if (systems.Contains("kepler"))
         {
-            stdout.WriteLine("Kepler 2-D, k = 1, e <= 0.5: midpoint rows, A-SWIM; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states");
+            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
             stdout.WriteLine();
             stdout.WriteLine("| data seed | model seed | rank | test H uncorrected | test H corrected | max L drift learned | max L drift true | max abs(A) drift learned | max abs(A) drift true | max H drift learned | max state error at t = 30 |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
@@ -97,7 +101,7 @@ public static class LearnedSystemsCommand
 
         if (systems.Contains("fput"))
         {
-            stdout.WriteLine("FPUT n = 8, alpha = 0.25, periodic: midpoint rows, A-SWIM; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120");
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3: midpoint rows, A-SWIM width {fputWidth}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
             stdout.WriteLine();
             stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -105,7 +109,7 @@ public static class LearnedSystemsCommand
             {
                 for (var i = 0; i < seeds; i++)
                 {
-                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Width: fputWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: fputWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
                     var (l, tr) = (r.LearnedRecurrence, r.TrueRecurrence);
                     stdout.WriteLine(Inv($"| {beta} | {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | {l.DipMinimum:F4} ({l.DipTime:F2}) | {tr.DipMinimum:F4} ({tr.DipTime:F2}) | {l.ReturnTime:F2} | {tr.ReturnTime:F2} | {l.PeakTime:F2} | {tr.PeakTime:F2} | {r.BeatPeriod:F2} |"));
                     if (i == 0 && plotDir is not null)

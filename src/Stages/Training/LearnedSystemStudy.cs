@@ -49,11 +49,14 @@ public sealed record KeplerStudyResult(
 }
 
 /// <summary>
-/// Settings of learning the FPUT chain (n, alpha, beta, periodic) from generated trajectories: initial states uniform in
-/// q_i in [-<paramref name="QBox"/>, QBox], p_i in [-<paramref name="PBox"/>, PBox] (<see cref="TrajectoryGenerator"/>,
-/// seed = data seed), observed every <paramref name="Dt"/> for <paramref name="Steps"/> steps, midpoint rows, anchor H(0) = 0.
-/// Test: <paramref name="Test"/> uniform points in the box. Rollouts of the learned and the true H from the lowest-mode
-/// state of amplitude <paramref name="Amplitude"/> (at rest) to <paramref name="RolloutTime"/>, and the mode energies.
+/// Settings of learning the periodic FPUT chain (n, alpha, beta) from generated trajectories. Initial states in the span of
+/// the lowest <paramref name="Modes"/> normal modes, where the recurrence lives (a uniform box in 2n = 16 dimensions is far too
+/// sparse for a few thousand observations): q_j = sum_(k=1..Modes) a_k cos(2 pi k j / n) + b_k sin(2 pi k j / n),
+/// p_j = sum_k omega_k (c_k cos(2 pi k j / n) + d_k sin(2 pi k j / n)), a..d uniform in [-<paramref name="Amplitude"/>, Amplitude]
+/// (seed = data seed), observed every <paramref name="Dt"/> for <paramref name="Steps"/> steps by DOP853 (tolerance 1e-13);
+/// midpoint rows, anchor H(0) = 0. Test: the observations of <paramref name="TestTrajectories"/> more trajectories (seed
+/// Derive(data seed, "fput/test")). Rollouts of the learned (uncorrected) and the true H from the lowest-mode state of
+/// amplitude <paramref name="RolloutAmplitude"/> at rest to <paramref name="RolloutTime"/>, and the mode energies.
 /// </summary>
 public sealed record FputStudySettings(
     double Beta,
@@ -62,15 +65,15 @@ public sealed record FputStudySettings(
     int Trajectories = 300,
     int Steps = 20,
     double Dt = 0.1,
-    double QBox = 0.4,
-    double PBox = 0.3,
+    int Modes = 3,
+    double Amplitude = 0.3,
     int Width = 600,
     SamplingMethod Method = SamplingMethod.ASwim,
     double Rcond = 1e-13,
     ulong DataSeed = 3943,
     ulong ModelSeed = 992472,
-    int Test = 2000,
-    double Amplitude = 0.3,
+    int TestTrajectories = 50,
+    double RolloutAmplitude = 0.3,
     Integrator Integrator = Integrator.ImplicitMidpoint,
     double RolloutDt = 0.05,
     double RolloutTime = 120,
@@ -128,7 +131,8 @@ public static class LearnedSystemStudy
         catch (Exception ex) when (ex is FixedPointNotConvergedException or InvalidOperationException)
         {
             return new KeplerStudyResult(settings, TrajectoryFit.RelativeError(fit.Energy(testX), truth), TrajectoryFit.RelativeError(fit.CorrectedEnergy(testX), truth),
-                fit.Rank, null, InvariantDiagnostics.KeplerDrift(system, exact), [], []) { LearnedRolloutFailure = ex.Message };
+                fit.Rank, null, InvariantDiagnostics.KeplerDrift(system, exact), [], [])
+            { LearnedRolloutFailure = ex.Message };
         }
 
         var energyDrift = new double[learned.Length];
@@ -167,15 +171,16 @@ public static class LearnedSystemStudy
         ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(settings);
         var system = new Fput(settings.N, settings.Alpha, settings.Beta, periodic: true);
-        var domain = Domain.Uniform(settings.N, new Interval(-settings.QBox, settings.QBox), new Interval(-settings.PBox, settings.PBox));
-        var train = TrajectoryGenerator.Generate(system, domain, new TrajectorySettings(settings.Trajectories, settings.Dt, settings.Steps, Seed: settings.DataSeed), ct);
+        var train = Observe(system, FputStates(system, settings.Trajectories, settings.Modes, settings.Amplitude, new Rng(settings.DataSeed)), settings.Steps, settings.Dt, ct);
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         var x0 = new double[2 * settings.N];
         var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
             settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null);
-        var test = DataGenerator.Sample(system, domain, settings.Test, Rng.Derive(settings.DataSeed, "fput/test"));
+        var test = Observe(system, FputStates(system, settings.TestTrajectories, settings.Modes, settings.Amplitude, new Rng(Rng.Derive(settings.DataSeed, "fput/test"))), settings.Steps, settings.Dt, ct);
+        var testX = Observations(test);
+        var truth = Energies(system, testX);
 
-        var start = system.LowestModeState(settings.Amplitude);
+        var start = system.LowestModeState(settings.RolloutAmplitude);
         var starts = new double[start.Length][];
         for (var i = 0; i < start.Length; i++)
         {
@@ -189,8 +194,8 @@ public static class LearnedSystemStudy
         var learnedModes = InvariantDiagnostics.ModeEnergies(system, learned);
         var trueModes = InvariantDiagnostics.ModeEnergies(system, exact);
         return new FputStudyResult(settings,
-            TrajectoryFit.RelativeError(fit.Energy(test.X), test.H),
-            TrajectoryFit.RelativeError(fit.CorrectedEnergy(test.X), test.H),
+            TrajectoryFit.RelativeError(fit.Energy(testX), truth),
+            TrajectoryFit.RelativeError(fit.CorrectedEnergy(testX), truth),
             fit.Rank,
             period,
             learnedModes,
@@ -237,14 +242,48 @@ public static class LearnedSystemStudy
     public static TrajectorySet KeplerTrajectories(Kepler system, int count, int steps, double dt, double maxEccentricity, ulong seed, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(system);
-        var x0 = KeplerStates(count, maxEccentricity, new Rng(seed), system.K);
+        return Observe(system, KeplerStates(count, maxEccentricity, new Rng(seed), system.K), steps, dt, ct);
+    }
+
+    /// <summary>States in the span of the lowest <paramref name="modes"/> modes of a periodic chain (see <see cref="FputStudySettings"/>).</summary>
+    public static double[][] FputStates(Fput system, int count, int modes, double amplitude, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(rng);
+        var n = system.N;
+        var x = Batch.New(2 * n, count);
+        for (var m = 0; m < count; m++)
+        {
+            for (var k = 1; k <= modes; k++)
+            {
+                var (a, b, c, d) = (rng.NextUniform(-amplitude, amplitude), rng.NextUniform(-amplitude, amplitude), rng.NextUniform(-amplitude, amplitude), rng.NextUniform(-amplitude, amplitude));
+                var omega = system.ModeFrequency(k);
+                for (var j = 1; j <= n; j++)
+                {
+                    var (cos, sin) = (Math.Cos(2 * Math.PI * k * j / n), Math.Sin(2 * Math.PI * k * j / n));
+                    x[j - 1][m] += (a * cos) + (b * sin);
+                    x[n + j - 1][m] += omega * ((c * cos) + (d * sin));
+                }
+            }
+        }
+
+        return x;
+    }
+
+    /// <summary>Trajectories from the columns of <paramref name="x0"/>, by DOP853 (tolerance 1e-13), observed at n dt, n = 0..steps.</summary>
+    public static TrajectorySet Observe(HamiltonianSystem system, double[][] x0, int steps, double dt, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        ArgumentNullException.ThrowIfNull(x0);
+        var count = x0[0].Length;
+        var dim = x0.Length;
         var times = Enumerable.Range(0, steps + 1).Select(n => n * dt).ToArray();
         var solved = Rollouts.Reference(HamiltonianField.Exact(system), x0, times, TrajectorySettings.Tolerance, ct);
         var series = new TrajectorySeries[count];
         for (var m = 0; m < count; m++)
         {
-            var states = new double[4][];
-            for (var i = 0; i < 4; i++)
+            var states = new double[dim][];
+            for (var i = 0; i < dim; i++)
             {
                 states[i] = [.. Enumerable.Range(0, times.Length).Select(n => solved.States[n][i][m])];
             }
