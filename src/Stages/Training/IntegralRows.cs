@@ -10,10 +10,10 @@ namespace Hnn.Stages.Training;
 /// wrong. Summing the midpoint rows, y_n = y_0' + sum_(k&lt;n) h_k J grad H(x~_k) + e_n with the start y_0' unknown:
 /// after centring every trajectory and coordinate over n = 0..N (which removes the start) the rows
 ///     (y_(n,i) - mean_n y_(.,i)) / s_i = sum_j c_j (L_(n,i,j) - mean_n L_(.,i,j)) / s_i,   L_(n,i,j) = sum_(k&lt;n) h_k (J grad phi_j(x~_k))_i
-/// have independent noise of sd sigma / s_i x sqrt(N / (N + 1)) (centring leaves N of N + 1 dimensions), so scaled by
-/// sqrt((N + 1) / N) and with s_i the coordinate's RMS (relative noise) every row has noise sd sigma: least squares on
-/// them is the maximum-likelihood fit under iid observation noise (up to the noise in the feature points), and the
-/// Bayesian layer's model holds. Same unknowns (c_1..c_N, c_0) and anchor row as <see cref="GradientSystem.Full"/>.
+/// have noise of marginal sd sigma_i sqrt(N / (N + 1)) and correlation -1/N within a trajectory and coordinate (centring
+/// leaves N of N + 1 dimensions), so scaled by sqrt((N + 1) / N) and divided by s_i (relative noise sigma_i = sigma s_i)
+/// every row has noise sd sigma: least squares on them is the maximum-likelihood fit under iid observation noise (up to
+/// the noise in the feature points), and the Bayesian layer's model holds up to that small correlation. Same unknowns (c_1..c_N, c_0) and anchor row as <see cref="GradientSystem.Full"/>.
 /// </summary>
 public static class IntegralRows
 {
