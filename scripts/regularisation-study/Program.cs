@@ -72,14 +72,15 @@ Console.WriteLine(trajectories is null
     ? $"system {options["system"]}, {options["method"]} width {width}, derivative rows: {train} train / {validation} validation / {test} test points, backend {la.Name}"
     : $"system {options["system"]}, {options["method"]} width {width}, {options["rows"]} rows of noisy trajectories ({trajectories.Steps} steps of dt {trajectories.Dt}): {train} train / {validation} validation trajectories, {test} test points, backend {la.Name}");
 Console.WriteLine();
-Console.WriteLine("| noise | data seed | best rcond (test H) | best lambda (test H) | rcond/val | rcond/gcv | ridge/val | ridge/gcv | sigma train/true | cover H | cover grad H | sigma val/true | cover H (val) | cover grad H (val) | Bayes mean test H |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine("| noise | data seed | best rcond (test H) | best lambda (test H) | rcond/val | rcond/gcv | ridge/val | ridge/gcv | sigma train/true | cover H | cover grad H | sigma val/true | cover H (val) | cover grad H (val) | kappa (traj) | cover H (traj) | Bayes mean test H |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 var summary = new List<string>();
 foreach (var noise in Doubles(options["noise"]))
 {
     var ratios = new Dictionary<string, List<double>>(StringComparer.Ordinal);
     var coverage = new List<double>();
     var coverageVal = new List<double>();
+    var coverageTraj = new List<double>();
     foreach (var seed in seeds)
     {
         var r = RegularisationStudy.Run(la, new RegularisationStudySettings(system, domain, anchor, train, validation, test, width, options["method"], noise, seed, 992472) { Trajectories = trajectories });
@@ -94,15 +95,18 @@ foreach (var noise in Doubles(options["noise"]))
         });
         coverage.Add(r.Bayes.CoverageH);
         coverageVal.Add(r.Bayes.ValidationCoverageH);
+        coverageTraj.Add(r.Bayes.TrajectoryCoverageH);
         string Sigma(double sd) => r.Bayes.TrueNoiseSd > 0 ? F(sd / r.Bayes.TrueNoiseSd) : E(sd) + " / 0";
-        Console.WriteLine($"| {E(noise)} | {seed} | {E(bestR.Regularisation.Value)} ({E(bestR.TestH)}) | {E(bestL.Regularisation.Value)} ({E(bestL.TestH)}) | {string.Join(" | ", cells)} | {Sigma(r.Bayes.NoiseSd)} | {F3(r.Bayes.CoverageH)} | {F3(r.Bayes.CoverageGrad)} | {Sigma(r.Bayes.ValidationNoiseSd)} | {F3(r.Bayes.ValidationCoverageH)} | {F3(r.Bayes.ValidationCoverageGrad)} | {E(r.Bayes.MeanTestH)} |");
+        Console.WriteLine($"| {E(noise)} | {seed} | {E(bestR.Regularisation.Value)} ({E(bestR.TestH)}) | {E(bestL.Regularisation.Value)} ({E(bestL.TestH)}) | {string.Join(" | ", cells)} | {Sigma(r.Bayes.NoiseSd)} | {F3(r.Bayes.CoverageH)} | {F3(r.Bayes.CoverageGrad)} | {Sigma(r.Bayes.ValidationNoiseSd)} | {F3(r.Bayes.ValidationCoverageH)} | {F3(r.Bayes.ValidationCoverageGrad)} | {(double.IsNaN(r.Bayes.TrajectoryScale) ? "-" : F(r.Bayes.TrajectoryScale))} | {(double.IsNaN(r.Bayes.TrajectoryCoverageH) ? "-" : F3(r.Bayes.TrajectoryCoverageH))} | {E(r.Bayes.MeanTestH)} |");
     }
 
     summary.Add($"noise {E(noise)}: worst auto/best-fixed ratio " +
         string.Join(", ", ratios.Select(p => $"{p.Key} {F(p.Value.Max())}")) +
         $"; coverage of H, training sigma {F3(coverage.Min())}..{F3(coverage.Max())} (mean {F3(coverage.Average())})" +
         $", validation sigma {F3(coverageVal.Min())}..{F3(coverageVal.Max())} (mean {F3(coverageVal.Average())})" +
-        $"; every run in [0.90, 0.99]: training {(coverage.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}, validation {(coverageVal.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}");
+        (trajectories is null ? "" : $", trajectory scale {F3(coverageTraj.Min())}..{F3(coverageTraj.Max())} (mean {F3(coverageTraj.Average())})") +
+        $"; every run in [0.90, 0.99]: training {(coverage.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}, validation {(coverageVal.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}" +
+        (trajectories is null ? "" : $", trajectory scale {(coverageTraj.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}"));
 }
 
 Console.WriteLine();

@@ -24,6 +24,14 @@ public enum NoiseSource
     /// predictive distribution N(a_v . c, sigma^2 (1 + l_v)) (docs/ALGORITHM.md §2.5).
     /// </summary>
     Validation,
+
+    /// <summary>
+    /// Held-out trajectories, on the level of H itself: the true H is constant along a trajectory, so the learned
+    /// H(x_n) - H(x_0) of its observations is pure error, predicted N(0, kappa^2 s_n^2 + v_n) (s_n the band of
+    /// H(x_n) - H(x_0), v_n the variance the observation noise adds); kappa maximises that likelihood
+    /// (docs/ALGORITHM.md §2.5, <see cref="BayesianOutputLayer.WithTrajectoryScale"/>).
+    /// </summary>
+    ValidationTrajectories,
 }
 
 /// <summary>
@@ -131,6 +139,64 @@ public sealed class BayesianOutputLayer
         }
 
         return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, Math.Sqrt(sum / r.Length), LogEvidence, WellDetermined, NoiseSource.Validation, TrainingNoiseSd);
+    }
+
+    /// <summary>
+    /// The same posterior with every band scaled by kappa, fitted on held-out trajectories (<see cref="NoiseSource.ValidationTrajectories"/>):
+    /// for every trajectory j and observation n &gt;= 1 the residual d = H^(x_(j,n)) - H^(x_(j,0)) (the learned H, e.g.
+    /// corrected, at the observations: <paramref name="energies"/>[j][n]) is predicted N(0, kappa^2 s^2 + v) with s the band
+    /// of H(x_(j,n)) - H(x_(j,0)) (<see cref="PredictiveSd"/> anchored at x_(j,0)) and v = <paramref name="noiseVariance"/>[j][n]
+    /// (what the observation noise of both states adds, e.g. sum_i sigma_i^2 (dH/dx_i(x_n)^2 + dH/dx_i(x_0)^2); null: 0);
+    /// kappa maximises the likelihood (golden section in log kappa over [1e-3, 1e6]).
+    /// </summary>
+    public BayesianOutputLayer WithTrajectoryScale(HiddenLayer hidden, IReadOnlyList<double[][]> states, IReadOnlyList<double[]> energies,
+        IReadOnlyList<double[]>? noiseVariance = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(energies);
+        if (states.Count != energies.Count || states.Count == 0)
+        {
+            throw new ArgumentException($"{states.Count} trajectories with {energies.Count} energy series; need the same number >= 1");
+        }
+
+        var d = new List<double>();
+        var s2 = new List<double>();
+        var v = new List<double>();
+        for (var j = 0; j < states.Count; j++)
+        {
+            var x = states[j];
+            var length = x[0].Length;
+            var x0 = new double[x.Length];
+            for (var i = 0; i < x.Length; i++)
+            {
+                x0[i] = x[i][0];
+            }
+
+            var (sd, _) = PredictiveSd(hidden, x, x0);
+            for (var n = 1; n < length; n++)
+            {
+                d.Add(energies[j][n] - energies[j][0]);
+                s2.Add(sd[n] * sd[n]);
+                v.Add(noiseVariance?[j][n] ?? 0);
+            }
+        }
+
+        double NegativeLogLikelihood(double kappa)
+        {
+            double sum = 0;
+            for (var k = 0; k < d.Count; k++)
+            {
+                var variance = Math.Max((kappa * kappa * s2[k]) + v[k], 1e-300);
+                sum += Math.Log(variance) + (d[k] * d[k] / variance);
+            }
+
+            return 0.5 * sum;
+        }
+
+        var grid = Enumerable.Range(0, 37).Select(i => Math.Pow(10, -3 + (i / 4.0))).ToArray();
+        var (best, _, _) = RegularisationChoice.MinimiseLog(grid, NegativeLogLikelihood);
+        return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, best * NoiseSd, LogEvidence, WellDetermined, NoiseSource.ValidationTrajectories, TrainingNoiseSd);
     }
 
     /// <summary>
