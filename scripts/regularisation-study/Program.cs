@@ -7,6 +7,10 @@ using Hnn.Stages.Training;
 // and data seed, RegularisationStudy.Run, one markdown row each and a summary per noise level.
 // Usage: regularisation-study [--system pendulum|mass-spring] [--method a-swim] [--width 200] [--train 2500]
 //        [--validation 500] [--test 2500] [--noise 0,1e-4,1e-3,1e-2] [--seeds 3943,1,2]
+//        [--rows derivatives|midpoint|midpoint-whitened] [--dt 0.1] [--steps 10]
+// With --rows midpoint the rows come from generated noisy trajectories (midpoint target) and --train / --validation
+// count trajectories of --steps steps of --dt each (defaults then 250 / 50: 2500 / 500 rows); midpoint-whitened fits the
+// output layer on the whitened integral rows (IntegralRows, docs/ALGORITHM.md §2.6).
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
     ["system"] = "pendulum",
@@ -17,7 +21,11 @@ var options = new Dictionary<string, string>(StringComparer.Ordinal)
     ["test"] = "2500",
     ["noise"] = "0,1e-4,1e-3,1e-2",
     ["seeds"] = "3943,1,2",
+    ["rows"] = "derivatives",
+    ["dt"] = "0.1",
+    ["steps"] = "10",
 };
+var given = new HashSet<string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i += 2)
 {
     var key = args[i].TrimStart('-');
@@ -28,6 +36,20 @@ for (var i = 0; i < args.Length; i += 2)
     }
 
     options[key] = args[i + 1];
+    given.Add(key);
+}
+
+var trajectories = options["rows"] switch
+{
+    "derivatives" => null,
+    "midpoint" => new TrajectoryRows(double.Parse(options["dt"], CultureInfo.InvariantCulture), int.Parse(options["steps"], CultureInfo.InvariantCulture)),
+    "midpoint-whitened" => new TrajectoryRows(double.Parse(options["dt"], CultureInfo.InvariantCulture), int.Parse(options["steps"], CultureInfo.InvariantCulture), Whitened: true),
+    var other => throw new ArgumentException($"--rows {other}: allowed derivatives, midpoint, midpoint-whitened"),
+};
+if (trajectories is not null)
+{
+    options["train"] = given.Contains("train") ? options["train"] : "250";
+    options["validation"] = given.Contains("validation") ? options["validation"] : "50";
 }
 
 static double[] Doubles(string s) => [.. s.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture))];
@@ -45,18 +67,23 @@ var test = int.Parse(options["test"], CultureInfo.InvariantCulture);
 var seeds = options["seeds"].Split(',').Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 static string E(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
 static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
-Console.WriteLine($"system {options["system"]}, {options["method"]} width {width}, {train} train / {validation} validation / {test} test, backend {la.Name}");
+static string F3(double v) => v.ToString("0.000", CultureInfo.InvariantCulture);
+Console.WriteLine(trajectories is null
+    ? $"system {options["system"]}, {options["method"]} width {width}, derivative rows: {train} train / {validation} validation / {test} test points, backend {la.Name}"
+    : $"system {options["system"]}, {options["method"]} width {width}, {options["rows"]} rows of noisy trajectories ({trajectories.Steps} steps of dt {trajectories.Dt}): {train} train / {validation} validation trajectories, {test} test points, backend {la.Name}");
 Console.WriteLine();
-Console.WriteLine("| noise | data seed | best rcond (test H) | best lambda (test H) | rcond/val | rcond/gcv | ridge/val | ridge/gcv | sigma est/true | cover H | cover grad H | Bayes mean test H |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine("| noise | data seed | best rcond (test H) | best lambda (test H) | rcond/val | rcond/gcv | ridge/val | ridge/gcv | sigma train/true | cover H | cover grad H | sigma val/true | cover H (val) | cover grad H (val) | kappa (traj) | cover H (traj) | Bayes mean test H |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 var summary = new List<string>();
 foreach (var noise in Doubles(options["noise"]))
 {
     var ratios = new Dictionary<string, List<double>>(StringComparer.Ordinal);
     var coverage = new List<double>();
+    var coverageVal = new List<double>();
+    var coverageTraj = new List<double>();
     foreach (var seed in seeds)
     {
-        var r = RegularisationStudy.Run(la, new RegularisationStudySettings(system, domain, anchor, train, validation, test, width, options["method"], noise, seed, 992472));
+        var r = RegularisationStudy.Run(la, new RegularisationStudySettings(system, domain, anchor, train, validation, test, width, options["method"], noise, seed, 992472) { Trajectories = trajectories });
         var bestR = r.BestFixed(RegularisationKind.Rcond);
         var bestL = r.BestFixed(RegularisationKind.Ridge);
         var best = r.BestFixedOverall.TestH;
@@ -67,13 +94,19 @@ foreach (var noise in Doubles(options["noise"]))
             return $"{E(a.Result.TestH)} ({F(ratio)}x)";
         });
         coverage.Add(r.Bayes.CoverageH);
-        var sigma = r.Bayes.TrueNoiseSd > 0 ? F(r.Bayes.NoiseSd / r.Bayes.TrueNoiseSd) : E(r.Bayes.NoiseSd) + " / 0";
-        Console.WriteLine($"| {E(noise)} | {seed} | {E(bestR.Regularisation.Value)} ({E(bestR.TestH)}) | {E(bestL.Regularisation.Value)} ({E(bestL.TestH)}) | {string.Join(" | ", cells)} | {sigma} | {F(r.Bayes.CoverageH)} | {F(r.Bayes.CoverageGrad)} | {E(r.Bayes.MeanTestH)} |");
+        coverageVal.Add(r.Bayes.ValidationCoverageH);
+        coverageTraj.Add(r.Bayes.TrajectoryCoverageH);
+        string Sigma(double sd) => r.Bayes.TrueNoiseSd > 0 ? F(sd / r.Bayes.TrueNoiseSd) : E(sd) + " / 0";
+        Console.WriteLine($"| {E(noise)} | {seed} | {E(bestR.Regularisation.Value)} ({E(bestR.TestH)}) | {E(bestL.Regularisation.Value)} ({E(bestL.TestH)}) | {string.Join(" | ", cells)} | {Sigma(r.Bayes.NoiseSd)} | {F3(r.Bayes.CoverageH)} | {F3(r.Bayes.CoverageGrad)} | {Sigma(r.Bayes.ValidationNoiseSd)} | {F3(r.Bayes.ValidationCoverageH)} | {F3(r.Bayes.ValidationCoverageGrad)} | {(double.IsNaN(r.Bayes.TrajectoryScale) ? "-" : F(r.Bayes.TrajectoryScale))} | {(double.IsNaN(r.Bayes.TrajectoryCoverageH) ? "-" : F3(r.Bayes.TrajectoryCoverageH))} | {E(r.Bayes.MeanTestH)} |");
     }
 
     summary.Add($"noise {E(noise)}: worst auto/best-fixed ratio " +
         string.Join(", ", ratios.Select(p => $"{p.Key} {F(p.Value.Max())}")) +
-        $"; coverage of H {F(coverage.Min())}..{F(coverage.Max())} (mean {F(coverage.Average())})");
+        $"; coverage of H, training sigma {F3(coverage.Min())}..{F3(coverage.Max())} (mean {F3(coverage.Average())})" +
+        $", validation sigma {F3(coverageVal.Min())}..{F3(coverageVal.Max())} (mean {F3(coverageVal.Average())})" +
+        (trajectories is null ? "" : $", trajectory scale {F3(coverageTraj.Min())}..{F3(coverageTraj.Max())} (mean {F3(coverageTraj.Average())})") +
+        $"; every run in [0.90, 0.99]: training {(coverage.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}, validation {(coverageVal.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}" +
+        (trajectories is null ? "" : $", trajectory scale {(coverageTraj.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}"));
 }
 
 Console.WriteLine();

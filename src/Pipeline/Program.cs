@@ -106,6 +106,7 @@ public static class HnnCli
 
         root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         root.Subcommands.Add(LimitedDataCommand.Create(stdout, stderr, code => exit = code));
+        root.Subcommands.Add(LearnedSystemsCommand.Create(stdout, stderr, code => exit = code));
         foreach (var c in HelpCommands.Build(root, stdout, stderr, code => exit = code))
         {
             root.Subcommands.Add(c);

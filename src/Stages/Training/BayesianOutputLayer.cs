@@ -13,6 +13,27 @@ public enum PriorPrecisionChoice
     Gcv,
 }
 
+/// <summary>Where the Bayesian output layer's noise level (the scale of every band) comes from.</summary>
+public enum NoiseSource
+{
+    /// <summary>The training residual: sigma^2 = ||A c - y||^2 / (m - gamma) (the default).</summary>
+    TrainingResidual,
+
+    /// <summary>
+    /// Held-out rows: sigma^2 = mean_v r_v^2 / (1 + l_v), the maximum-likelihood scale of the validation rows'
+    /// predictive distribution N(a_v . c, sigma^2 (1 + l_v)) (docs/ALGORITHM.md §2.5).
+    /// </summary>
+    Validation,
+
+    /// <summary>
+    /// Held-out trajectories, on the level of H itself: the true H is constant along a trajectory, so the learned
+    /// H(x_n) - H(x_0) of its observations is pure error, predicted N(0, kappa^2 s_n^2 + v_n) (s_n the band of
+    /// H(x_n) - H(x_0), v_n the variance the observation noise adds); kappa maximises that likelihood
+    /// (docs/ALGORITHM.md §2.5, <see cref="BayesianOutputLayer.WithTrajectoryScale"/>).
+    /// </summary>
+    ValidationTrajectories,
+}
+
 /// <summary>
 /// A Bayesian linear model on the output layer (docs/ALGORITHM.md §2.5): y = A c + e, e ~ N(0, sigma^2 I), prior
 /// c ~ N(0, alpha^-1 I) on all N + 1 output weights. With mu = (lambda s_max)^2 = sigma^2 alpha the posterior is
@@ -31,8 +52,11 @@ public sealed class BayesianOutputLayer
     private readonly double[] _m; // row-major n x n: row i = v_i^T / sqrt(s_i^2 + mu)
     private readonly int _n;
 
-    private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma)
+    private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma,
+        NoiseSource source = NoiseSource.TrainingResidual, double? trainingNoiseSd = null)
     {
+        Source = source;
+        TrainingNoiseSd = trainingNoiseSd ?? noiseSd;
         Solve = solve;
         Lambda = lambda;
         Choice = choice;
@@ -93,6 +117,89 @@ public sealed class BayesianOutputLayer
     }
 
     /// <summary>
+    /// The same posterior (mean, lambda) with the noise level re-estimated on held-out rows (<see cref="NoiseSource.Validation"/>):
+    /// sigma_v^2 = (1 / m_v) sum_v r_v^2 / (1 + l_v) with r_v the residual of the posterior mean on row v and l_v its
+    /// leverage (<see cref="ValidationRows.Predictive"/>). Every band scales by sigma_v / sigma. The rows must be projected
+    /// for this layer's solve.
+    /// </summary>
+    public BayesianOutputLayer WithValidationNoise(ValidationRows validation)
+    {
+        ArgumentNullException.ThrowIfNull(validation);
+        if (!ReferenceEquals(validation.Solve, Solve))
+        {
+            throw new ArgumentException("the validation rows were projected for another solve", nameof(validation));
+        }
+
+        var mu = SpectralSolve.Square(Lambda * Solve.SigmaMax);
+        var (r, l) = validation.Predictive(Solve.Filter(Regularisation.Ridge(Lambda)), mu);
+        double sum = 0;
+        for (var v = 0; v < r.Length; v++)
+        {
+            sum += r[v] * r[v] / (1 + l[v]);
+        }
+
+        return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, Math.Sqrt(sum / r.Length), LogEvidence, WellDetermined, NoiseSource.Validation, TrainingNoiseSd);
+    }
+
+    /// <summary>
+    /// The same posterior with every band scaled by kappa, fitted on held-out trajectories (<see cref="NoiseSource.ValidationTrajectories"/>):
+    /// for every trajectory j and observation n &gt;= 1 the residual d = H^(x_(j,n)) - H^(x_(j,0)) (the learned H, e.g.
+    /// corrected, at the observations: <paramref name="energies"/>[j][n]) is predicted N(0, kappa^2 s^2 + v) with s the band
+    /// of H(x_(j,n)) - H(x_(j,0)) (<see cref="PredictiveSd"/> anchored at x_(j,0)) and v = <paramref name="noiseVariance"/>[j][n]
+    /// (what the observation noise of both states adds, e.g. sum_i sigma_i^2 (dH/dx_i(x_n)^2 + dH/dx_i(x_0)^2); null: 0);
+    /// kappa maximises the likelihood (golden section in log kappa over [1e-3, 1e6]).
+    /// </summary>
+    public BayesianOutputLayer WithTrajectoryScale(HiddenLayer hidden, IReadOnlyList<double[][]> states, IReadOnlyList<double[]> energies,
+        IReadOnlyList<double[]>? noiseVariance = null)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(states);
+        ArgumentNullException.ThrowIfNull(energies);
+        if (states.Count != energies.Count || states.Count == 0)
+        {
+            throw new ArgumentException($"{states.Count} trajectories with {energies.Count} energy series; need the same number >= 1");
+        }
+
+        var d = new List<double>();
+        var s2 = new List<double>();
+        var v = new List<double>();
+        for (var j = 0; j < states.Count; j++)
+        {
+            var x = states[j];
+            var length = x[0].Length;
+            var x0 = new double[x.Length];
+            for (var i = 0; i < x.Length; i++)
+            {
+                x0[i] = x[i][0];
+            }
+
+            var (sd, _) = PredictiveSd(hidden, x, x0);
+            for (var n = 1; n < length; n++)
+            {
+                d.Add(energies[j][n] - energies[j][0]);
+                s2.Add(sd[n] * sd[n]);
+                v.Add(noiseVariance?[j][n] ?? 0);
+            }
+        }
+
+        double NegativeLogLikelihood(double kappa)
+        {
+            double sum = 0;
+            for (var k = 0; k < d.Count; k++)
+            {
+                var variance = Math.Max((kappa * kappa * s2[k]) + v[k], 1e-300);
+                sum += Math.Log(variance) + (d[k] * d[k] / variance);
+            }
+
+            return 0.5 * sum;
+        }
+
+        var grid = Enumerable.Range(0, 37).Select(i => Math.Pow(10, -3 + (i / 4.0))).ToArray();
+        var (best, _, _) = RegularisationChoice.MinimiseLog(grid, NegativeLogLikelihood);
+        return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, best * NoiseSd, LogEvidence, WellDetermined, NoiseSource.ValidationTrajectories, TrainingNoiseSd);
+    }
+
+    /// <summary>
     /// Log marginal likelihood at relative lambda with sigma^2 profiled out (its maximiser sigma^2 = E / m):
     /// -1/2 sum_i ln(1 + s_i^2 / mu) - m/2 ln(E / m) - m/2 (1 + ln 2 pi), E = ||A c - y||^2 + mu ||c||^2, mu = (lambda s_max)^2.
     /// </summary>
@@ -124,8 +231,14 @@ public sealed class BayesianOutputLayer
     /// <summary>Posterior mean of the n output weights (c_1..c_N, c_0 last) = the ridge solution at <see cref="Lambda"/>.</summary>
     public double[] Mean { get; }
 
-    /// <summary>Estimated noise standard deviation sigma of a row.</summary>
+    /// <summary>Estimated noise standard deviation sigma of a row (the scale of every band; from <see cref="Source"/>).</summary>
     public double NoiseSd { get; }
+
+    /// <summary>Where <see cref="NoiseSd"/> comes from.</summary>
+    public NoiseSource Source { get; }
+
+    /// <summary>The training-residual estimate sigma^2 = ||A c - y||^2 / (m - gamma), whatever <see cref="Source"/> is.</summary>
+    public double TrainingNoiseSd { get; }
 
     /// <summary>Prior precision alpha = mu / sigma^2.</summary>
     public double PriorPrecision => SpectralSolve.Square(Lambda * Solve.SigmaMax) / (NoiseSd * NoiseSd);

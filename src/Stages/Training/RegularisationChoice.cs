@@ -102,6 +102,42 @@ public sealed class ValidationRows
         return errors;
     }
 
+    /// <summary>Number of validation rows m_v.</summary>
+    public int Count => _rows;
+
+    /// <summary>
+    /// The held-out residuals r_v = a_v . c - y_v of the filtered solution and the rows' leverages
+    /// l_v = a_v^T (A^T A + mu I)^-1 a_v = sum_i (a_v . v_i)^2 / (s_i^2 + mu) (unitless; mu = 0 for the plain
+    /// least-squares covariance, then directions with s_i = 0 are skipped). Under the Bayesian output layer's model a
+    /// validation row's predictive variance is sigma^2 (1 + l_v) (docs/ALGORITHM.md §2.5).
+    /// </summary>
+    public (double[] Residuals, double[] Leverages) Predictive(ReadOnlySpan<double> filter, double mu)
+    {
+        var g = Solve.Coefficients(filter);
+        var residual = new double[_rows];
+        TensorPrimitives.Negate(_y, residual);
+        var leverage = new double[_rows];
+        var square = new double[_rows];
+        var s = Solve.S;
+        for (var i = 0; i < _n; i++)
+        {
+            var column = _p.AsSpan(i * _rows, _rows);
+            if (g[i] != 0)
+            {
+                TensorPrimitives.MultiplyAdd(column, g[i], residual, residual);
+            }
+
+            var denominator = (s[i] * s[i]) + mu;
+            if (denominator > 0)
+            {
+                TensorPrimitives.Multiply(column, column, square);
+                TensorPrimitives.MultiplyAdd(square, 1 / denominator, leverage, leverage);
+            }
+        }
+
+        return (residual, leverage);
+    }
+
     private double Relative(double norm) => _yNorm > 0 ? norm / _yNorm : norm;
 }
 

@@ -1,6 +1,7 @@
 using Hnn.Datasets;
 using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
+using Hnn.Stages.Rollout;
 using Hnn.Stages.Sampling;
 
 namespace Hnn.Stages.Training;
@@ -29,7 +30,24 @@ public sealed record RegularisationStudySettings(
 
     /// <summary>Fixed lambda values compared in hindsight: 1e-16, 10^-15.5, ..., 1e-1.</summary>
     public IReadOnlyList<double> LambdaGrid { get; init; } = [.. Enumerable.Range(0, 31).Select(i => Math.Pow(10, -16 + (i / 2.0)))];
+
+    /// <summary>
+    /// Null: derivative rows (as above). Otherwise learning from generated trajectories with the <c>midpoint</c> target:
+    /// <see cref="Train"/> and <see cref="Validation"/> are numbers of trajectories (initial states uniform in the domain,
+    /// each observed every <see cref="TrajectoryRows.Dt"/> for <see cref="TrajectoryRows.Steps"/> steps by DOP853,
+    /// relative noise <see cref="NoiseRelative"/> added after integration; training from the data seed, validation from
+    /// Derive(data seed, "regularisation-study/validation")), so the split is by trajectory; H is the midpoint-corrected
+    /// learned function; the test points are exact and uniform in the domain.
+    /// </summary>
+    public TrajectoryRows? Trajectories { get; init; }
 }
+
+/// <summary>
+/// Observation step and steps per trajectory of the study's trajectory mode; <paramref name="Whitened"/>: the output layer
+/// is fitted (and validated) on the whitened integral rows of <see cref="IntegralRows"/> instead of the midpoint rows
+/// (the hidden layer is sampled on the midpoint rows either way).
+/// </summary>
+public sealed record TrajectoryRows(double Dt, int Steps, bool Whitened = false);
 
 /// <summary>Test error of one regularisation (relative L2 errors of H and grad H on the exact test points).</summary>
 public readonly record struct StudyPoint(Regularisation Regularisation, double TestH, double TestGrad, double EffectiveDof);
@@ -45,7 +63,23 @@ public sealed record StudyBayes(
     double CoverageH,
     double CoverageGrad,
     double MeanTestH,
-    double MedianSdH);
+    double MedianSdH)
+{
+    /// <summary>The noise level estimated on the validation rows (<see cref="NoiseSource.Validation"/>).</summary>
+    public double ValidationNoiseSd { get; init; }
+
+    /// <summary>Coverage of the 95 % band of H when its scale comes from the validation rows.</summary>
+    public double ValidationCoverageH { get; init; }
+
+    /// <summary>Coverage of the 95 % bands of the grad H components, validation scale.</summary>
+    public double ValidationCoverageGrad { get; init; }
+
+    /// <summary>Trajectory mode: kappa of <see cref="BayesianOutputLayer.WithTrajectoryScale"/> (NaN for derivative rows).</summary>
+    public double TrajectoryScale { get; init; } = double.NaN;
+
+    /// <summary>Trajectory mode: coverage of the 95 % band of H scaled by <see cref="TrajectoryScale"/> (NaN for derivative rows).</summary>
+    public double TrajectoryCoverageH { get; init; } = double.NaN;
+}
 
 /// <summary>Everything one study run measured.</summary>
 public sealed record RegularisationStudyResult(
@@ -74,32 +108,31 @@ public static class RegularisationStudy
         ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(settings);
         var system = settings.System;
-        var all = DataGenerator.Sample(system, settings.Domain, settings.Train + settings.Validation + settings.Test, settings.DataSeed);
-        var train = Slice(all, 0, settings.Train);
-        var validation = Slice(all, settings.Train, settings.Validation);
-        var test = Slice(all, settings.Train + settings.Validation, settings.Test);
+        var (trainX, trainDx, validationX, validationDx, test, noiseSd, meanSquareStep, sets) = settings.Trajectories is null
+            ? DerivativeRows(settings)
+            : TrajectoryRowsOf(settings, settings.Trajectories);
+        var formulation = settings.Trajectories is null ? TargetFormulation.Derivatives : TargetFormulation.Midpoint;
 
-        // Noise: one scale for every x' entry (relative to the RMS of the exact training derivatives).
-        double sum = 0;
-        foreach (var column in train.Dx)
+        var hidden = Hidden(la, settings, trainX, trainDx);
+        SpectralSolve solve;
+        ValidationRows rows;
+        if (settings.Trajectories is { Whitened: true })
         {
-            sum += column.Sum(v => v * v);
+            var rms = IntegralRows.CoordinateRms(sets!.Value.Train);
+            solve = SpectralSolve.Create(la, ReducedProblem.FromSystem(la, IntegralRows.System(hidden, sets.Value.Train, rms, settings.Anchor)));
+            rows = new ValidationRows(solve, IntegralRows.System(hidden, sets.Value.Validation, rms, settings.Anchor));
+            noiseSd = settings.NoiseRelative; // every whitened row has noise sd sigma (relative noise, rows divided by s_i)
         }
-
-        var noiseSd = settings.NoiseRelative * Math.Sqrt(sum / (train.Dx.Length * (double)train.Count));
-        var rng = new Rng(settings.DataSeed, "regularisation-study/noise");
-        var trainDx = AddNoise(train.Dx, noiseSd, rng);
-        var validationDx = AddNoise(validation.Dx, noiseSd, rng);
-
-        var hidden = Hidden(la, settings, train.X, trainDx);
-        var problem = Reduce(la, hidden, train.X, trainDx, settings.Anchor);
-        var solve = SpectralSolve.Create(la, problem);
-        var rows = new ValidationRows(solve, GradientSystem.Full(hidden, validation.X, validationDx, settings.Anchor));
+        else
+        {
+            solve = SpectralSolve.Create(la, Reduce(la, hidden, trainX, trainDx, settings.Anchor));
+            rows = new ValidationRows(solve, GradientSystem.Full(hidden, validationX, validationDx, settings.Anchor));
+        }
 
         StudyPoint Evaluate(Regularisation reg)
         {
             var filter = solve.Filter(reg);
-            var (h, g) = TestErrors(ToNetwork(hidden, solve.SolveFiltered(filter)), test);
+            var (h, g) = TestErrors(ToNetwork(hidden, solve.SolveFiltered(filter)), test, formulation, meanSquareStep);
             return new StudyPoint(reg, h, g, SpectralSolve.EffectiveDof(filter));
         }
 
@@ -117,6 +150,7 @@ public static class RegularisationStudy
         }
 
         var bayes = BayesianOutputLayer.Fit(solve);
+        var calibrated = bayes.WithValidationNoise(rows);
         var mean = bayes.MeanNetwork(hidden);
         var (sdH, sdGrad) = bayes.PredictiveSd(hidden, test.X, settings.Anchor.X0);
         var gradHat = new double[test.X.Length][];
@@ -127,23 +161,177 @@ public static class RegularisationStudy
 
         var hHat = new double[test.Count];
         mean.Predict(test.X, 0, test.Count, hHat, gradHat);
-        var gradTruth = GradientOf(test.Dx);
-        var insideGrad = 0.0;
-        for (var i = 0; i < gradHat.Length; i++)
+        if (formulation == TargetFormulation.Midpoint)
         {
-            insideGrad += BayesianOutputLayer.Coverage(gradTruth[i], gradHat[i], sdGrad[i]);
+            hHat = Formulations.CorrectedEnergy(mean, test.X, formulation, meanSquareStep);
         }
 
-        var (meanH, _) = TestErrors(mean, test);
+        var gradTruth = GradientOf(test.Dx);
+        double GradCoverage(double scale)
+        {
+            var inside = 0.0;
+            for (var i = 0; i < gradHat.Length; i++)
+            {
+                inside += BayesianOutputLayer.Coverage(gradTruth[i], gradHat[i], [.. sdGrad[i].Select(v => v * scale)]);
+            }
+
+            return inside / gradHat.Length;
+        }
+
+        var scale = calibrated.NoiseSd / bayes.NoiseSd;
+        var kappa = double.NaN;
+        if (sets is { } trajectorySets)
+        {
+            kappa = TrajectoryScaleOf(bayes, hidden, mean, trajectorySets.Train, InDomain(trajectorySets.Validation, settings.Domain), formulation, meanSquareStep, settings.Trajectories!);
+        }
+
+        var (meanH, _) = TestErrors(mean, test, formulation, meanSquareStep);
         var summary = new StudyBayes(
             bayes.Lambda,
             bayes.NoiseSd,
             noiseSd,
             BayesianOutputLayer.Coverage(test.H, hHat, sdH),
-            insideGrad / gradHat.Length,
+            GradCoverage(1),
             meanH,
-            Median(sdH));
+            Median(sdH))
+        {
+            ValidationNoiseSd = calibrated.NoiseSd,
+            ValidationCoverageH = BayesianOutputLayer.Coverage(test.H, hHat, [.. sdH.Select(v => v * scale)]),
+            ValidationCoverageGrad = GradCoverage(scale),
+            TrajectoryScale = kappa,
+            TrajectoryCoverageH = double.IsNaN(kappa) ? double.NaN : BayesianOutputLayer.Coverage(test.H, hHat, [.. sdH.Select(v => v * kappa)]),
+        };
         return new RegularisationStudyResult(settings, fixedPoints, auto, summary);
+    }
+
+    /// <summary>
+    /// kappa of <see cref="BayesianOutputLayer.WithTrajectoryScale"/> on the validation trajectories, with the learned H
+    /// corrected as on the test points and the observation noise's variance sum_i sigma_i^2 (dH/dx_i(x_n)^2 + dH/dx_i(x_0)^2)
+    /// from the *estimated* noise: sigma_i = sigma s_i (s_i the coordinate's RMS over the training observations), sigma the
+    /// training-residual estimate itself for whitened rows (their noise is sigma) and sigma_row dt / (sqrt 2 rms(s)) for
+    /// midpoint rows (their row noise is sqrt 2 sigma_i / dt).
+    /// </summary>
+    private static double TrajectoryScaleOf(BayesianOutputLayer bayes, HiddenLayer hidden, Network mean, TrajectorySet train, TrajectorySet validation,
+        TargetFormulation formulation, double meanSquareStep, TrajectoryRows trajectories)
+    {
+        var rms = IntegralRows.CoordinateRms(train);
+        var rmsAll = Math.Sqrt(rms.Average(v => v * v));
+        var sigma = trajectories.Whitened ? bayes.TrainingNoiseSd : bayes.TrainingNoiseSd * trajectories.Dt / (Math.Sqrt(2) * rmsAll);
+        var states = new List<double[][]>();
+        var energies = new List<double[]>();
+        var variances = new List<double[]>();
+        foreach (var t in validation.Trajectories)
+        {
+            var x = t.States;
+            var count = t.Length;
+            var grad = x.Select(_ => new double[count]).ToArray();
+            var h = new double[count];
+            mean.Predict(x, 0, count, h, grad);
+            var corrected = Formulations.CorrectedEnergy(mean, x, formulation, meanSquareStep);
+            var v = new double[count];
+            for (var n = 0; n < count; n++)
+            {
+                for (var i = 0; i < x.Length; i++)
+                {
+                    var si = sigma * rms[i];
+                    v[n] += si * si * ((grad[i][n] * grad[i][n]) + (grad[i][0] * grad[i][0]));
+                }
+            }
+
+            states.Add(x);
+            energies.Add(corrected);
+            variances.Add(v);
+        }
+
+        return bayes.WithTrajectoryScale(hidden, states, energies, variances).NoiseSd / bayes.NoiseSd;
+    }
+
+    /// <summary>
+    /// The parts of the trajectories inside the domain (where the band is claimed and measured): each trajectory cut at
+    /// its first observation outside the box; pieces of fewer than 2 observations dropped (the trajectories leave the box
+    /// where the data thin out, and an H error there says nothing about the box).
+    /// </summary>
+    private static TrajectorySet InDomain(TrajectorySet set, Domain domain)
+    {
+        var intervals = domain.Q.Concat(domain.P).ToArray();
+        var kept = new List<TrajectorySeries>();
+        foreach (var t in set.Trajectories)
+        {
+            var length = 0;
+            while (length < t.Length && intervals.Select((iv, i) => (iv, i)).All(p => t.States[p.i][length] >= p.iv.Lower && t.States[p.i][length] <= p.iv.Upper))
+            {
+                length++;
+            }
+
+            if (length >= 2)
+            {
+                kept.Add(new TrajectorySeries(t.Id, t.Times[..length], [.. t.States.Select(c => c[..length])]));
+            }
+        }
+
+        return kept.Count > 0 ? new TrajectorySet(kept) : set;
+    }
+
+    /// <summary>Derivative rows: exact x' with noise of sd NoiseRelative x RMS(x') on the training and validation rows.</summary>
+    private static (double[][] TrainX, double[][] TrainDx, double[][] ValidationX, double[][] ValidationDx, DataSet Test, double NoiseSd, double MeanSquareStep, (TrajectorySet Train, TrajectorySet Validation)? Sets)
+        DerivativeRows(RegularisationStudySettings settings)
+    {
+        var all = DataGenerator.Sample(settings.System, settings.Domain, settings.Train + settings.Validation + settings.Test, settings.DataSeed);
+        var train = Slice(all, 0, settings.Train);
+        var validation = Slice(all, settings.Train, settings.Validation);
+        var test = Slice(all, settings.Train + settings.Validation, settings.Test);
+
+        // Noise: one scale for every x' entry (relative to the RMS of the exact training derivatives).
+        double sum = 0;
+        foreach (var column in train.Dx)
+        {
+            sum += column.Sum(v => v * v);
+        }
+
+        var noiseSd = settings.NoiseRelative * Math.Sqrt(sum / (train.Dx.Length * (double)train.Count));
+        var rng = new Rng(settings.DataSeed, "regularisation-study/noise");
+        var trainDx = AddNoise(train.Dx, noiseSd, rng);
+        var validationDx = AddNoise(validation.Dx, noiseSd, rng);
+        return (train.X, trainDx, validation.X, validationDx, test, noiseSd, 0, null);
+    }
+
+    /// <summary>
+    /// Midpoint rows of generated noisy trajectories (see <see cref="RegularisationStudySettings.Trajectories"/>). The
+    /// reported true noise is the RMS over coordinates of the rows' target noise, sqrt(2) sigma s_i / dt (s_i: the RMS of
+    /// coordinate i over the noise-free training observations).
+    /// </summary>
+    private static (double[][] TrainX, double[][] TrainDx, double[][] ValidationX, double[][] ValidationDx, DataSet Test, double NoiseSd, double MeanSquareStep, (TrajectorySet Train, TrajectorySet Validation)? Sets)
+        TrajectoryRowsOf(RegularisationStudySettings settings, TrajectoryRows trajectories)
+    {
+        var system = settings.System;
+        TrajectorySet Generate(int count, ulong seed, double sigma) =>
+            TrajectoryGenerator.Generate(system, settings.Domain, new TrajectorySettings(count, trajectories.Dt, trajectories.Steps, sigma, NoiseKind.Relative, seed));
+        var validationSeed = Rng.Derive(settings.DataSeed, "regularisation-study/validation");
+        var trainSet = Generate(settings.Train, settings.DataSeed, settings.NoiseRelative);
+        var validationSet = Generate(settings.Validation, validationSeed, settings.NoiseRelative);
+        var train = Formulations.Rows(trainSet, TargetFormulation.Midpoint);
+        var validation = Formulations.Rows(validationSet, TargetFormulation.Midpoint);
+        var clean = Generate(settings.Train, settings.DataSeed, 0);
+        double sum = 0;
+        var dim = 2 * system.Dof;
+        for (var i = 0; i < dim; i++)
+        {
+            double s2 = 0;
+            long n = 0;
+            foreach (var t in clean.Trajectories)
+            {
+                foreach (var v in t.States[i])
+                {
+                    s2 += v * v;
+                    n++;
+                }
+            }
+
+            sum += 2 * settings.NoiseRelative * settings.NoiseRelative * (s2 / n) / (trajectories.Dt * trajectories.Dt);
+        }
+
+        var test = DataGenerator.Sample(system, settings.Domain, settings.Test, Rng.Derive(settings.DataSeed, "regularisation-study/test"));
+        return (train.X, train.Dx, validation.X, validation.Dx, test, Math.Sqrt(sum / dim), train.MeanSquareStep, (trainSet, validationSet));
     }
 
     /// <summary>The hidden layer of the settings' method (seeds derived from the model seed as in the pipeline's samplers).</summary>
@@ -196,7 +384,7 @@ public static class RegularisationStudy
     }
 
     /// <summary>Relative L2 errors of H and grad H on the test set.</summary>
-    private static (double H, double Grad) TestErrors(Network network, DataSet test)
+    private static (double H, double Grad) TestErrors(Network network, DataSet test, TargetFormulation formulation, double meanSquareStep)
     {
         var h = new double[test.Count];
         var grad = new double[test.X.Length][];
@@ -206,6 +394,11 @@ public static class RegularisationStudy
         }
 
         network.Predict(test.X, 0, test.Count, h, grad);
+        if (formulation == TargetFormulation.Midpoint)
+        {
+            h = Formulations.CorrectedEnergy(network, test.X, formulation, meanSquareStep);
+        }
+
         var truth = GradientOf(test.Dx);
         double eh = 0, nh = 0, eg = 0, ng = 0;
         for (var k = 0; k < test.Count; k++)

@@ -1,0 +1,142 @@
+using System.CommandLine;
+using System.Globalization;
+using Hnn.Stages.Numerics;
+using Hnn.Stages.Rollout;
+using Hnn.Stages.Training;
+
+namespace Hnn.Pipeline.Cli;
+
+/// <summary>
+/// <c>hnn learned-systems</c>: issue 13's done-means 4 (docs/RESULTS.md, "Kepler and FPUT learned from trajectories"):
+/// Kepler 2-D (eccentricities up to 0.5) and FPUT (n = 8, alpha = 0.25, beta = 0 and 1, periodic) learned from generated
+/// trajectories with the midpoint target and A-SWIM (<see cref="LearnedSystemStudy"/>); prints the test H errors, the drift
+/// of L and |A| along learned and true rollouts (Kepler) and the mode-1 recurrence (FPUT), one markdown row per run, and
+/// draws the figures of the first run into <c>--plot-dir</c>. Not cached.
+/// </summary>
+public static class LearnedSystemsCommand
+{
+    /// <summary>The subcommand; <paramref name="setExit"/> receives its exit code.</summary>
+    public static Command Create(TextWriter stdout, TextWriter stderr, Action<int> setExit)
+    {
+        var systems = new Option<string>("--systems") { Description = "Comma-separated: kepler, fput", DefaultValueFactory = _ => "kepler,fput" };
+        var seeds = new Option<int>("--seeds") { Description = "Number of runs: run i uses data seed (data-seed + i) and model seed (model-seed + i)", DefaultValueFactory = _ => 3 };
+        var dataSeed = new Option<ulong>("--data-seed") { Description = "First data seed", DefaultValueFactory = _ => 3943 };
+        var modelSeed = new Option<ulong>("--model-seed") { Description = "First model seed", DefaultValueFactory = _ => 992472 };
+        var keplerWidth = new Option<int>("--kepler-width") { Description = "Hidden-layer width for Kepler", DefaultValueFactory = _ => 1000 };
+        var fputWidth = new Option<int>("--fput-width") { Description = "Hidden-layer width for FPUT", DefaultValueFactory = _ => 600 };
+        var keplerTrajectories = new Option<int>("--kepler-trajectories") { Description = "Training orbits for Kepler (each 20 steps of 0.05)", DefaultValueFactory = _ => 800 };
+        var fputTrajectories = new Option<int>("--fput-trajectories") { Description = "Training trajectories for FPUT (each 20 steps of 0.1)", DefaultValueFactory = _ => 300 };
+        var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
+        var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
+        var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
+        {
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, backend, plotDir,
+        };
+        command.SetAction(pr =>
+        {
+            try
+            {
+                var names = pr.GetValue(systems)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(n => n is "kepler" or "fput" ? n : throw new ArgumentException($"--systems: '{n}' is not one of kepler, fput"))
+                    .ToList();
+                var n = pr.GetValue(seeds);
+                if (n < 1 || names.Count == 0 || pr.GetValue(keplerWidth) < 1 || pr.GetValue(fputWidth) < 1 || pr.GetValue(keplerTrajectories) < 1 || pr.GetValue(fputTrajectories) < 1)
+                {
+                    throw new ArgumentException("--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty");
+                }
+
+                var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
+                stderr.WriteLine(note);
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), (pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories)), (pr.GetValue(fputWidth), pr.GetValue(fputTrajectories)), pr.GetValue(plotDir), stdout);
+                setExit(0);
+            }
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            {
+                stderr.WriteLine($"error: {ex.Message}");
+                setExit(Commands.BadInput);
+            }
+        });
+        return command;
+    }
+
+    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, (int Width, int Trajectories) kepler,
+        (int Width, int Trajectories) fput, string? plotDir, TextWriter stdout)
+    {
+        var keplerWidth = kepler.Width;
+        var fputWidth = fput.Width;
+        if (systems.Contains("kepler"))
+        {
+            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
+            stdout.WriteLine();
+            stdout.WriteLine("| data seed | model seed | rank | test H uncorrected | test H corrected | L drift learned at t = 10 / max | max L drift true | abs(A) drift learned at t = 10 / max | max abs(A) drift true | max H drift learned | max state error at t = 30 |");
+            stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            for (var i = 0; i < seeds; i++)
+            {
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                if (r.Learned is null)
+                {
+                    stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
+                    continue;
+                }
+
+                stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | {E(At(r.Learned.Times, r.Learned.MaxAngularMomentum, 10))} / {E(r.Learned.WorstAngularMomentum)} | {E(r.True.WorstAngularMomentum)} | {E(At(r.Learned.Times, r.Learned.MaxRungeLenz, 10))} / {E(r.Learned.WorstRungeLenz)} | {E(r.True.WorstRungeLenz)} | {E(r.EnergyDriftLearned.Max())} | {E(r.StateError[^1])} |"));
+                if (i == 0 && plotDir is not null)
+                {
+                    var t = r.Learned.Times;
+                    var series = new List<Report.Series>
+                    {
+                        new("L drift, learned H", t, Floor(r.Learned.MaxAngularMomentum)),
+                        new("L drift, true H", t, Floor(r.True.MaxAngularMomentum), Dashed: true),
+                        new("|A| drift, learned H", t, Floor(r.Learned.MaxRungeLenz)),
+                        new("|A| drift, true H", t, Floor(r.True.MaxRungeLenz), Dashed: true),
+                    };
+                    var written = Report.Plots.Lines(Path.Combine(plotDir, "kepler-learned-invariant-drift.png"),
+                        Inv($"Kepler learned from trajectories (width {keplerWidth}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
+                    stdout.WriteLine($"plot: {written.Path}");
+                }
+            }
+
+            stdout.WriteLine();
+        }
+
+        if (systems.Contains("fput"))
+        {
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3: midpoint rows, A-SWIM width {fputWidth}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
+            stdout.WriteLine();
+            stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
+            stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var beta in new[] { 0.0, 1.0 })
+            {
+                for (var i = 0; i < seeds; i++)
+                {
+                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: fputWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                    var (l, tr) = (r.LearnedRecurrence, r.TrueRecurrence);
+                    stdout.WriteLine(Inv($"| {beta} | {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | {l.DipMinimum:F4} ({l.DipTime:F2}) | {tr.DipMinimum:F4} ({tr.DipTime:F2}) | {l.ReturnTime:F2} | {tr.ReturnTime:F2} | {l.PeakTime:F2} | {tr.PeakTime:F2} | {r.BeatPeriod:F2} |"));
+                    if (i == 0 && plotDir is not null)
+                    {
+                        var t = r.Learned.Times;
+                        var series = new List<Report.Series>();
+                        foreach (var mode in new[] { 1, 2 })
+                        {
+                            series.Add(new Report.Series(Inv($"mode {mode}, learned H"), t, r.Learned.Fraction(0, mode)));
+                            series.Add(new Report.Series(Inv($"mode {mode}, true H"), t, r.True.Fraction(0, mode), Dashed: true));
+                        }
+
+                        var written = Report.Plots.Lines(Path.Combine(plotDir, Inv($"fput-learned-mode-energies-beta{beta}.png")),
+                            Inv($"FPUT n = 8, alpha 0.25, beta {beta} learned from trajectories: mode energy shares from the lowest mode, A = 0.3"), "t", "E_k / sum E", series);
+                        stdout.WriteLine($"plot: {written.Path}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The largest value of <paramref name="v"/> over the saved times up to <paramref name="t"/>.</summary>
+    private static double At(double[] times, double[] v, double t) => v.Where((_, k) => times[k] <= t + 1e-9).Max();
+
+    private static double[] Floor(double[] v) => [.. v.Select(x => Math.Max(x, 1e-17))];
+
+    private static string E(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,45 @@
+using Hnn.Pipeline;
+using Xunit;
+
+namespace Hnn.Tests.Pipeline;
+
+/// <summary>'hnn learned-systems' end to end on a tiny Kepler problem (one row printed, a figure drawn); bad input is exit 2.</summary>
+public sealed class LearnedSystemsCommandTests
+{
+    [Fact]
+    public async Task Prints_a_kepler_row_and_draws_the_drift_figure()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var dir = Path.Combine(Path.GetTempPath(), "hnn-learned-systems-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var code = await HnnCli.InvokeAsync(
+                ["learned-systems", "--systems", "kepler", "--seeds", "1", "--kepler-width", "40", "--kepler-trajectories", "30", "--backend", "managed", "--plot-dir", dir],
+                stdout, stderr, CancellationToken.None);
+            Assert.True(code == 0, stderr.ToString());
+            var text = stdout.ToString();
+            Assert.Contains("| 3943 | 992472 | 41 |", text, StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(dir, "kepler-learned-invariant-drift.png")) || text.Contains("learned rollout failed", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("--systems", "pendulum", "--systems: 'pendulum' is not one of kepler, fput")]
+    [InlineData("--seeds", "0", "--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty")]
+    public async Task Bad_options_are_exit_2_with_one_line(string option, string value, string message)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await HnnCli.InvokeAsync(["learned-systems", option, value], stdout, stderr, CancellationToken.None);
+        Assert.Equal(2, code);
+        Assert.Equal($"error: {message}", stderr.ToString().Trim());
+    }
+}

@@ -1,0 +1,64 @@
+using Hnn.Stages.Numerics;
+using Hnn.Stages.Training;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Hnn.Tests.Stages;
+
+/// <summary>
+/// The Kepler / FPUT harness (<see cref="LearnedSystemStudy"/>, `hnn learned-systems`) at small sizes. The true-H
+/// checks follow from theory (the implicit midpoint rule conserves the quadratic invariant L exactly up to rounding; the
+/// linear beat period 2 pi / (2 omega_1 - omega_2)); the learned-H bounds are this test's own measurements (printed)
+/// with a margin, documenting today's (poor) accuracy (docs/RESULTS.md, "Kepler and FPUT learned from trajectories").
+/// </summary>
+public sealed class LearnedSystemStudyTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Kepler_orbits_are_bound_with_the_drawn_eccentricities_and_the_true_rollout_keeps_L()
+    {
+        var system = new Hnn.Datasets.Kepler(1.0, 2);
+        var x = LearnedSystemStudy.KeplerStates(200, 0.5, new Hnn.Datasets.Rng(7));
+        for (var m = 0; m < 200; m++)
+        {
+            double[] state = [x[0][m], x[1][m], x[2][m], x[3][m]];
+            var energy = system.Energy(state);
+            // a in [0.8, 1.2] gives H = -1/(2a) in [-0.625, -0.4167]; e in [0, 0.5]; |q| >= a (1 - e) >= 0.4.
+            Assert.InRange(energy, -0.625 - 1e-12, -0.41666 + 1e-12);
+            Assert.InRange(system.Eccentricity(state), 0, 0.5 + 1e-12);
+            Assert.True(Math.Sqrt((state[0] * state[0]) + (state[1] * state[1])) >= 0.4 - 1e-12);
+        }
+
+        var r = LearnedSystemStudy.Kepler(new ManagedLinearAlgebra(), new KeplerStudySettings(Trajectories: 100, Width: 150, TestTrajectories: 20, Rollouts: 2, RolloutTime: 5));
+        Assert.NotNull(r.Learned);
+        output.WriteLine($"test H {r.TestH:E3} / {r.TestHCorrected:E3}; L drift learned {r.Learned!.WorstAngularMomentum:E3} true {r.True.WorstAngularMomentum:E3}; |A| learned {r.Learned.WorstRungeLenz:E3} true {r.True.WorstRungeLenz:E3}");
+
+        // Theory: the implicit midpoint rule conserves L = q x p (quadratic) exactly; rounding over 500 steps.
+        Assert.True(r.True.WorstAngularMomentum < 1e-11);
+        Assert.True(r.True.WorstRungeLenz < 1e-3); // |A| is not conserved by the rule: O(h^2) oscillation, measured 2.27e-4
+
+        // The learned H at this size (100 orbits, width 150): test error measured 0.321 (asserted < 0.5). Its rollouts are
+        // not yet physical (measured L drift 6.4e3: the learned orbit escapes; docs/RESULTS.md), so no bound is asserted on them.
+        Assert.True(r.TestH < 0.5, $"test H {r.TestH:E3}");
+        Assert.True(double.IsFinite(r.Learned.WorstAngularMomentum) && double.IsFinite(r.Learned.WorstRungeLenz));
+    }
+
+    [Fact]
+    public void Fput_true_rollout_recurs_at_the_beat_period_and_the_learned_one_is_measured()
+    {
+        var r = LearnedSystemStudy.Fput(new ManagedLinearAlgebra(), new FputStudySettings(0, Trajectories: 60, Width: 150, TestTrajectories: 10, RolloutTime: 70));
+        var (l, t) = (r.LearnedRecurrence, r.TrueRecurrence);
+        output.WriteLine($"test H {r.TestH:E3}; true dip {t.DipMinimum:F4} at {t.DipTime} return {t.ReturnTime} peak {t.PeakTime}; learned dip {l.DipMinimum:F4} at {l.DipTime} return {l.ReturnTime} peak {l.PeakTime}");
+
+        // The linear beat period of n = 8: 2 pi / (4 sin(pi/8) - 2 sin(pi/4)) = 53.92.
+        Assert.Equal(53.92, r.BeatPeriod, 2);
+
+        // The true H under the same integrator (implicit midpoint, dt 0.05): as with DOP853 in KeplerFputTests, mode 1's
+        // share dips to ~0.973 near T/2 and is back above 0.999 before T (DOP853: 49.5).
+        Assert.InRange(t.DipMinimum, 0.9, 0.995);
+        Assert.InRange(t.DipTime, 0.4 * r.BeatPeriod, 0.6 * r.BeatPeriod);
+        Assert.InRange(t.ReturnTime, 0.8 * r.BeatPeriod, 1.1 * r.BeatPeriod);
+        // The learned H at this size (60 trajectories, width 150): test error measured 0.238 (asserted < 0.5); its rollout does
+        // not reproduce the recurrence yet (measured: mode 1's share falls to 0.016), so nothing is asserted on it.
+        Assert.True(r.TestH < 0.5, $"test H {r.TestH:E3}");
+    }
+}
