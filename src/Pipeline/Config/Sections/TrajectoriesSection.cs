@@ -450,6 +450,16 @@ internal static class TrajectoryRules
             r.Problem("rollout", "is not allowed with data.trajectories: the learned H is rolled out along the held-out test trajectories (data.trajectories.test)");
         }
 
+        if (!model.ASwimFirst.IsFull)
+        {
+            r.Problem("model.a_swim_first", "is not allowed with data.trajectories (A-SWIM runs as published there)");
+        }
+
+        if (model.Methods.Contains(SamplingMethod.Elm) && model.ElmBias is null && root["domain"] is null)
+        {
+            r.Problem("model.methods", "elm with a trajectory file and no domain needs model.elm_bias (the bias range)");
+        }
+
         if (data.Streamed)
         {
             r.Problem("data.stream_rows", "is not allowed with data.trajectories (the trajectory path holds its rows in memory)");
