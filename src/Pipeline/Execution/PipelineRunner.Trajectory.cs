@@ -125,7 +125,7 @@ public sealed partial class PipelineRunner
         if (e.Evaluate is { } evaluate)
         {
             var m = await CachedAsync(evaluate, label,
-                () => Task.FromResult(EvaluateTrajectoryModel(network, rows, data.TestPoints!, Share(spec), ct)),
+                () => Task.FromResult(EvaluateTrajectoryModel(network, rows, data.TestPoints!, anchor, Share(spec), ct)),
                 m => m, m => m, ct, mine).ConfigureAwait(false);
             testUncorrected = m.Column("test_H_uncorrected")[0];
             testH = m.Column("test_H")[0];
@@ -309,7 +309,7 @@ public sealed partial class PipelineRunner
             sd[k] = bayes.StandardDeviation(phi);
         }
 
-        var h = Formulations.CorrectedEnergy(mean, x, rows);
+        var h = Corrected(mean, x, rows, anchor);
         var names = Codecs.CoordinateNames(dim / 2);
         var coverage = pointCount == 0 ? double.NaN : BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), sd.AsSpan(0, pointCount));
         var sorted = (pointCount > 0 ? sd[..pointCount] : sd[pointCount..]).Order().ToArray();
@@ -325,6 +325,24 @@ public sealed partial class PipelineRunner
                 ("trajectory", traj.Id)));
     }
 
+    /// <summary>
+    /// The corrected H (docs/ALGORITHM.md §6) re-anchored: the correction term is not zero at x0 in general (it is where
+    /// grad H = 0, e.g. an equilibrium), and the learned function is only fixed up to a constant by H(x0) = H0, so the
+    /// corrected H is shifted to meet the anchor again: H_corr(x) - (H_corr(x0) - H0).
+    /// </summary>
+    internal static double[] Corrected(Network network, double[][] x, FormulationRows rows, Anchor anchor)
+    {
+        var h = Formulations.CorrectedEnergy(network, x, rows);
+        var at = Formulations.CorrectedEnergy(network, [.. anchor.X0.Select(v => new[] { v })], rows)[0];
+        var shift = at - anchor.H0;
+        for (var k = 0; k < h.Length; k++)
+        {
+            h[k] -= shift;
+        }
+
+        return h;
+    }
+
     /// <summary>phi(x): tanh(w_j . x + b_j) for j &lt; N, and 1 for the output bias.</summary>
     private static void Features(HiddenLayer hidden, ReadOnlySpan<double> x, double[] phi)
     {
@@ -337,11 +355,11 @@ public sealed partial class PipelineRunner
     }
 
     /// <summary>H errors on the uniform test points: uncorrected and corrected H, and grad H and x' of the learned function.</summary>
-    private static Table EvaluateTrajectoryModel(Network network, FormulationRows rows, DataSet test, int degree, CancellationToken ct)
+    private static Table EvaluateTrajectoryModel(Network network, FormulationRows rows, DataSet test, Anchor anchor, int degree, CancellationToken ct)
     {
         var m = ParallelChunks.Evaluate(network, test.X, test.Dx, test.H, degree, ct);
         var uncorrected = TrajectoryFit.RelativeError(network.Energy(test.X), test.H);
-        var corrected = TrajectoryFit.RelativeError(Formulations.CorrectedEnergy(network, test.X, rows), test.H);
+        var corrected = TrajectoryFit.RelativeError(Corrected(network, test.X, rows, anchor), test.H);
         return Table.FromDoubles(
         [
             ("test_H", [corrected]), ("test_H_uncorrected", [uncorrected]), ("test_gradH", [m.GradH]), ("test_dx", [m.Dx]), ("test_count", [test.Count]),
