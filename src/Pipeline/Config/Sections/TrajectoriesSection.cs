@@ -237,7 +237,8 @@ internal static class TrajectoriesSection
     public static RegularisationSpec Regularisation(SpecReader r, MapNode root)
     {
         var model = root["model"] as MapNode;
-        var rcond = r.Double(model?["rcond"], "model.rcond") ?? ModelSection.DefaultRcond;
+        // model.rcond itself is checked (and any problem reported) by ModelSection.
+        var rcond = model?["rcond"] is ScalarNode rs && rs.TryDouble(out var rv) && double.IsFinite(rv) ? rv : ModelSection.DefaultRcond;
         var fallback = new RegularisationSpec(RegularisationSpec.RcondMode, rcond, RegularisationKind.Rcond, AutoCriterion.Validation);
         var node = model?["regularisation"];
         if (node is null)
