@@ -49,7 +49,8 @@ public static class RunTables
     public static void WriteComparison(string path, IReadOnlyList<(string Run, ExperimentResult Result)> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        WriteFile(path, [Column("run", rows.Select(x => x.Run).ToArray()), .. ResultColumns([.. rows.Select(x => x.Result)])]);
+        IReadOnlyList<ExperimentResult> results = [.. rows.Select(x => x.Result)];
+        WriteFile(path, [Column("run", rows.Select(x => x.Run).ToArray()), .. ResultColumns(results), .. results.Any(r => r.Trajectory is not null) ? TrajectoryColumns(results) : []]);
     }
 
     /// <summary>results.parquet's columns (docs/SCHEMA.md).</summary>
