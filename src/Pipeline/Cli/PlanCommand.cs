@@ -44,6 +44,11 @@ public static class PlanCommand
         var experiments = plan.Experiments.Select(e => new PlanExperiment(e.Method.Name, e.Width, e.Data.Seed, e.ModelSeed,
             [.. e.Chain.Nodes.Select(n => n.Id)], e.Chain.Model.Id, e.Evaluate.Id,
             e.Rollouts.ToDictionary(r => Hnn.Stages.Rollout.Integrators.ToName(r.Integrator), r => r.Node.Id))).ToList();
+
+        // data.trajectories: the trajectory experiments (model: the regularised fit; evaluate: the H errors on the uniform
+        // test points, or without a system the held-out rollouts; rollouts: "held-out" -> the trajectory-rollout node).
+        experiments.AddRange((plan.Trajectory?.Experiments ?? []).Select(e => new PlanExperiment(e.Method.Name, e.Width, e.Data.Seed, e.ModelSeed,
+            [.. e.TrainingNodes.Select(n => n.Id)], e.Fit.Id, (e.Evaluate ?? e.Rollout).Id, new Dictionary<string, string> { ["held-out"] = e.Rollout.Id })));
         return new PlanDocument(plan.Spec.Name, Path.GetFullPath(plan.Spec.SourcePath), store.Root, backend,
             new PlanSummary(nodes.Count, nodes.Count(n => n.Status == Cached), nodes.Count(n => n.Status == WouldRun), nodes.Count(n => n.Status == KeyOnly)),
             nodes, experiments);

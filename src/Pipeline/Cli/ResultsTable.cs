@@ -73,6 +73,28 @@ public static class ResultsTable
                 2));
         }
 
+        var trajectories = results.Where(r => r.Trajectory is not null).ToList();
+        if (trajectories.Count > 0)
+        {
+            tables.Add(new(
+                "trajectories (test H: rel. L2 error on uniform test points, learned function and corrected H; the regularisation\n" +
+                "used (auto: chosen); held-out test trajectories' rollout error, learned and true H; median sd of H and coverage of\n" +
+                "H ± 1.96 sd on the test points; invariant drift: Kepler L and |A|, FPUT mode-energy fractions):",
+                ["method", "width", "model seed", "target", "H uncorr.", "H corr.", "regularisation", "rollout err", "true H", "median sd", "coverage", "invariant", "|A|"],
+                [.. trajectories.Select(r =>
+                {
+                    var t = r.Trajectory!;
+                    return new[]
+                    {
+                        r.Method, I(r.Width), r.ModelSeed.ToString(CultureInfo.InvariantCulture), t.Target, E(t.TestHUncorrected), E(t.TestHCorrected),
+                        $"{t.Regularisation} {E(t.RegularisationValue)}{(t.Criterion is null ? "" : $" ({t.Criterion})")}",
+                        t.RolloutFailure is null ? E(t.RolloutError) : "failed", E(t.ExactRolloutError), E(t.MedianSd),
+                        double.IsNaN(t.Coverage95) ? "-" : t.Coverage95.ToString("P1", CultureInfo.InvariantCulture), E(t.InvariantDrift), E(t.InvariantDrift2),
+                    };
+                })],
+                4));
+        }
+
         var rolled = results.Where(r => r.Rollouts is { Count: > 0 }).ToList();
         if (rolled.Count > 0)
         {

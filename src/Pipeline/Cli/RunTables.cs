@@ -16,7 +16,7 @@ public static class RunTables
     public static void Write(string dir, IReadOnlyList<ExperimentResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        WriteFile(Path.Combine(dir, "results.parquet"), ResultColumns(results));
+        WriteFile(Path.Combine(dir, "results.parquet"), results.Any(r => r.Trajectory is not null) ? [.. ResultColumns(results), .. TrajectoryColumns(results)] : ResultColumns(results));
 
         var rolled = results.SelectMany(x => (x.Rollouts ?? []).Select(o => (x, o))).ToList();
         if (rolled.Count == 0)
@@ -49,7 +49,8 @@ public static class RunTables
     public static void WriteComparison(string path, IReadOnlyList<(string Run, ExperimentResult Result)> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        WriteFile(path, [Column("run", rows.Select(x => x.Run).ToArray()), .. ResultColumns([.. rows.Select(x => x.Result)])]);
+        IReadOnlyList<ExperimentResult> results = [.. rows.Select(x => x.Result)];
+        WriteFile(path, [Column("run", rows.Select(x => x.Run).ToArray()), .. ResultColumns(results), .. results.Any(r => r.Trajectory is not null) ? TrajectoryColumns(results) : []]);
     }
 
     /// <summary>results.parquet's columns (docs/SCHEMA.md).</summary>
@@ -72,6 +73,36 @@ public static class RunTables
         Column("test_dx", r.Select(x => x.Test.Dx).ToArray()),
         Column("keys", r.Select(x => JsonSerializer.Serialize(x.Keys)).ToArray()),
     ];
+
+    /// <summary>results.parquet's trajectory columns (a run with data.trajectories; docs/SCHEMA.md), NaN / "" where none.</summary>
+    private static Col[] TrajectoryColumns(IReadOnlyList<ExperimentResult> r)
+    {
+        double D(ExperimentResult x, Func<TrajectoryResult, double> f) => x.Trajectory is { } t ? f(t) : double.NaN;
+        string S(ExperimentResult x, Func<TrajectoryResult, string?> f) => x.Trajectory is { } t ? f(t) ?? "" : "";
+        return
+        [
+            Column("target", r.Select(x => S(x, t => t.Target)).ToArray()),
+            Column("regularisation", r.Select(x => S(x, t => t.Regularisation)).ToArray()),
+            Column("regularisation_value", r.Select(x => D(x, t => t.RegularisationValue)).ToArray()),
+            Column("criterion", r.Select(x => S(x, t => t.Criterion)).ToArray()),
+            Column("criterion_score", r.Select(x => D(x, t => t.CriterionScore)).ToArray()),
+            Column("effective_dof", r.Select(x => D(x, t => t.EffectiveDof)).ToArray()),
+            Column("test_H_uncorrected", r.Select(x => D(x, t => t.TestHUncorrected)).ToArray()),
+            Column("test_H_corrected", r.Select(x => D(x, t => t.TestHCorrected)).ToArray()),
+            Column("rollout_error", r.Select(x => D(x, t => t.RolloutError)).ToArray()),
+            Column("rollout_max_error", r.Select(x => D(x, t => t.RolloutMaxError)).ToArray()),
+            Column("exact_rollout_error", r.Select(x => D(x, t => t.ExactRolloutError)).ToArray()),
+            Column("test_trajectories", r.Select(x => x.Trajectory?.TestTrajectories ?? 0).ToArray()),
+            Column("rollout_failure", r.Select(x => S(x, t => t.RolloutFailure)).ToArray()),
+            Column("error_bar_lambda", r.Select(x => D(x, t => t.ErrorBarLambda)).ToArray()),
+            Column("noise_sd", r.Select(x => D(x, t => t.NoiseSd)).ToArray()),
+            Column("median_sd", r.Select(x => D(x, t => t.MedianSd)).ToArray()),
+            Column("coverage95", r.Select(x => D(x, t => t.Coverage95)).ToArray()),
+            Column("invariant_drift", r.Select(x => D(x, t => t.InvariantDrift)).ToArray()),
+            Column("invariant_drift2", r.Select(x => D(x, t => t.InvariantDrift2)).ToArray()),
+            Column("exact_invariant_drift", r.Select(x => D(x, t => t.ExactInvariantDrift)).ToArray()),
+        ];
+    }
 
     /// <summary>A column: its field and how to write its values into a row group.</summary>
     private sealed record Col(DataField Field, Func<ParquetRowGroupWriter, Task> Write);

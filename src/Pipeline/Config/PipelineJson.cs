@@ -24,7 +24,46 @@ public static class PipelineJson
     public static JsonElement ToJson(PipelineSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var json = Base(spec);
+        var json = WithHig(spec, Base(spec));
+        return spec.Trajectories is null ? json : Append(json, "trajectories", JsonSerializer.SerializeToElement(TrajectoriesToJson(spec.Trajectories), Options));
+    }
+
+    /// <summary>data.trajectories, model.target and model.regularisation (only for a trajectory pipeline, last, so other forms are unchanged).</summary>
+    private static object TrajectoriesToJson(TrajectorySpec t) => new
+    {
+        Generated = t.Generated is { } g ? new { g.Count, g.Dt, g.Steps, Noise = new { Sigma = g.NoiseSigma, Kind = g.Noise.ToString().ToLowerInvariant() } } : null,
+        t.File,
+        t.Columns,
+        Trajectories = t.Count,
+        t.Validation,
+        t.Test,
+        TestPoints = t.TestPoints,
+        Target = Hnn.Stages.Training.TargetFormulations.ToName(t.Target),
+        Regularisation = t.Regularisation.ToString(),
+    };
+
+    private static JsonElement Append(JsonElement json, string name, JsonElement value)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            foreach (var p in json.EnumerateObject())
+            {
+                p.WriteTo(writer);
+            }
+
+            writer.WritePropertyName(name);
+            value.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+
+        using var doc = JsonDocument.Parse(buffer.ToArray());
+        return doc.RootElement.Clone();
+    }
+
+    private static JsonElement WithHig(PipelineSpec spec, JsonElement json)
+    {
         if (spec.Hig is null)
         {
             return json;

@@ -158,9 +158,11 @@ public static partial class PipelineLoader
         var (dataFile, layout) = DataSection.ReadFile(r, root);
         var system = SystemSection.Read(r, root, required: dataFile is null);
         PipelineRules.SystemAndData(r, system, layout);
-        var dof = layout?.Dof ?? system?.Dof ?? 0;
+        var (trajectoryFile, columns) = TrajectoryRules.ReadFile(r, root, dataFile, system);
+        var dof = layout?.Dof ?? (trajectoryFile.Dof > 0 ? trajectoryFile.Dof : (int?)null) ?? system?.Dof ?? 0;
         var domain = DomainSection.Read(r, root, required: dataFile is null, out var domainComplete);
-        var data = DataSection.Read(r, root, dataFile);
+        var data = TrajectoryRules.WithSeed(r, root, DataSection.Read(r, root, dataFile));
+        var trajectories = TrajectoriesSection.Read(r, root, dataFile, columns, trajectoryFile.Count, system is not null);
         var anchor = AnchorSection.Read(r, root, system, dof);
         var model = ModelSection.Read(r, root, out var usesAdam, out var usesHig);
         var adam = AdamSection.Read(r, root);
@@ -169,13 +171,15 @@ public static partial class PipelineLoader
         var solver = SolverSection.Read(r, root);
         var run = RunSection.Read(r, root);
         PipelineRules.Check(r, root, new(system, layout, domain, domainComplete, dof, data, anchor, model, usesAdam, adam, usesHig, hig, rollout, solver));
+        TrajectoryRules.Check(r, root, trajectories, model, usesAdam || usesHig, data, solver);
         if (r.Problems.Count > 0)
         {
             throw new InputException(r.Problems);
         }
 
-        return new PipelineSpec(name, description, system is null ? null : new SystemSpec(system), domain, dof, layout?.HasEnergy ?? true, data, anchor, model, solver, run, file)
+        return new PipelineSpec(name, description, system is null ? null : new SystemSpec(system), domain, dof, layout?.HasEnergy ?? (trajectories is null || system is not null), data, anchor, model, solver, run, file)
         {
+            Trajectories = trajectories,
             Adam = usesAdam ? adam : null,
             Hig = usesHig ? hig : null,
             Rollout = rollout,

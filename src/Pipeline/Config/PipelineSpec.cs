@@ -35,6 +35,9 @@ public sealed record PipelineSpec(
     /// <summary>Rollout settings; null when the pipeline has no rollout section.</summary>
     public RolloutSpec? Rollout { get; init; }
 
+    /// <summary>Learning from trajectories (data.trajectories, model.target, model.regularisation); null on the derivative path.</summary>
+    public TrajectorySpec? Trajectories { get; init; }
+
     /// <summary>Methods per (width, seed): the sampled ones plus adam and hig if listed.</summary>
     public int MethodCount => Model.Methods.Count + (Adam is null ? 0 : 1) + (Hig is null ? 0 : 1);
 }

@@ -22,10 +22,15 @@ public sealed record ExperimentResult(
     IReadOnlyDictionary<string, string> Keys,
     IReadOnlyList<RolloutSummary>? Rollouts = null)
 {
-    /// <summary>The trained network's artifact: train (adam), hig-train (hig), else the last fit (A-SWIM: its second).</summary>
+    /// <summary>A trajectory experiment's own measurements (data.trajectories); null (and not written) otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TrajectoryResult? Trajectory { get; init; }
+
+    /// <summary>The trained network's artifact: train (adam), hig-train (hig), trajectory-fit (trajectories), else the last fit (A-SWIM: its second).</summary>
     [JsonIgnore]
     public (string Stage, string Key)? Model =>
-        Keys.TryGetValue(ExperimentKeys.Train, out var t) ? (StageCatalog.Train.Name, t)
+        Keys.TryGetValue(ExperimentKeys.TrajectoryFit, out var tf) ? (StageCatalog.TrajectoryFit.Name, tf)
+        : Keys.TryGetValue(ExperimentKeys.Train, out var t) ? (StageCatalog.Train.Name, t)
         : Keys.TryGetValue(ExperimentKeys.HigTrain, out var h) ? (StageCatalog.HigTrain.Name, h)
         : Keys.TryGetValue(ExperimentKeys.Refit, out var f2) ? (StageCatalog.Fit.Name, f2)
         : Keys.TryGetValue(ExperimentKeys.Fit, out var f) ? (StageCatalog.Fit.Name, f)
@@ -69,6 +74,16 @@ public static class ExperimentKeys
     public const string HigTrain = "hig-train";
     public const string HigLoss = "hig-loss";
     public const string Evaluate = "evaluate";
+
+    /// <summary>The trajectory path's nodes (data.trajectories).</summary>
+    public const string Trajectories = "trajectories";
+    public const string TrajectorySplit = "trajectory-split";
+    public const string TargetRows = "target-rows";
+    public const string TrajectoryFit = "trajectory-fit";
+    public const string FirstFit = "trajectory-fit1";
+    public const string ErrorBars = "error-bars";
+    public const string TrajectoryEvaluate = "trajectory-evaluate";
+    public const string TrajectoryRollout = "trajectory-rollout";
     public const string Reference = "reference";
 
     public static string Rollout(string integrator) => $"rollout/{integrator}";

@@ -56,6 +56,11 @@ public sealed partial class PipelineRunner
     public async Task<IReadOnlyList<ExperimentResult>> RunAsync(RunPlan plan, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Trajectory is not null)
+        {
+            return await RunTrajectoriesAsync(plan, ct).ConfigureAwait(false); // data.trajectories: PipelineRunner.Trajectory.cs
+        }
+
         var spec = plan.Spec;
         var parallelism = spec.Run.Parallelism;
         var truth = plan.Truth is null ? null : await PrepareRolloutsAsync(plan.Truth, ct).ConfigureAwait(false);

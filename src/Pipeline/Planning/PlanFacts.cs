@@ -39,6 +39,11 @@ public sealed record PlanFacts(bool NativeBackend)
             return facts;
         }
 
+        if (spec.Trajectories is not null)
+        {
+            return facts with { FileSha256 = DataFile.ContentHash(file) }; // a trajectory file: its load key
+        }
+
         var data = DataFile.Read(file);
         facts = facts with { FileSha256 = DataFile.ContentHash(file), FileRows = data.Count };
         if (spec.Domain is not null || spec.Model.ElmBias is not null || !spec.Model.Methods.Any(m => m.NeedsBiasRange))

@@ -20,6 +20,9 @@ public sealed record RunPlan(
     TruthPlan? Truth,
     IReadOnlyList<ExperimentPlan> Experiments)
 {
+    /// <summary>The trajectory path's nodes (data.trajectories); null on the derivative path.</summary>
+    public TrajectoryPlan? Trajectory { get; init; }
+
     /// <summary>At most this many saved states per trajectory (beyond it, every s-th step is saved).</summary>
     public const int MaxSavedStates = 20_000;
 
@@ -42,6 +45,15 @@ public sealed record RunPlan(
         var system = spec.System is null ? null : spec.System.Build();
         var x0 = spec.Anchor.X0.ToArray();
         var anchor = new Anchor(x0, spec.Anchor.H0 ?? system!.Energy(x0));
+        if (spec.Trajectories is not null)
+        {
+            // The trajectory path (Planning/TrajectoryPlan.cs): its own data and experiment nodes.
+            var trajectory = TrajectoryPlan.Append(b, spec, facts, system, anchor);
+            var t = new RunPlan(spec, facts, anchor, b.Nodes, [], null, []) { Trajectory = trajectory };
+            t.Check();
+            return t;
+        }
+
         var data = spec.Data.Seeds.Select(seed => DataNode.Append(b, spec, facts, system, seed)).ToList();
         var truth = spec.Rollout is null ? null : TruthPlan.Append(b, spec.Rollout, spec.Domain, system!);
 
@@ -218,7 +230,7 @@ public sealed record DataNode(ulong Seed, StageNode Source, StageNode? Split, in
             [new("train", Canon.Of(trainCount)), new("test", Canon.Of(spec.Data.Test)), new("seed", Canon.Of(seed))], [source]);
 
     /// <summary>What generated data depend on: the system and its parameters, the domain, the row count and the seed.</summary>
-    private static List<KeyValuePair<string, string>> GenerateParameters(HamiltonianSystem system, Domain domain, int total, ulong seed) =>
+    internal static List<KeyValuePair<string, string>> GenerateParameters(HamiltonianSystem system, Domain domain, int total, ulong seed) =>
     [
         new("system", system.Name),
         .. system.Parameters.Select(p => new KeyValuePair<string, string>($"system.{p.Key}", Canon.Of(p.Value))),

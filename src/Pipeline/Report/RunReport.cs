@@ -17,7 +17,7 @@ namespace Hnn.Pipeline.Report;
 /// left in the store: the manifest (config, results, artifact keys) and the artifacts it names (networks, trajectories,
 /// loss histories). Nothing is recomputed except cheap evaluations of the stored networks on a plotting grid.
 /// </summary>
-public static class RunReport
+public static partial class RunReport
 {
     public const string FolderName = "report";
 
@@ -71,6 +71,7 @@ public static class RunReport
         live?.Report(0.9);
         figures.AddRange(WidthSweep(ctx, results));
         figures.AddRange(await LossFiguresAsync(ctx, representatives, ct).ConfigureAwait(false));
+        figures.AddRange(await TrajectoryFiguresAsync(ctx, representatives, ct).ConfigureAwait(false)); // data.trajectories: RunReport.Trajectory.cs
         live?.Report(0.95);
 
         var tables = ResultsTable.Tables(results)

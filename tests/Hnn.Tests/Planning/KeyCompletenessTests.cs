@@ -30,6 +30,18 @@ public sealed class KeyCompletenessTests : IDisposable
     /// <summary>Streamed data with a SWIM candidate cap (the pinned pipeline of <see cref="PlanKeysTests"/>).</summary>
     private const string StreamedBase = PlanKeysTests.Streamed;
 
+    /// <summary>The trajectory path (data.trajectories): ELM, U-SWIM and A-SWIM on noisy pendulum trajectories, auto ridge by validation.</summary>
+    private const string Trajectories = """
+        name: completeness-trajectories
+        system: {name: single-pendulum, params: {f: 1}}
+        domain: {q: [[-3, 3]], p: [[-1, 1]]}
+        data: {seed: 1, test: 50, trajectories: {count: 12, validation: 2, test: 2, dt: 0.1, steps: 5, noise: {sigma: 1.0e-3, kind: relative}}}
+        anchor: {x0: [0, 0], h0: 0}
+        model: {methods: [elm, u-swim, a-swim], widths: [20], seeds: [5], rcond: 1.0e-12, target: midpoint, regularisation: {auto: {kind: ridge, criterion: validation}}}
+        solver: {backend: lapack}
+        run: {store: store, parallelism: 1}
+        """;
+
     private readonly PlanSandbox _box = new();
 
     public void Dispose() => _box.Dispose();
@@ -88,6 +100,35 @@ public sealed class KeyCompletenessTests : IDisposable
     [MemberData(nameof(StreamedFields))]
     public void AStreamedFieldChangesItsStagesAndWhatFollowsOnly(string setting, string[] direct) =>
         AssertChanges(_box.Plan(StreamedBase), _box.Plan(StreamedBase, setting), direct, setting);
+
+    /// <summary>The trajectory path's fields; "a-swim-first" is A-SWIM's first-stage fit (model.rcond), the other fits are the regularised ones.</summary>
+    public static TheoryData<string, string[]> TrajectoryFields => new()
+    {
+        { "system.params.f=2", ["trajectories", "generate", "trajectory-rollout"] },
+        { "domain.q=[[-2, 3]]", ["trajectories", "generate", "elm:sample"] },
+        { "data.seed=2", ["trajectories", "trajectory-split", "generate"] },
+        { "data.test=51", ["generate"] },
+        { "data.trajectories.count=13", ["trajectories"] },
+        { "data.trajectories.dt=0.2", ["trajectories"] },
+        { "data.trajectories.steps=6", ["trajectories"] },
+        { "data.trajectories.noise.sigma=1.0e-2", ["trajectories"] },
+        { "data.trajectories.noise.kind=absolute", ["trajectories"] },
+        { "data.trajectories.validation=3", ["trajectory-split"] },
+        { "data.trajectories.test=3", ["trajectory-split"] },
+        { "model.target=finite-difference", ["target-rows"] },
+        { "model.regularisation={auto: {kind: rcond, criterion: gcv}}", ["elm:trajectory-fit", "u-swim:trajectory-fit", "a-swim:trajectory-fit"] },
+        { "model.regularisation={ridge: {lambda: 1.0e-8}}", ["elm:trajectory-fit", "u-swim:trajectory-fit", "a-swim:trajectory-fit"] },
+        { "model.rcond=1.0e-11", ["a-swim-first:trajectory-fit"] },
+        { "anchor.h0=1", ["trajectory-fit", "error-bars"] },
+        { "model.widths=[22]", ["sample", "resample"] },
+        { "model.seeds=[6]", ["sample", "resample"] },
+        { "model.elm_bias=[-2, 2]", ["elm:sample"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(TrajectoryFields))]
+    public void ATrajectoryFieldChangesItsStagesAndWhatFollowsOnly(string setting, string[] direct) =>
+        AssertChanges(_box.Plan(Trajectories), _box.Plan(Trajectories, setting), direct, setting);
 
     [Theory]
     [InlineData("run.parallelism=2")]
@@ -154,6 +195,22 @@ public sealed class KeyCompletenessTests : IDisposable
             roles.AddRange(e.Chain.Nodes.Select((n, j) => ($"exp{i}/chain{j}", (string?)e.Method.Name, n)));
             roles.Add(($"exp{i}/evaluate", e.Method.Name, e.Evaluate));
             roles.AddRange(e.Rollouts.Select((r, j) => ($"exp{i}/rollout{j}", (string?)e.Method.Name, r.Node)));
+        }
+
+        if (p.Trajectory is { } tp)
+        {
+            for (var i = 0; i < tp.Data.Count; i++)
+            {
+                var d = tp.Data[i];
+                roles.AddRange(new[] { d.Source, d.Split, d.Rows, d.TestPoints }.OfType<StageNode>().Select((n, j) => ($"tdata{i}/{j}", (string?)null, n)));
+            }
+
+            for (var i = 0; i < tp.Experiments.Count; i++)
+            {
+                var e = tp.Experiments[i];
+                roles.AddRange(e.TrainingNodes.Select((n, j) => ($"texp{i}/chain{j}", (string?)(n == e.FirstFit ? "a-swim-first" : e.Method.Name), n)));
+                roles.AddRange(new[] { e.ErrorBars, e.Evaluate, e.Rollout }.OfType<StageNode>().Select((n, j) => ($"texp{i}/after{j}", (string?)e.Method.Name, n)));
+            }
         }
 
         return roles;

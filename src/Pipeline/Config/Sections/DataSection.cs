@@ -8,7 +8,7 @@ namespace Hnn.Pipeline.Config;
 /// </summary>
 internal static class DataSection
 {
-    public static readonly string[] Keys = ["file", "train", "test", "seed", "seeds", "stream_rows"];
+    public static readonly string[] Keys = ["file", "train", "test", "seed", "seeds", "stream_rows", "trajectories"];
 
     /// <summary>Default data seed (one data set).</summary>
     public const ulong DefaultSeed = 0;
@@ -33,6 +33,11 @@ internal static class DataSection
         }
 
         var path = r.Resolve(value);
+        if (TrajectoriesSection.Present(root))
+        {
+            return (path, null); // a trajectory file: TrajectoriesSection reads it (its layout is traj, t, q.., p..)
+        }
+
         try
         {
             return (path, DataFile.ReadLayout(path));
@@ -49,13 +54,14 @@ internal static class DataSection
         var map = r.Map(root, "data", "data", required: true);
         r.CheckKeys(map, "data", Keys);
         var train = (int)(r.Integer(map?["train"], "data.train", 2, int.MaxValue / 4) ?? 0);
-        if (map is not null && map["train"] is null && dataFile is null)
+        var trajectories = TrajectoriesSection.Present(root);
+        if (map is not null && map["train"] is null && dataFile is null && !trajectories)
         {
             r.Problem("data.train", "is required (number of training points, at least 2)");
         }
 
         var test = (int)(r.Integer(map?["test"], "data.test", 1, int.MaxValue / 4) ?? 0);
-        if (map is not null && map["test"] is null)
+        if (map is not null && map["test"] is null && !trajectories)
         {
             r.Problem("data.test", "is required (number of test points, at least 1)");
         }

@@ -1,0 +1,128 @@
+using Hnn.Datasets;
+using Hnn.Pipeline.Execution;
+using Hnn.Pipeline.Store;
+
+namespace Hnn.Pipeline.Report;
+
+/// <summary>The trajectory path's figures (data.trajectories): the error bars along a held-out test trajectory, and the invariants along its rollout.</summary>
+public static partial class RunReport
+{
+    private static async Task<List<ReportFigure>> TrajectoryFiguresAsync(Context ctx, IReadOnlyList<ExperimentResult> representatives, CancellationToken ct)
+    {
+        var figures = new List<ReportFigure>();
+        foreach (var r in representatives.Where(r => r.Trajectory is not null))
+        {
+            if (r.Keys.TryGetValue(ExperimentKeys.ErrorBars, out var barsKey) && await ctx.Store.TryReadAsync("error-bars", barsKey, ct).ConfigureAwait(false) is { } bars)
+            {
+                figures.Add(ErrorBarFigure(ctx, r, bars));
+            }
+
+            if (r.Keys.TryGetValue(ExperimentKeys.TrajectoryRollout, out var rolloutKey) && await ctx.Store.TryReadAsync("trajectory-rollout", rolloutKey, ct).ConfigureAwait(false) is { } rollout)
+            {
+                figures.AddRange(InvariantFigures(ctx, r, rollout));
+            }
+        }
+
+        return figures;
+    }
+
+    /// <summary>
+    /// H along the first held-out test trajectory with the Bayesian band: with a known system the error of the corrected
+    /// H against the true H and ±2 sd around zero (the band should contain the error), else H itself ± 2 sd.
+    /// </summary>
+    private static ReportFigure ErrorBarFigure(Context ctx, ExperimentResult r, Table bars)
+    {
+        var kind = bars.Int32Column("kind");
+        var idx = Enumerable.Range(0, kind.Length).Where(k => kind[k] == 1).ToArray();
+        var t = idx.Select(k => bars.Column("t")[k]).ToArray();
+        var h = idx.Select(k => bars.Column("H_mean")[k]).ToArray();
+        var sd = idx.Select(k => bars.Column("sd")[k]).ToArray();
+        var names = Codecs.CoordinateNames(ctx.Dof);
+        var path = ctx.Figure($"error-bars-{r.Method}.png");
+        var trajectory = bars.Metadata.GetValueOrDefault("trajectory", "?");
+        if (ctx.Hamiltonian is { } system)
+        {
+            var x = new double[2 * ctx.Dof];
+            var err = new double[idx.Length];
+            for (var n = 0; n < idx.Length; n++)
+            {
+                for (var i = 0; i < x.Length; i++)
+                {
+                    x[i] = bars.Column(names[i])[idx[n]];
+                }
+
+                err[n] = h[n] - system.Energy(x);
+            }
+
+            ctx.Log(Plots.Lines(path, $"{r.Method}: corrected H - true H along test trajectory {trajectory}, with ±2 sd", "t", "H - H_true",
+            [
+                new Series("H - H_true", t, err, Style: r.Method),
+                new Series("+2 sd", t, [.. sd.Select(s => 2 * s)], Dashed: true),
+                new Series("-2 sd", t, [.. sd.Select(s => -2 * s)], Dashed: true),
+            ]));
+            return new ReportFigure($"{r.Method}: the error of the learned (corrected) H at the observed states of a held-out test trajectory and the Bayesian band ±2 sd (coverage on the uniform test points: {Percent(r.Trajectory!.Coverage95)})", path);
+        }
+
+        ctx.Log(Plots.Lines(path, $"{r.Method}: learned H along test trajectory {trajectory}, with ±2 sd", "t", "H",
+        [
+            new Series("H", t, h, Style: r.Method),
+            new Series("H + 2 sd", t, [.. h.Zip(sd, (a, s) => a + (2 * s))], Dashed: true),
+            new Series("H - 2 sd", t, [.. h.Zip(sd, (a, s) => a - (2 * s))], Dashed: true),
+        ]));
+        return new ReportFigure($"{r.Method}: the learned H at the observed states of a held-out test trajectory with the Bayesian band ±2 sd (no known H: its spread along the trajectory is its error, H being conserved)", path);
+    }
+
+    /// <summary>Kepler: L and |A| along the learned and true rollouts of the first test trajectory; FPUT: the normal-mode energy fractions, learned and true.</summary>
+    private static IEnumerable<ReportFigure> InvariantFigures(Context ctx, ExperimentResult r, Table rollout)
+    {
+        var names = Codecs.CoordinateNames(ctx.Dof);
+        var t = rollout.Column("t");
+        if (ctx.Hamiltonian is not (Kepler or Fput) || double.IsNaN(rollout.Column(names[0])[0]))
+        {
+            yield break;
+        }
+
+        double[] State(string prefix, int n) => [.. names.Select(c => rollout.Column(prefix + c)[n])];
+        var trajectory = rollout.Metadata.GetValueOrDefault("trajectory", "?");
+        if (ctx.Hamiltonian is Kepler kepler)
+        {
+            double L(string prefix, int n) => kepler.AngularMomentum(State(prefix, n))[^1];
+            double A(string prefix, int n) => Math.Sqrt(kepler.RungeLenz(State(prefix, n)).Sum(v => v * v));
+            var path = ctx.Figure($"kepler-invariants-{r.Method}.png");
+            ctx.Log(Plots.Lines(path, $"{r.Method}: L and |A| along the rollout of test trajectory {trajectory}", "t", "L, |A|",
+            [
+                new Series("L learned", t, [.. t.Select((_, n) => L("", n))], Style: r.Method),
+                new Series("L true", t, [.. t.Select((_, n) => L("true_", n))], Dashed: true),
+                new Series("|A| learned", t, [.. t.Select((_, n) => A("", n))]),
+                new Series("|A| true", t, [.. t.Select((_, n) => A("true_", n))], Dashed: true),
+            ]));
+            yield return new ReportFigure($"{r.Method}: angular momentum L and Laplace-Runge-Lenz |A| along the DOP853 rollouts of the learned and the true H from a held-out test trajectory's start (largest drift over the test trajectories: L {Sci(r.Trajectory!.InvariantDrift)}, |A|/k {Sci(r.Trajectory.InvariantDrift2)})", path);
+        }
+        else if (ctx.Hamiltonian is Fput fput)
+        {
+            double[][] Fractions(string prefix) => [.. t.Select((_, n) =>
+            {
+                var e = fput.ModeEnergies(State(prefix, n));
+                var sum = Math.Max(e.Sum(), 1e-300);
+                return e.Select(v => v / sum).ToArray();
+            })];
+            var learned = Fractions("");
+            var exact = Fractions("true_");
+            var modes = Enumerable.Range(0, exact[0].Length).OrderByDescending(w => exact.Max(f => f[w])).Take(3).Order().ToList();
+            var series = new List<Series>();
+            foreach (var w in modes)
+            {
+                series.Add(new Series($"mode {w} learned", t, [.. learned.Select(f => f[w])]));
+                series.Add(new Series($"mode {w} true", t, [.. exact.Select(f => f[w])], Dashed: true));
+            }
+
+            var path = ctx.Figure($"fput-modes-{r.Method}.png");
+            ctx.Log(Plots.Lines(path, $"{r.Method}: normal-mode energy fractions along test trajectory {trajectory}", "t", "E_k / sum E", series));
+            yield return new ReportFigure($"{r.Method}: the three most excited normal modes' energy fractions over time, rollouts of the learned (solid) and true (dashed) H from a held-out test trajectory's start (largest deviation over the test trajectories {Sci(r.Trajectory!.InvariantDrift)})", path);
+        }
+    }
+
+    private static string Percent(double v) => double.IsNaN(v) ? "-" : v.ToString("P1", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Sci(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", System.Globalization.CultureInfo.InvariantCulture);
+}
