@@ -312,22 +312,13 @@ public static class RegularisationStudy
         var train = Formulations.Rows(trainSet, TargetFormulation.Midpoint);
         var validation = Formulations.Rows(validationSet, TargetFormulation.Midpoint);
         var clean = Generate(settings.Train, settings.DataSeed, 0);
+        // (s2 / n) of each coordinate is the square of its RMS over the noise-free observations.
+        var rms = IntegralRows.CoordinateRms(clean);
+        var dim = rms.Length;
         double sum = 0;
-        var dim = 2 * system.Dof;
-        for (var i = 0; i < dim; i++)
+        foreach (var s in rms)
         {
-            double s2 = 0;
-            long n = 0;
-            foreach (var t in clean.Trajectories)
-            {
-                foreach (var v in t.States[i])
-                {
-                    s2 += v * v;
-                    n++;
-                }
-            }
-
-            sum += 2 * settings.NoiseRelative * settings.NoiseRelative * (s2 / n) / (trajectories.Dt * trajectories.Dt);
+            sum += 2 * settings.NoiseRelative * settings.NoiseRelative * (s * s) / (trajectories.Dt * trajectories.Dt);
         }
 
         var test = DataGenerator.Sample(system, settings.Domain, settings.Test, Rng.Derive(settings.DataSeed, "regularisation-study/test"));
