@@ -82,7 +82,13 @@ public static class ClusterHost
         });
     }
 
-    /// <summary>A started client connected to the cluster at <paramref name="address"/>.</summary>
+    /// <summary>How long a client tries to reach a gateway before it gives up.</summary>
+    public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A started client connected to the cluster at <paramref name="address"/>; a <see cref="TimeoutException"/> when no
+    /// gateway answers within <see cref="ConnectTimeout"/>.
+    /// </summary>
     public static async Task<IHost> ConnectAsync(ClusterAddress address, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -107,9 +113,16 @@ public static class ClusterHost
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
         });
         var host = builder.Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ConnectTimeout);
         try
         {
-            await host.StartAsync(ct).ConfigureAwait(false);
+            await host.StartAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new TimeoutException($"no gateway answered within {ConnectTimeout.TotalSeconds:F0} s");
         }
         catch
         {

@@ -67,13 +67,20 @@ public static class ClusterRun
             var outcomes = first.Concat(rest).Select(o => JsonSerializer.Deserialize<Outcome>(o.Json, RunManifest.Json)!).ToList();
             foreach (var o in outcomes.Where(o => o.Backend != backend).Take(1))
             {
-                clog.Warning("a silo computed with {Silo}, this coordinator resolves {Mine}: the last digits may differ from a local run", o.Backend, backend);
+                clog.Warning("a silo computed with {Silo}, this coordinator has {Mine}: the last digits may differ from a local run", o.Backend, backend);
             }
 
             var seen = new HashSet<(string, string)>();
             var records = outcomes.SelectMany(o => o.Records).Where(r => seen.Add((r.Stage, r.Key))).ToList();
             return ([.. outcomes.Skip(1).Select(o => o.Result!)], records);
         }
+    }
+
+    /// <summary>What fixes the last digits besides the config: the backend and, for OpenBLAS, its kernel.</summary>
+    public static string BackendId(ILinearAlgebra la)
+    {
+        ArgumentNullException.ThrowIfNull(la);
+        return la is LapackLinearAlgebra lapack ? $"{la.Name}, BLAS kernel {lapack.CoreName ?? "unknown"}" : la.Name;
     }
 
     private static string OneLine(string s) => s.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
@@ -124,7 +131,7 @@ public sealed class PipelineWorker(ILogger log) : IExperimentWorker
         }
 
         var results = await runner.RunAsync(sub, ct).ConfigureAwait(false);
-        var outcome = new ClusterRun.Outcome(results.Count > 0 ? results[0] : null, [.. runner.Records], note);
+        var outcome = new ClusterRun.Outcome(results.Count > 0 ? results[0] : null, [.. runner.Records], ClusterRun.BackendId(la));
         return JsonSerializer.Serialize(outcome, RunManifest.Json);
     }
 }

@@ -111,7 +111,7 @@ public static class Commands
             {
                 if (spec.Run.OnCluster)
                 {
-                    (results, clusterRecords) = await ClusterRun.RunAsync(runner.Plan(spec), pipelinePath, variant.Overrides, variant.Index, store, runId, note, log, ct).ConfigureAwait(false);
+                    (results, clusterRecords) = await ClusterRun.RunAsync(runner.Plan(spec), pipelinePath, variant.Overrides, variant.Index, store, runId, ClusterRun.BackendId(la), log, ct).ConfigureAwait(false);
                 }
                 else
                 {
