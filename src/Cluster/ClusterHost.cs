@@ -72,6 +72,7 @@ public static class ClusterHost
             o.ResponseTimeout = CallTimeout;
             o.SystemResponseTimeout = TimeSpan.FromSeconds(30);
         });
+        silo.Services.AddPlacementDirector<TargetSiloPlacement, TargetSiloPlacementDirector>();
         silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = TimeSpan.FromHours(1));
         // A stopped machine is declared dead after a few seconds (default: tens of seconds), so its calls are redone sooner.
         silo.Configure<ClusterMembershipOptions>(o =>

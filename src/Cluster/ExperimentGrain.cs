@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Orleans.Placement;
 
 namespace Hnn.Cluster;
 
@@ -35,7 +34,7 @@ public sealed record ExperimentOutcome(
     [property: Id(1)] string Silo,
     [property: Id(2)] double Seconds);
 
-/// <summary>Runs one experiment of a plan on the silo it is placed on (spread by activation count).</summary>
+/// <summary>Runs one experiment of a plan on the silo its key names (<see cref="TargetSiloPlacement"/>).</summary>
 [Alias("hnn.IExperimentGrain")]
 public interface IExperimentGrain : IGrainWithStringKey
 {
@@ -62,7 +61,7 @@ public sealed class WorkerSlots(int slots) : IDisposable
     public void Dispose() => Gate.Dispose();
 }
 
-[ActivationCountBasedPlacement]
+[TargetSiloPlacement]
 internal sealed class ExperimentGrain(IExperimentWorker worker, WorkerSlots slots, ILocalSiloDetails silo, ILogger<ExperimentGrain> log) : Grain, IExperimentGrain
 {
     public async Task<ExperimentOutcome> RunAsync(ExperimentWork work)

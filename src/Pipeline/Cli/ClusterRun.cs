@@ -24,8 +24,7 @@ public static class ClusterRun
 
     /// <summary>
     /// Runs <paramref name="plan"/>'s experiments on the cluster of <c>run.cluster</c>: first one call for the data nodes
-    /// and the true-H rollouts (shared by all experiments), then every experiment, at most (silos x run.parallelism) in
-    /// flight. Returns the results in plan order and the stage records (each stage once, in call order).
+    /// and the true-H rollouts (shared by all experiments), then every experiment, run.parallelism calls in flight per silo. Returns the results in plan order and the stage records (each stage once, in call order).
     /// </summary>
     public static async Task<(IReadOnlyList<ExperimentResult> Results, IReadOnlyList<StageRecord> Records)> RunAsync(
         RunPlan plan, string pipelinePath, IReadOnlyList<string> overrides, int variant, ArtifactStore store, string runId, string backend, ILogger log, CancellationToken ct)
@@ -62,7 +61,7 @@ public static class ClusterRun
             void Log(string line) => clog.Information("{Line}", line);
 
             var first = await ClusterDispatch.RunAsync(grains, runId, [prepare], 1, Describe, Log, ct).ConfigureAwait(false);
-            var rest = await ClusterDispatch.RunAsync(grains, runId, work, Math.Max(1, silos.Count) * spec.Run.Parallelism, Describe, Log, ct).ConfigureAwait(false);
+            var rest = await ClusterDispatch.RunAsync(grains, runId, work, spec.Run.Parallelism, Describe, Log, ct).ConfigureAwait(false);
 
             var outcomes = first.Concat(rest).Select(o => JsonSerializer.Deserialize<Outcome>(o.Json, RunManifest.Json)!).ToList();
             foreach (var o in outcomes.Where(o => o.Backend != backend).Take(1))
