@@ -30,8 +30,11 @@ public static class ClusterHost
     /// </summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromHours(12);
 
-    /// <summary>A silo host (not started) that runs the pipeline's <paramref name="worker"/> for experiment grains.</summary>
-    public static IHost CreateSilo(SiloSettings settings, IExperimentWorker worker, Action<ILoggingBuilder>? logging = null)
+    /// <summary>
+    /// A silo host (not started) that runs the pipeline's <paramref name="worker"/> for experiment grains and factors TSQR
+    /// lanes with <paramref name="la"/>.
+    /// </summary>
+    public static IHost CreateSilo(SiloSettings settings, IExperimentWorker worker, Hnn.Stages.Numerics.ILinearAlgebra la, Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(worker);
@@ -58,6 +61,7 @@ public static class ClusterHost
 
             Configure(silo);
             silo.Services.AddSingleton(worker);
+            silo.Services.AddSingleton(la);
             silo.Services.AddSingleton(new WorkerSlots(settings.Slots));
         });
         return builder.Build();

@@ -25,6 +25,9 @@ internal static class TestClusters
     /// </summary>
     public static Func<string, ExperimentWork, Task<string>, Task<string>>? Intercept { get; set; }
 
+    /// <summary>The backend the silos factor TSQR lanes with: the one the tests' own local solves use.</summary>
+    public static Hnn.Stages.Numerics.ILinearAlgebra Backend { get; } = BlasKernel.Resolve("auto", new LoggerConfiguration().CreateLogger(), out _, out _, mayRestart: false);
+
     public static async Task<TestCluster> StartAsync(int silos)
     {
         var builder = new TestClusterBuilder((short)silos);
@@ -60,6 +63,7 @@ internal static class TestClusters
         {
             ClusterHost.Configure(siloBuilder);
             siloBuilder.Services.AddSingleton(new WorkerSlots(1));
+            siloBuilder.Services.AddSingleton(Backend);
             siloBuilder.Services.AddSingleton<IExperimentWorker>(sp =>
                 new Recording(new PipelineWorker(new LoggerConfiguration().CreateLogger()), sp.GetRequiredService<ILocalSiloDetails>()));
         }
