@@ -108,6 +108,7 @@ public static class HnnCli
         root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         root.Subcommands.Add(LimitedDataCommand.Create(stdout, stderr, code => exit = code));
         root.Subcommands.Add(SiloCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
+        root.Subcommands.Add(TsqrCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         foreach (var c in HelpCommands.Build(root, stdout, stderr, code => exit = code))
         {
             root.Subcommands.Add(c);

@@ -40,5 +40,6 @@ public static class RunSection
         return new RunSpec(store, parallelism, executor, cluster);
     }
 
-    internal static object ToJson(RunSpec s) => new { s.Store, s.Parallelism, s.Executor, s.Cluster };
+    /// <summary>The JSON form (validate, manifest.json): executor and cluster only when the run is not local (as before them).</summary>
+    internal static object ToJson(RunSpec s) => s.OnCluster ? new { s.Store, s.Parallelism, s.Executor, s.Cluster } : new { s.Store, s.Parallelism };
 }
