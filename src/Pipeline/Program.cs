@@ -68,7 +68,8 @@ public static class HnnCli
         var pipelineArg = new Argument<string>("pipeline") { Description = "Pipeline YAML file, e.g. pipelines/quickstart.yaml" };
 
         var noReportOption = new Option<bool>("--no-report") { Description = "Do not write the run report (report/report.html, report.md, figures)" };
-        var run = new Command("run", "Run a pipeline: generate data, sample, solve, evaluate, roll out; print the results table; write the report") { pipelineArg, setOption, storeOption, noReportOption, verboseOption, quietOption };
+        var clusterOption = new Option<string?>("--cluster") { Description = "Run the experiments on an Orleans cluster (hnn silo): localhost:PORT[,PORT...] or redis://HOST:PORT; the same as --set run.executor=orleans --set run.cluster=ADDRESS" };
+        var run = new Command("run", "Run a pipeline: generate data, sample, solve, evaluate, roll out; print the results table; write the report") { pipelineArg, setOption, storeOption, noReportOption, clusterOption, verboseOption, quietOption };
         var validate = new Command("validate", "Parse and validate a pipeline without running it; print the resolved config") { pipelineArg, setOption };
         var jsonOption = new Option<bool>("--json") { Description = "Machine-readable JSON (docs/SCHEMA.md)" };
         var plan = new Command("plan", "Print the pipeline's stage DAG without running it: every node's key and inputs, which are cached in the store and which would run") { pipelineArg, setOption, storeOption, jsonOption, verboseOption, quietOption };
@@ -107,6 +108,8 @@ public static class HnnCli
         root.Subcommands.Add(HdnnCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         root.Subcommands.Add(LimitedDataCommand.Create(stdout, stderr, code => exit = code));
         root.Subcommands.Add(LearnedSystemsCommand.Create(stdout, stderr, code => exit = code));
+        root.Subcommands.Add(SiloCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
+        root.Subcommands.Add(TsqrCommand.Create(stdout, stderr, code => exit = code, CreateLogger));
         foreach (var c in HelpCommands.Build(root, stdout, stderr, code => exit = code))
         {
             root.Subcommands.Add(c);
@@ -116,7 +119,8 @@ public static class HnnCli
         run.SetAction(async (pr, token) =>
         {
             using var log = CreateLogger(stderr, pr.GetValue(verboseOption), pr.GetValue(quietOption));
-            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, pr.GetValue(setOption) ?? [], pr.GetValue(storeOption), stdout, log, ct, !pr.GetValue(noReportOption), live: LiveProgress.ForStderr(stderr))).ConfigureAwait(false);
+            string[] sets = [.. pr.GetValue(setOption) ?? [], .. pr.GetValue(clusterOption) is { } cluster ? ["run.executor=orleans", $"run.cluster={cluster}"] : Array.Empty<string>()];
+            exit = await Guard(stderr, log, () => Commands.RunAsync(pr.GetValue(pipelineArg)!, sets, pr.GetValue(storeOption), stdout, log, ct, !pr.GetValue(noReportOption), live: LiveProgress.ForStderr(stderr))).ConfigureAwait(false);
         });
         report.SetAction(async (pr, token) =>
         {

@@ -59,7 +59,8 @@ public static class Commands
                 log.Information("sweep variant {Index}/{Count}: {Settings}", ids.Count + 1, variants.Count, string.Join(", ", v.Settings));
             }
 
-            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, time, ct, report, live).ConfigureAwait(false));
+            ids.Add(await RunOneAsync(v.Spec, pipelinePath, [.. overrides, .. v.Settings], store, la, note, kernel, stdout, log, time, ct, report, live,
+                (overrides, ids.Count)).ConfigureAwait(false));
         }
 
         if (variants.Count > 1)
@@ -72,7 +73,8 @@ public static class Commands
 
     /// <summary>Runs one validated pipeline into <paramref name="store"/>: manifest, results, report; returns the run id.</summary>
     private static async Task<string> RunOneAsync(PipelineSpec spec, string pipelinePath, IReadOnlyList<string> overrides, ArtifactStore store, ILinearAlgebra la,
-        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, TimeProvider time, CancellationToken ct, bool report, IAnsiConsole? live)
+        string note, BlasKernelRecord? kernel, TextWriter stdout, ILogger log, TimeProvider time, CancellationToken ct, bool report, IAnsiConsole? live,
+        (IReadOnlyList<string> Overrides, int Index) variant)
     {
         var storeRoot = store.Root;
         var runner = new PipelineRunner(store, la, log);
@@ -86,9 +88,10 @@ public static class Commands
         var dir = Path.Combine(store.RunsDirectory, runId);
         var manifestLock = new Lock();
         var manifestDone = false;
+        IReadOnlyList<StageRecord>? clusterRecords = null; // run.executor orleans: the silos' records, each stage once
         RunManifest Manifest(string s) => new(runId, spec.Name, Path.GetFullPath(pipelinePath), overrides, started, sw.Elapsed.TotalSeconds, s,
             la.Name, note, RunManifest.CollectVersions(), RunManifest.CollectMachine(PipelineRunner.Budget(spec), spec.Solver.Lanes), RunManifest.SpecToJson(spec),
-            [.. runner.Records], results, kernel);
+            [.. clusterRecords ?? runner.Records], results, kernel);
 
         // A second signal ends the process at once: record what finished (status "interrupted") before it goes.
         using (ShutdownHooks.Register(() =>
@@ -106,7 +109,14 @@ public static class Commands
         {
             try
             {
-                results = await LiveProgress.RunAsync(live, () => runner.RunAsync(spec, ct)).ConfigureAwait(false);
+                if (spec.Run.OnCluster)
+                {
+                    (results, clusterRecords) = await ClusterRun.RunAsync(runner.Plan(spec), pipelinePath, variant.Overrides, variant.Index, store, runId, ClusterRun.BackendId(la), log, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    results = await LiveProgress.RunAsync(live, () => runner.RunAsync(spec, ct)).ConfigureAwait(false);
+                }
                 status = "completed";
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -186,4 +186,10 @@ public sealed record RolloutSpec(
 }
 
 /// <summary>Run settings that do not change results (kept out of cache keys).</summary>
-public sealed record RunSpec(string Store, int Parallelism);
+/// <param name="Executor">"local" (this process) or "orleans" (grain calls on the cluster at <paramref name="Cluster"/>).</param>
+/// <param name="Cluster">The cluster's address (src/Cluster ClusterAddress); null: localhost:30000.</param>
+public sealed record RunSpec(string Store, int Parallelism, string Executor = "local", string? Cluster = null)
+{
+    /// <summary>Whether the experiments run on an Orleans cluster.</summary>
+    public bool OnCluster => Executor == "orleans";
+}

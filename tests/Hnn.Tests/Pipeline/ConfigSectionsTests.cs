@@ -106,6 +106,9 @@ public sealed class ConfigSectionsTests
         Assert.Equal(d.Solver.Truncation.Name, Value("solver.truncation"));
         Assert.Equal(RunSection.DefaultStore, Value("run.store"));
         Assert.Equal(RunSection.DefaultParallelism, Number("run.parallelism"));
+        Assert.Equal(d.Run.Executor, Value("run.executor"));
+        Assert.Null(d.Run.Cluster); // unset: the executor reaches ClusterAddress.Default, which the README shows
+        Assert.Equal(Hnn.Cluster.ClusterAddress.Default.ToString(), Value("run.cluster"));
         Assert.Equal(AdamSpec.Default.LearningRate, Number("adam.learning_rate"));
         Assert.Equal(AdamSpec.Default.BatchSize, Number("adam.batch_size"));
         Assert.Equal(AdamSpec.Default.WeightDecay, Number("adam.weight_decay"));

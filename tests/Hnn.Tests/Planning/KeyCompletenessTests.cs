@@ -133,6 +133,8 @@ public sealed class KeyCompletenessTests : IDisposable
     [Theory]
     [InlineData("run.parallelism=2")]
     [InlineData("run.store=elsewhere")]
+    [InlineData("run.executor=orleans")]
+    [InlineData("run.cluster=localhost:30001")]
     [InlineData("name=renamed")]
     [InlineData("description=another")]
     public void RunSettingsChangeNoKey(string setting)

@@ -1,8 +1,9 @@
 namespace Hnn.Pipeline.Config;
 
 /// <summary>
-/// <c>run:</c> — settings that change no result and no cache key: the artifact store and how many experiments run at
-/// once. Defaults: <see cref="DefaultStore"/>, one at a time.
+/// <c>run:</c> — settings that change no result and no cache key: the artifact store, how many experiments run at
+/// once, and where they run (<c>executor: local | orleans</c>, <c>cluster</c>: the address of an Orleans cluster,
+/// src/Cluster). Defaults: <see cref="DefaultStore"/>, one at a time, locally.
 /// </summary>
 public static class RunSection
 {
@@ -13,7 +14,10 @@ public static class RunSection
 
     public const int MaxParallelism = 256;
 
-    internal static readonly string[] Keys = ["store", "parallelism"];
+    /// <summary>The executors: in this process, or as grain calls on an Orleans cluster.</summary>
+    public static readonly IReadOnlyList<string> Executors = ["local", "orleans"];
+
+    internal static readonly string[] Keys = ["store", "parallelism", "executor", "cluster"];
 
     internal static RunSpec Read(SpecReader r, MapNode root)
     {
@@ -26,8 +30,16 @@ public static class RunSection
         }
 
         var parallelism = (int)(r.Integer(map?["parallelism"], "run.parallelism", 1, MaxParallelism) ?? DefaultParallelism);
-        return new RunSpec(store, parallelism);
+        var executor = r.String(map, "executor", "run.executor", "local", [.. Executors])!;
+        var cluster = r.String(map, "cluster", "run.cluster", null);
+        if (cluster is not null && Hnn.Cluster.ClusterAddress.TryParse(cluster, out var clusterProblem) is null)
+        {
+            r.Problem("run.cluster", $"{clusterProblem}; allowed: {Hnn.Cluster.ClusterAddress.Allowed}");
+        }
+
+        return new RunSpec(store, parallelism, executor, cluster);
     }
 
-    internal static object ToJson(RunSpec s) => new { s.Store, s.Parallelism };
+    /// <summary>The JSON form (validate, manifest.json): executor and cluster only when the run is not local (as before them).</summary>
+    internal static object ToJson(RunSpec s) => s.OnCluster ? new { s.Store, s.Parallelism, s.Executor, s.Cluster } : new { s.Store, s.Parallelism };
 }
