@@ -172,6 +172,10 @@ public static partial class PipelineLoader
         var run = RunSection.Read(r, root);
         PipelineRules.Check(r, root, new(system, layout, domain, domainComplete, dof, data, anchor, model, usesAdam, adam, usesHig, hig, rollout, solver));
         TrajectoryRules.Check(r, root, trajectories, model, usesAdam || usesHig, data, solver);
+        if (trajectories is not null && run.OnCluster)
+        {
+            r.Problem("run.executor", "orleans is not allowed with data.trajectories: the cluster executor runs derivative-row experiments only; use local (or remove --cluster)");
+        }
         if (r.Problems.Count > 0)
         {
             throw new InputException(r.Problems);

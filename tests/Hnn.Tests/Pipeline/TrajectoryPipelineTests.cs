@@ -175,6 +175,7 @@ public sealed class TrajectoryPipelineTests
         { "negative noise", ["data.trajectories.noise.sigma=-1"], ["data.trajectories.noise.sigma", "-1 is not allowed", ">= 0"] },
         { "noise kind", ["data.trajectories.noise.kind=gaussian"], ["data.trajectories.noise.kind", "'gaussian'", "absolute, relative"] },
         { "data.train", ["data.train=100"], ["data.train", "not allowed with data.trajectories"] },
+        { "cluster executor", ["run.executor=orleans"], ["run.executor", "orleans is not allowed with data.trajectories", "use local"] },
     };
 
     [Theory]
