@@ -257,7 +257,37 @@ public sealed class ArtifactStore
             }
         }
 
+        // Interrupted writes of run files (manifest, results, tables, report: AtomicFile's and the Parquet writer's
+        // <name>.tmp-<32 hex>) under runs/, without entering links.
+        foreach (string file in RunTempFiles())
+        {
+            var info = new FileInfo(file);
+            if (info.LastWriteTimeUtc <= tempCutoff)
+            {
+                plan.Add(new CleanItem("runs", info.FullName, info.Exists ? info.Length : 0, "temporary file left by an interrupted write"));
+            }
+        }
+
         return plan;
+    }
+
+    /// <summary>Files under runs/ named like an atomic write's temporary (<c>&lt;name&gt;.tmp-&lt;32 hex digits&gt;</c>), links not followed.</summary>
+    private List<string> RunTempFiles()
+    {
+        if (!Directory.Exists(RunsDirectory) || new DirectoryInfo(RunsDirectory).LinkTarget is not null)
+        {
+            return [];
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+        return [.. Directory.EnumerateFiles(RunsDirectory, "*.tmp-*", options).Where(IsRunTempName).Order(StringComparer.Ordinal)];
+    }
+
+    private static bool IsRunTempName(string path)
+    {
+        var name = Path.GetFileName(path);
+        var at = name.LastIndexOf(".tmp-", StringComparison.Ordinal);
+        return at > 0 && name.Length - at - 5 == 32 && name[(at + 5)..].All(char.IsAsciiHexDigitLower);
     }
 
     /// <summary>Deletes the files of a <see cref="PlanClean"/> and then the stage folders left empty; returns the files deleted.</summary>

@@ -256,6 +256,35 @@ public class ArtifactStoreTests
         Assert.NotNull(await store.TryReadAsync("dataset", "a1"));
     }
 
+    [Fact]
+    public async Task Clean_removes_interrupted_run_file_writes_and_nothing_else_under_runs()
+    {
+        // A run killed while AtomicFile / the Parquet writer wrote manifest.json, results.parquet or a report file leaves
+        // <name>.tmp-<32 hex> in runs/<id>/ (found by scripts/faults.sh: a SIGKILL during the run files' write).
+        using var dir = new TempDir();
+        var store = new ArtifactStore(dir.Path);
+        var run = Path.Combine(store.RunsDirectory, "20261203-000000-abcd");
+        Directory.CreateDirectory(Path.Combine(run, "report"));
+        var tempManifest = Path.Combine(run, "manifest.json.tmp-" + new string('a', 32));
+        var tempFigure = Path.Combine(run, "report", "h.png.tmp-" + Guid.NewGuid().ToString("N"));
+        var manifest = Path.Combine(run, "manifest.json");
+        var lookalike = Path.Combine(run, "notes.tmp-mine"); // not an atomic write's name: kept
+        foreach (var f in new[] { tempManifest, tempFigure, manifest, lookalike })
+        {
+            await File.WriteAllTextAsync(f, "x");
+        }
+
+        Assert.Equal(0, store.DeleteExcept(new HashSet<string>(), minTempAge: TimeSpan.FromHours(1)));
+        var plan = store.PlanClean(new HashSet<string>());
+        Assert.Equal(new[] { tempFigure, tempManifest }.Order(StringComparer.Ordinal), plan.Select(i => i.Path));
+        Assert.All(plan, i => Assert.Equal("runs", i.Stage));
+        Assert.Equal(2, store.Delete(plan));
+        Assert.False(File.Exists(tempManifest));
+        Assert.False(File.Exists(tempFigure));
+        Assert.True(File.Exists(manifest));
+        Assert.True(File.Exists(lookalike));
+    }
+
     [Theory]
     [InlineData("../etc", "ab")]
     [InlineData("dataset", "../ab")]
