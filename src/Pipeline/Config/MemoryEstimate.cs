@@ -35,6 +35,12 @@ public sealed record MemoryEstimate(double PeakBytes, IReadOnlyList<MemoryEstima
             // ten chunks (calibrated: 20M double-pendulum points in chunks of 262144 at width 500 peaked at 0.36 GB RSS).
             data = 10.0 * spec.Data.StreamRows * rowDoubles * d8;
         }
+        else if (spec.Trajectories?.Generated is { } g)
+        {
+            // Generated trajectories: their states (count x (steps + 1) x 2d), the target rows' x and x' (count x steps x
+            // 4d) and the uniform test points, each held twice (a set and its split or a copy).
+            data = 2.0 * ((g.Count * (g.Steps + 1.0) * dim) + (g.Count * (double)g.Steps * 2 * dim) + (spec.Trajectories.TestPoints * rowDoubles)) * d8;
+        }
         else if (spec.Data.File is not null)
         {
             // A CSV value takes at least 2 bytes of text (digit and separator): at most 4 doubles per 8 bytes of file,
@@ -46,10 +52,13 @@ public sealed record MemoryEstimate(double PeakBytes, IReadOnlyList<MemoryEstima
             data = 2.0 * ((double)spec.Data.Train + spec.Data.Test) * rowDoubles * d8;
         }
 
-        parts.Add(new Part("data", data, spec.Data.Streamed ? "data.stream_rows" : spec.Data.File is not null ? "data.file" : "data.train / data.test"));
+        parts.Add(new Part("data", data, spec.Data.Streamed ? "data.stream_rows"
+            : spec.Trajectories?.Generated is not null ? "data.trajectories.count / steps"
+            : spec.Data.File is not null ? "data.file" : "data.train / data.test"));
 
         var n = spec.Model.Widths.Count == 0 ? 0.0 : spec.Model.Widths.Max();
-        var k = spec.Data.File is not null ? dataFileBytes / 2.0 / Math.Max(1, rowDoubles) : spec.Data.Train;
+        var k = spec.Trajectories?.Generated is { } gen ? gen.Count * (double)gen.Steps
+            : spec.Data.File is not null ? dataFileBytes / 2.0 / Math.Max(1, rowDoubles) : spec.Data.Train;
         var cols = n + dim;
         var lanes = Math.Max(1, spec.Solver.Lanes);
         var concurrent = Math.Min(lanes, Math.Max(1, Environment.ProcessorCount));

@@ -27,6 +27,17 @@ public sealed class MemoryEstimateTests
         Assert.Contains("the largest part is data: reduce data.train", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Trajectories_too_many_to_hold_are_refused_naming_their_count_and_steps()
+    {
+        // FPUT (n = 8, 2d = 16): 200,000 trajectories x 240 steps = 4.8e7 rows, under the 5e7-step cap of the section;
+        // their states and the rows' x and x' alone are 2 x (200000 x 241 x 16 + 4.8e7 x 32) x 8 bytes = 36.9 GB.
+        var spec = Load("pipelines/examples/fput-trajectories.yaml", "data.trajectories.count=200000", "data.trajectories.steps=240");
+        var e = Assert.Throws<InputException>(() => MemoryEstimate.Of(spec).EnsureFits("f.yaml", 5_000_000_000));
+        Assert.Contains("the largest part is data: reduce data.trajectories.count / steps", e.Message, StringComparison.Ordinal);
+        Assert.InRange(MemoryEstimate.Of(spec).Parts.Single(p => p.Name == "data").Bytes, 36.9e9, 37.0e9);
+    }
+
     [Theory]
     // Measured peak RSS (GNU time, this machine): Henon-Heiles K = 20k at width 1000 (u-swim, with rollouts) 0.22 GB;
     // at width 5000 1.74 GB (docs/BENCHMARKS.md). The estimate must not be below what was measured, nor wildly above.
