@@ -77,7 +77,7 @@ public static class ResultsTable
         if (trajectories.Count > 0)
         {
             tables.Add(new(
-                "trajectories (test H: rel. L2 error on uniform test points, learned function and corrected H; the regularisation\n" +
+                "Trajectories (test H: rel. L2 error on uniform test points, learned function and corrected H; the regularisation\n" +
                 "used (auto: chosen); held-out test trajectories' rollout error, learned and true H; median sd of H and coverage of\n" +
                 "H ± 1.96 sd on the test points; invariant drift: Kepler L and |A|, FPUT mode-energy fractions):",
                 ["method", "width", "model seed", "target", "H uncorr.", "H corr.", "regularisation", "rollout err", "true H", "median sd", "coverage", "invariant", "|A|"],

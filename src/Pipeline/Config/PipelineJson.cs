@@ -25,7 +25,19 @@ public static class PipelineJson
     {
         ArgumentNullException.ThrowIfNull(spec);
         var json = WithHig(spec, Base(spec));
-        return spec.Trajectories is null ? json : Append(json, "trajectories", JsonSerializer.SerializeToElement(TrajectoriesToJson(spec.Trajectories), Options));
+        if (spec.Trajectories is not { } t)
+        {
+            return json;
+        }
+
+        // model.error_bars only when it is not the default, so the forms of earlier trajectory pipelines are unchanged.
+        var trajectories = JsonSerializer.SerializeToElement(TrajectoriesToJson(t), Options);
+        if (t.ErrorBars != TrajectoriesSection.ResidualBars)
+        {
+            trajectories = Append(trajectories, "error_bars", JsonSerializer.SerializeToElement(t.ErrorBars, Options));
+        }
+
+        return Append(json, "trajectories", trajectories);
     }
 
     /// <summary>data.trajectories, model.target and model.regularisation (only for a trajectory pipeline, last, so other forms are unchanged).</summary>

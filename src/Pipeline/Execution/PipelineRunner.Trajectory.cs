@@ -117,7 +117,7 @@ public sealed partial class PipelineRunner
             f => f.Encode(), TrajectoryFitOutput.Decode(dim), ct, mine).ConfigureAwait(false);
         var network = fit.Network;
         var bars = await CachedAsync(e.ErrorBars, label,
-            () => Task.FromResult(ErrorBars(la, finalHidden, rows, data.Split, data.TestPoints, anchor)),
+            () => Task.FromResult(ErrorBars(la, finalHidden, rows, data.Split, data.TestPoints, anchor, spec.Domain, t.ErrorBars == TrajectoriesSection.TrajectoryBars, t.Generated is { NoiseSigma: 0 })),
             b => b, b => b, ct, mine).ConfigureAwait(false);
 
         var (trainH, testH, testUncorrected) = (double.NaN, double.NaN, double.NaN);
@@ -259,11 +259,23 @@ public sealed partial class PipelineRunner
     /// H - H(x0) at the uniform test points (kind 0) and at the observed states of the first test trajectory (kind 1),
     /// with the posterior mean corrected as the fit is, the true H where known, and the band's coverage (metadata).
     /// </summary>
-    internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor, HamiltonianSystem? system = null)
+    internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor,
+        Domain? domain = null, bool calibrateOnTrajectories = false, bool noiseFree = false)
     {
         var solve = SpectralSolve.Create(la, RegularisationStudy.Reduce(la, hidden, rows.X, rows.Dx, anchor));
         var bayes = BayesianOutputLayer.Fit(solve);
         var mean = bayes.MeanNetwork(hidden);
+
+        // model.error_bars: trajectories — one scale of the band fitted on the validation trajectories (their parts inside
+        // the domain, where the band is claimed, when there is one); residual: scale 1.
+        var scale = 1.0;
+        if (calibrateOnTrajectories)
+        {
+            var validation = split.Validation ?? throw new InvalidOperationException("model.error_bars: trajectories needs validation trajectories (checked at validation)");
+            scale = TrajectoryBandCalibration.Kappa(bayes, hidden, mean, split.Train, domain is null ? validation : TrajectoryBandCalibration.InDomain(validation, domain),
+                rows.Formulation, rows.MeanSquareStep, rows.MeanStep, noiseFree: noiseFree);
+        }
+
         var dim = hidden.InputDim;
         var traj = split.Test!.Trajectories[0];
         var pointCount = testPoints?.Count ?? 0;
@@ -306,23 +318,27 @@ public sealed partial class PipelineRunner
                 phi[j] -= phi0[j];
             }
 
-            sd[k] = bayes.StandardDeviation(phi);
+            sd[k] = scale * bayes.StandardDeviation(phi);
         }
 
         var h = Corrected(mean, x, rows, anchor);
         var names = Codecs.CoordinateNames(dim / 2);
         var coverage = pointCount == 0 ? double.NaN : BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), sd.AsSpan(0, pointCount));
         var sorted = (pointCount > 0 ? sd[..pointCount] : sd[pointCount..]).Order().ToArray();
-        _ = system;
         return new Table(
             [new TableColumn("kind", kind), new TableColumn("t", time), .. names.Select((n, i) => new TableColumn(n, x[i])),
                 new TableColumn("H_true", truth), new TableColumn("H_mean", h), new TableColumn("sd", sd)],
             Codecs.Meta(
+            [
                 ("lambda", Text(bayes.Lambda)),
                 ("noise_sd", Text(bayes.NoiseSd)),
                 ("coverage95", Text(coverage)),
                 ("median_sd", Text(sorted[sorted.Length / 2])),
-                ("trajectory", traj.Id)));
+                ("trajectory", traj.Id),
+
+                // Only when calibrated, so the residual band's artifact is the same as before the option existed.
+                .. calibrateOnTrajectories ? [("band_scale", Text(scale))] : Array.Empty<(string, string)>(),
+            ]));
     }
 
     /// <summary>

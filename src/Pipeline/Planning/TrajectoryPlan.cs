@@ -48,7 +48,9 @@ public sealed record TrajectoryPlan(IReadOnlyList<TrajectoryDataNode> Data, IRea
                         }
 
                         var fit = b.Node(StageCatalog.TrajectoryFit, label, [.. t.Regularisation.Parameters, backend, .. anchorParameters], [hidden, d.Rows, d.Split]);
-                        var errorBars = b.Node(StageCatalog.ErrorBars, label, [backend, .. anchorParameters],
+                        // model.error_bars enters the key only when it is not the default (residual): earlier keys stay valid.
+                        List<KeyValuePair<string, string>> bars = t.ErrorBars == TrajectoriesSection.ResidualBars ? [] : [new("calibration", t.ErrorBars)];
+                        var errorBars = b.Node(StageCatalog.ErrorBars, label, [backend, .. anchorParameters, .. bars],
                             [hidden, d.Rows, d.Split, .. d.TestPoints is null ? Array.Empty<StageNode>() : [d.TestPoints]]);
                         var evaluate = d.TestPoints is null ? null : b.Node(StageCatalog.TrajectoryEvaluate, label, [], [fit, d.Rows, d.TestPoints]);
                         var rollout = b.Node(StageCatalog.TrajectoryRollout, label,

@@ -182,7 +182,9 @@ public static class RegularisationStudy
         var kappa = double.NaN;
         if (sets is { } trajectorySets)
         {
-            kappa = TrajectoryScaleOf(bayes, hidden, mean, trajectorySets.Train, InDomain(trajectorySets.Validation, settings.Domain), formulation, meanSquareStep, settings.Trajectories!);
+            var t = settings.Trajectories!;
+            kappa = TrajectoryBandCalibration.Kappa(bayes, hidden, mean, trajectorySets.Train, TrajectoryBandCalibration.InDomain(trajectorySets.Validation, settings.Domain),
+                formulation, meanSquareStep, t.Dt, t.Whitened);
         }
 
         var (meanH, _) = TestErrors(mean, test, formulation, meanSquareStep);
@@ -202,74 +204,6 @@ public static class RegularisationStudy
             TrajectoryCoverageH = double.IsNaN(kappa) ? double.NaN : BayesianOutputLayer.Coverage(test.H, hHat, [.. sdH.Select(v => v * kappa)]),
         };
         return new RegularisationStudyResult(settings, fixedPoints, auto, summary);
-    }
-
-    /// <summary>
-    /// kappa of <see cref="BayesianOutputLayer.WithTrajectoryScale"/> on the validation trajectories, with the learned H
-    /// corrected as on the test points and the observation noise's variance sum_i sigma_i^2 (dH/dx_i(x_n)^2 + dH/dx_i(x_0)^2)
-    /// from the *estimated* noise: sigma_i = sigma s_i (s_i the coordinate's RMS over the training observations), sigma the
-    /// training-residual estimate itself for whitened rows (their noise is sigma) and sigma_row dt / (sqrt 2 rms(s)) for
-    /// midpoint rows (their row noise is sqrt 2 sigma_i / dt).
-    /// </summary>
-    private static double TrajectoryScaleOf(BayesianOutputLayer bayes, HiddenLayer hidden, Network mean, TrajectorySet train, TrajectorySet validation,
-        TargetFormulation formulation, double meanSquareStep, TrajectoryRows trajectories)
-    {
-        var rms = IntegralRows.CoordinateRms(train);
-        var rmsAll = Math.Sqrt(rms.Average(v => v * v));
-        var sigma = trajectories.Whitened ? bayes.TrainingNoiseSd : bayes.TrainingNoiseSd * trajectories.Dt / (Math.Sqrt(2) * rmsAll);
-        var states = new List<double[][]>();
-        var energies = new List<double[]>();
-        var variances = new List<double[]>();
-        foreach (var t in validation.Trajectories)
-        {
-            var x = t.States;
-            var count = t.Length;
-            var grad = x.Select(_ => new double[count]).ToArray();
-            var h = new double[count];
-            mean.Predict(x, 0, count, h, grad);
-            var corrected = Formulations.CorrectedEnergy(mean, x, formulation, meanSquareStep);
-            var v = new double[count];
-            for (var n = 0; n < count; n++)
-            {
-                for (var i = 0; i < x.Length; i++)
-                {
-                    var si = sigma * rms[i];
-                    v[n] += si * si * ((grad[i][n] * grad[i][n]) + (grad[i][0] * grad[i][0]));
-                }
-            }
-
-            states.Add(x);
-            energies.Add(corrected);
-            variances.Add(v);
-        }
-
-        return bayes.WithTrajectoryScale(hidden, states, energies, variances).NoiseSd / bayes.NoiseSd;
-    }
-
-    /// <summary>
-    /// The parts of the trajectories inside the domain (where the band is claimed and measured): each trajectory cut at
-    /// its first observation outside the box; pieces of fewer than 2 observations dropped (the trajectories leave the box
-    /// where the data thin out, and an H error there says nothing about the box).
-    /// </summary>
-    private static TrajectorySet InDomain(TrajectorySet set, Domain domain)
-    {
-        var intervals = domain.Q.Concat(domain.P).ToArray();
-        var kept = new List<TrajectorySeries>();
-        foreach (var t in set.Trajectories)
-        {
-            var length = 0;
-            while (length < t.Length && intervals.Select((iv, i) => (iv, i)).All(p => t.States[p.i][length] >= p.iv.Lower && t.States[p.i][length] <= p.iv.Upper))
-            {
-                length++;
-            }
-
-            if (length >= 2)
-            {
-                kept.Add(new TrajectorySeries(t.Id, t.Times[..length], [.. t.States.Select(c => c[..length])]));
-            }
-        }
-
-        return kept.Count > 0 ? new TrajectorySet(kept) : set;
     }
 
     /// <summary>Derivative rows: exact x' with noise of sd NoiseRelative x RMS(x') on the training and validation rows.</summary>

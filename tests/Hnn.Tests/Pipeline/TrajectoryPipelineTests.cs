@@ -159,6 +159,27 @@ public sealed class TrajectoryPipelineTests
         Assert.Equal(Key(baseline, e => e.Data.TestPoints!), Key(noise, e => e.Data.TestPoints!)); // uniform test points do not see the noise
     }
 
+    [Fact]
+    public async Task Error_bars_calibrated_on_validation_trajectories_scale_the_band_and_change_only_that_stage()
+    {
+        using var box = new CliSandbox();
+        var residual = await box.RunAsync(Example("pendulum-trajectories.yaml"));
+        var calibrated = await box.RunAsync(Example("pendulum-trajectories.yaml"), "model.error_bars=trajectories");
+        Assert.True(calibrated.ExitCode == 0, calibrated.ToString());
+        var dir = CliSandbox.RunDirectoryOf(calibrated);
+        var t0 = Trajectory(CliSandbox.Results(CliSandbox.RunDirectoryOf(residual))["a-swim w200 d3943 m992472"]);
+        var t1 = Trajectory(CliSandbox.Results(dir)["a-swim w200 d3943 m992472"]);
+
+        // Same fit (only error-bars recomputed, everything else from the first run's cache), another band: measured with
+        // `hnn run pipelines/examples/pendulum-trajectories.yaml --set model.error_bars=trajectories` (Haswell): median sd
+        // 1.55e-3 against the residual band's 2.80e-3, coverage 94.8 % against 99.1 % — a scale of about 0.55 fitted on the
+        // 10 validation trajectories. Tolerances: the scale within [0.3, 0.9], coverage inside the 90-99 % target.
+        Assert.Equal(D(t0, "test_h_corrected"), D(t1, "test_h_corrected"));
+        Assert.All(CliSandbox.Stages(dir), s => Assert.True(s.Cached == (s.Stage != "error-bars"), $"{s.Stage} cached: {s.Cached}"));
+        Assert.InRange(D(t1, "median_sd") / D(t0, "median_sd"), 0.3, 0.9);
+        Assert.InRange(D(t1, "coverage95"), 0.9, 0.99);
+    }
+
     public static TheoryData<string, string[], string[]> BadConfigs => new()
     {
         { "derivatives with trajectories", ["model.target=derivatives"], ["model.target", "derivatives is not allowed with data.trajectories"] },
@@ -175,6 +196,8 @@ public sealed class TrajectoryPipelineTests
         { "negative noise", ["data.trajectories.noise.sigma=-1"], ["data.trajectories.noise.sigma", "-1 is not allowed", ">= 0"] },
         { "noise kind", ["data.trajectories.noise.kind=gaussian"], ["data.trajectories.noise.kind", "'gaussian'", "absolute, relative"] },
         { "data.train", ["data.train=100"], ["data.train", "not allowed with data.trajectories"] },
+        { "error bars unknown", ["model.error_bars=bootstrap"], ["model.error_bars", "'bootstrap'", "residual, trajectories"] },
+        { "error bars without validation", ["model.error_bars=trajectories", "data.trajectories.validation=0", "model.regularisation={auto: {kind: ridge, criterion: gcv}}"], ["model.error_bars", "needs validation trajectories"] },
         { "cluster executor", ["run.executor=orleans"], ["run.executor", "orleans is not allowed with data.trajectories", "use local"] },
     };
 
@@ -190,6 +213,7 @@ public sealed class TrajectoryPipelineTests
     [Theory]
     [InlineData("model.target=midpoint", "model.target", "midpoint needs data.trajectories")]
     [InlineData("model.regularisation=auto", "model.regularisation", "only allowed with data.trajectories")]
+    [InlineData("model.error_bars=trajectories", "model.error_bars", "only allowed with data.trajectories")]
     public async Task Trajectory_keys_without_trajectories_exit_2(string set, string key, string message)
     {
         using var box = new CliSandbox();

@@ -120,6 +120,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "model.regularisation={ridge: {lambda: 1.0e-8}}", ["elm:trajectory-fit", "u-swim:trajectory-fit", "a-swim:trajectory-fit"] },
         { "model.rcond=1.0e-11", ["a-swim-first:trajectory-fit"] },
         { "anchor.h0=1", ["trajectory-fit", "error-bars"] },
+        { "model.error_bars=trajectories", ["error-bars"] },
         { "model.widths=[22]", ["sample", "resample"] },
         { "model.seeds=[6]", ["sample", "resample"] },
         { "model.elm_bias=[-2, 2]", ["elm:sample"] },

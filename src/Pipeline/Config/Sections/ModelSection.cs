@@ -9,7 +9,7 @@ namespace Hnn.Pipeline.Config;
 /// </summary>
 internal static class ModelSection
 {
-    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation"];
+    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars"];
 
     public static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
 

@@ -35,6 +35,13 @@ public sealed record TrajectorySpec(
 {
     /// <summary>Trajectories in all (generated count, or the file's).</summary>
     public int Count => Generated?.Count ?? FileTrajectories;
+
+    /// <summary>
+    /// model.error_bars: how the Bayesian band's scale is set — <c>residual</c> (the training residual's noise estimate;
+    /// the default) or <c>trajectories</c> (one scale fitted on the validation trajectories, along which the true H is
+    /// constant: <see cref="Hnn.Stages.Training.TrajectoryBandCalibration"/>).
+    /// </summary>
+    public string ErrorBars { get; init; } = TrajectoriesSection.ResidualBars;
 }
 
 /// <summary>
@@ -71,6 +78,12 @@ public sealed record RegularisationSpec(string Mode, double Value, Regularisatio
 /// <summary>The binder of <see cref="TrajectorySpec"/> (data.trajectories, model.target, model.regularisation).</summary>
 internal static class TrajectoriesSection
 {
+    public const string ResidualBars = "residual";
+
+    public const string TrajectoryBars = "trajectories";
+
+    public static readonly string[] ErrorBarModes = [ResidualBars, TrajectoryBars];
+
     public static readonly string[] Keys = ["count", "dt", "steps", "t_end", "noise", "seed", "validation", "test", "columns"];
 
     public static readonly string[] NoiseKeys = ["sigma", "kind"];
@@ -185,7 +198,31 @@ internal static class TrajectoriesSection
             r.Problem("data.test", "is not allowed without a system: the uniform test points of the H error need the true H (the held-out test trajectories are data.trajectories.test)");
         }
 
-        return new TrajectorySpec(generated, file, columns, validation, test, Target(r, root), regularisation, testPoints, fileTrajectories);
+        var bars = ErrorBars(r, root);
+        if (bars == TrajectoryBars && validation == 0)
+        {
+            r.Problem("model.error_bars", "trajectories needs validation trajectories: set data.trajectories.validation to at least 1 (or use residual)");
+        }
+
+        return new TrajectorySpec(generated, file, columns, validation, test, Target(r, root), regularisation, testPoints, fileTrajectories) { ErrorBars = bars };
+    }
+
+    /// <summary>model.error_bars: residual (default) or trajectories; only with data.trajectories.</summary>
+    public static string ErrorBars(SpecReader r, MapNode root)
+    {
+        var model = root["model"] as MapNode;
+        if (model?["error_bars"] is null)
+        {
+            return ResidualBars;
+        }
+
+        if (!Present(root))
+        {
+            r.Problem("model.error_bars", "is only allowed with data.trajectories (the error bars are those of the trajectory path)");
+            return ResidualBars;
+        }
+
+        return r.String(model, "error_bars", "model.error_bars", ResidualBars, ErrorBarModes) ?? ResidualBars;
     }
 
     /// <summary>The data seed given as data.trajectories.seed (an alternative to data.seed), or null.</summary>
@@ -432,6 +469,7 @@ internal static class TrajectoryRules
             // model.target and model.regularisation report their own problems without data.trajectories.
             TrajectoriesSection.Target(r, root);
             TrajectoriesSection.Regularisation(r, root);
+            TrajectoriesSection.ErrorBars(r, root);
             return;
         }
 
