@@ -115,26 +115,8 @@ public static partial class DataFile
         var ids = new List<string>();
         var values = Enumerable.Range(1, index.Length - 1).Select(_ => new List<double>()).ToArray();
         var lines = new List<int>();
-        var line = 1;
-        while (ReadLine(reader, path, line + 1) is { } text)
+        foreach (var (line, cells) in CsvRows(reader, path, text => SplitCells(text, separator), cellCount, $" (separator '{Describe(separator)}')"))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            if (lines.Count == MaxRows)
-            {
-                throw new InputException($"{path}:{line}: more than {MaxRows} data rows; at most {MaxRows} are allowed");
-            }
-
-            var cells = SplitCells(text, separator);
-            if (cells.Length != cellCount)
-            {
-                throw new InputException($"{path}:{line}: {cells.Length} value(s), the header has {cellCount} column(s) (separator '{Describe(separator)}')");
-            }
-
             var id = cells[index[0]];
             if (id.Length == 0)
             {
@@ -144,13 +126,7 @@ public static partial class DataFile
             ids.Add(id);
             for (var c = 1; c < index.Length; c++)
             {
-                var cell = cells[index[c]];
-                if (!double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                {
-                    throw new InputException($"{path}:{line}: column '{Shown.Cut(fileName[c])}' value '{Shown.Cut(cell)}' is not a number");
-                }
-
-                values[c - 1].Add(v);
+                values[c - 1].Add(ParseCell(path, line, fileName[c], cells[index[c]]));
             }
 
             lines.Add(line);

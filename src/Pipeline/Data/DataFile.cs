@@ -176,34 +176,11 @@ public static partial class DataFile
         var header = SplitCsv(ReadLine(reader, path, 1) ?? string.Empty);
         var values = header.Select(_ => new List<double>()).ToArray();
         var lines = new List<int>();
-        var line = 1;
-        while (ReadLine(reader, path, line + 1) is { } text)
+        foreach (var (line, cells) in CsvRows(reader, path, SplitCsv, header.Length, string.Empty))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            if (lines.Count == MaxRows)
-            {
-                throw new InputException($"{path}:{line}: more than {MaxRows} data rows; at most {MaxRows} are allowed");
-            }
-
-            var cells = SplitCsv(text);
-            if (cells.Length != header.Length)
-            {
-                throw new InputException($"{path}:{line}: {cells.Length} value(s), the header has {header.Length} column(s)");
-            }
-
             for (var i = 0; i < cells.Length; i++)
             {
-                if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
-                {
-                    throw new InputException($"{path}:{line}: column '{Shown.Cut(header[i])}' value '{Shown.Cut(cells[i])}' is not a number");
-                }
-
-                values[i].Add(v);
+                values[i].Add(ParseCell(path, line, header[i], cells[i]));
             }
 
             lines.Add(line);
@@ -213,6 +190,45 @@ public static partial class DataFile
 
         return header.Select((h, i) => (h, i)).ToDictionary(p => p.h, p => values[p.i].ToArray());
     }
+
+    /// <summary>
+    /// The data rows of a CSV after its header line (data files and trajectory files): blank lines skipped, at most
+    /// <see cref="MaxRows"/>, each split into exactly <paramref name="cellCount"/> cells, with its line number; otherwise
+    /// a one-line <see cref="InputException"/> naming the line (<paramref name="note"/> ends the cell-count message).
+    /// </summary>
+    private static IEnumerable<(int Line, string[] Cells)> CsvRows(StreamReader reader, string path, Func<string, string[]> split, int cellCount, string note)
+    {
+        var line = 1;
+        var rows = 0;
+        while (ReadLine(reader, path, line + 1) is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            if (rows == MaxRows)
+            {
+                throw new InputException($"{path}:{line}: more than {MaxRows} data rows; at most {MaxRows} are allowed");
+            }
+
+            var cells = split(text);
+            if (cells.Length != cellCount)
+            {
+                throw new InputException($"{path}:{line}: {cells.Length} value(s), the header has {cellCount} column(s){note}");
+            }
+
+            rows++;
+            yield return (line, cells);
+        }
+    }
+
+    /// <summary>One CSV cell as a double, or an error naming the file, line, column and (cut) value.</summary>
+    private static double ParseCell(string path, int line, string column, string cell) =>
+        double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new InputException($"{path}:{line}: column '{Shown.Cut(column)}' value '{Shown.Cut(cell)}' is not a number");
 
     private static double[] ToDouble(string path, TableColumn column) => column.Values switch
     {
