@@ -223,7 +223,7 @@ public sealed partial class PipelineRunner
     /// </summary>
     internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySet? validation, Anchor anchor, RegularisationSpec spec)
     {
-        var problem = RegularisationStudy.Reduce(la, hidden, rows.X, rows.Dx, anchor);
+        var problem = ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor);
         var solve = SpectralSolve.Create(la, problem);
         Regularisation chosen;
         string? criterion = null;
@@ -262,7 +262,7 @@ public sealed partial class PipelineRunner
     internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor,
         Domain? domain = null, bool calibrateOnTrajectories = false, bool noiseFree = false)
     {
-        var solve = SpectralSolve.Create(la, RegularisationStudy.Reduce(la, hidden, rows.X, rows.Dx, anchor));
+        var solve = SpectralSolve.Create(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor));
         var bayes = BayesianOutputLayer.Fit(solve);
         var mean = bayes.MeanNetwork(hidden);
 

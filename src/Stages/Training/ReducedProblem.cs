@@ -76,6 +76,29 @@ public sealed record ReducedProblem
         return FromAugmentedR(acc, n, system.Rows, 0);
     }
 
+    /// <summary>The reduced problem of the gradient system on (x, dx) — the TSQR in chunks of <see cref="OutputLayer.DefaultChunkRows"/>.</summary>
+    public static ReducedProblem FromRows(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx, Anchor anchor)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var (r, rRows) = GradientR(la, hidden, x, dx);
+        return FromGradientR(la, hidden, r, rRows, anchor, x[0].Length);
+    }
+
+    /// <summary>R of the gradient system [A | b] on (x, dx), absorbed in chunks of <see cref="OutputLayer.DefaultChunkRows"/> rows.</summary>
+    internal static (double[] R, int Rows) GradientR(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx)
+    {
+        var k = x[0].Length;
+        var acc = la.CreateQrAccumulator(hidden.Width + dx.Length);
+        for (var start = 0; start < k; start += OutputLayer.DefaultChunkRows)
+        {
+            var count = Math.Min(OutputLayer.DefaultChunkRows, k - start);
+            acc.Absorb(GradientSystem.AugmentedBlock(hidden, x, dx, start, count), count);
+        }
+
+        var r = acc.GetR(out var rows);
+        return (r, rows);
+    }
+
     /// <summary>
     /// The reduced problem of the output layer's gradient system (docs/ALGORITHM.md §2.3) from the R factor of [S | U]
     /// (<paramref name="rRows"/> x (N + 2d), column-major, as the TSQR gives it) over <paramref name="dataRows"/> = K

@@ -125,7 +125,7 @@ public static class RegularisationStudy
         }
         else
         {
-            solve = SpectralSolve.Create(la, Reduce(la, hidden, trainX, trainDx, settings.Anchor));
+            solve = SpectralSolve.Create(la, ReducedProblem.FromRows(la, hidden, trainX, trainDx, settings.Anchor));
             rows = new ValidationRows(solve, GradientSystem.Full(hidden, validationX, validationDx, settings.Anchor));
         }
 
@@ -270,34 +270,12 @@ public static class RegularisationStudy
                 return SwimStages.Sample(x, null, settings.Width, settings.ModelSeed);
             case "a-swim":
                 var first = SwimStages.Sample(x, null, settings.Width, settings.ModelSeed);
-                var (r, rRows) = Tsqr(la, first, x, dx);
+                var (r, rRows) = ReducedProblem.GradientR(la, first, x, dx);
                 var (network, _) = GradientSystem.SolveReduced(la, first, r, rRows, settings.Anchor, 1e-13);
                 return SwimStages.Sample(x, network.Energy(x), settings.Width, settings.ModelSeed); // A-SWIM: resampled on the first network's H-hat
             default:
                 throw new ArgumentException($"method '{settings.Method}' is not one of elm, u-swim, a-swim", nameof(settings));
         }
-    }
-
-    /// <summary>The reduced problem of the gradient system on (x, dx) — the TSQR in chunks of <see cref="OutputLayer.DefaultChunkRows"/>.</summary>
-    public static ReducedProblem Reduce(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx, Anchor anchor)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        var (r, rRows) = Tsqr(la, hidden, x, dx);
-        return ReducedProblem.FromGradientR(la, hidden, r, rRows, anchor, x[0].Length);
-    }
-
-    private static (double[] R, int Rows) Tsqr(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx)
-    {
-        var k = x[0].Length;
-        var acc = la.CreateQrAccumulator(hidden.Width + dx.Length);
-        for (var start = 0; start < k; start += OutputLayer.DefaultChunkRows)
-        {
-            var count = Math.Min(OutputLayer.DefaultChunkRows, k - start);
-            acc.Absorb(GradientSystem.AugmentedBlock(hidden, x, dx, start, count), count);
-        }
-
-        var r = acc.GetR(out var rows);
-        return (r, rows);
     }
 
     /// <summary>The network of an output-weight vector (c_1..c_N, c_0 last).</summary>

@@ -158,7 +158,7 @@ public sealed class RegularisationTests
         var x = StageTestSupport.UniformPoints(2, 300, -2, 2, 12);
         var dx = StageTestSupport.UniformPoints(2, 300, -1, 1, 13); // arbitrary targets: a large, known residual
         var anchor = new Anchor([0.1, -0.2], 0.3);
-        var problem = RegularisationStudy.Reduce(la, hidden, x, dx, anchor);
+        var problem = ReducedProblem.FromRows(la, hidden, x, dx, anchor);
 
         var acc = la.CreateQrAccumulator(hidden.Width + 2);
         for (var start = 0; start < 300; start += OutputLayer.DefaultChunkRows)
@@ -193,7 +193,7 @@ public sealed class RegularisationTests
         var hidden = StageTestSupport.RandomLayer(2, 60, 1.0, 2.0, 21);
         var x = StageTestSupport.UniformPoints(2, 500, -2, 2, 22);
         var system = DataGenerator.Evaluate(new SinglePendulum(), x);
-        var problem = RegularisationStudy.Reduce(la, hidden, system.X, system.Dx, new Anchor([0.0, 0.0], 0.0));
+        var problem = ReducedProblem.FromRows(la, hidden, system.X, system.Dx, new Anchor([0.0, 0.0], 0.0));
         var solve = SpectralSolve.Create(la, problem);
         foreach (var rcond in new[] { 1e-4, 1e-7, 1e-10 })
         {
