@@ -24,6 +24,7 @@ var options = new Dictionary<string, string>(StringComparer.Ordinal)
     ["rows"] = "derivatives",
     ["dt"] = "0.1",
     ["steps"] = "10",
+    ["curve"] = "no",
 };
 var given = new HashSet<string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i += 2)
@@ -72,18 +73,26 @@ Console.WriteLine(trajectories is null
     ? $"system {options["system"]}, {options["method"]} width {width}, derivative rows: {train} train / {validation} validation / {test} test points, backend {la.Name}"
     : $"system {options["system"]}, {options["method"]} width {width}, {options["rows"]} rows of noisy trajectories ({trajectories.Steps} steps of dt {trajectories.Dt}): {train} train / {validation} validation trajectories, {test} test points, backend {la.Name}");
 Console.WriteLine();
-Console.WriteLine("| noise | data seed | best rcond (test H) | best lambda (test H) | rcond/val | rcond/gcv | ridge/val | ridge/gcv | sigma train/true | cover H | cover grad H | sigma val/true | cover H (val) | cover grad H (val) | kappa (traj) | cover H (traj) | Bayes mean test H |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 var summary = new List<string>();
+var bandLines = new List<string>();
+var headerDone = false;
 foreach (var noise in Doubles(options["noise"]))
 {
     var ratios = new Dictionary<string, List<double>>(StringComparer.Ordinal);
     var coverage = new List<double>();
     var coverageVal = new List<double>();
     var coverageTraj = new List<double>();
+    var chosen = new Dictionary<string, List<double>>(StringComparer.Ordinal);
     foreach (var seed in seeds)
     {
-        var r = RegularisationStudy.Run(la, new RegularisationStudySettings(system, domain, anchor, train, validation, test, width, options["method"], noise, seed, 992472) { Trajectories = trajectories });
+        var r = RegularisationStudy.Run(la, new RegularisationStudySettings(system, domain, anchor, train, validation, test, width, options["method"], noise, seed, 992472) { Trajectories = trajectories, Trace = options["curve"] == "yes" ? line => Console.Error.WriteLine($"curve {E(noise)} {seed}: {line}") : null });
+        if (!headerDone)
+        {
+            Console.WriteLine($"| noise | data seed | best rcond (test H) | best lambda (test H) | {string.Join(" | ", r.Auto.Select(a => a.Name.Replace("validation", "val", StringComparison.Ordinal)))} | sigma train/true | cover H | cover grad H | sigma val/true | cover H (val) | cover grad H (val) | kappa (traj) | cover H (traj) | Bayes mean test H |");
+            Console.WriteLine("|---|---|---|---|" + string.Concat(r.Auto.Select(_ => "---|")) + "---|---|---|---|---|---|---|---|---|");
+            headerDone = true;
+        }
+
         var bestR = r.BestFixed(RegularisationKind.Rcond);
         var bestL = r.BestFixed(RegularisationKind.Ridge);
         var best = r.BestFixedOverall.TestH;
@@ -98,6 +107,12 @@ foreach (var noise in Doubles(options["noise"]))
         coverageTraj.Add(r.Bayes.TrajectoryCoverageH);
         string Sigma(double sd) => r.Bayes.TrueNoiseSd > 0 ? F(sd / r.Bayes.TrueNoiseSd) : E(sd) + " / 0";
         Console.WriteLine($"| {E(noise)} | {seed} | {E(bestR.Regularisation.Value)} ({E(bestR.TestH)}) | {E(bestL.Regularisation.Value)} ({E(bestL.TestH)}) | {string.Join(" | ", cells)} | {Sigma(r.Bayes.NoiseSd)} | {F3(r.Bayes.CoverageH)} | {F3(r.Bayes.CoverageGrad)} | {Sigma(r.Bayes.ValidationNoiseSd)} | {F3(r.Bayes.ValidationCoverageH)} | {F3(r.Bayes.ValidationCoverageGrad)} | {(double.IsNaN(r.Bayes.TrajectoryScale) ? "-" : F(r.Bayes.TrajectoryScale))} | {(double.IsNaN(r.Bayes.TrajectoryCoverageH) ? "-" : F3(r.Bayes.TrajectoryCoverageH))} | {E(r.Bayes.MeanTestH)} |");
+        foreach (var b in r.Bayes.ChosenBands)
+        {
+            (chosen.TryGetValue(b.Name, out var list) ? list : chosen[b.Name] = []).Add(b.WidenedCoverageH);
+            var a = r.Auto.First(x => x.Name == b.Name);
+            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} |");
+        }
     }
 
     summary.Add($"noise {E(noise)}: worst auto/best-fixed ratio " +
@@ -106,7 +121,21 @@ foreach (var noise in Doubles(options["noise"]))
         $", validation sigma {F3(coverageVal.Min())}..{F3(coverageVal.Max())} (mean {F3(coverageVal.Average())})" +
         (trajectories is null ? "" : $", trajectory scale {F3(coverageTraj.Min())}..{F3(coverageTraj.Max())} (mean {F3(coverageTraj.Average())})") +
         $"; every run in [0.90, 0.99]: training {(coverage.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}, validation {(coverageVal.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}" +
-        (trajectories is null ? "" : $", trajectory scale {(coverageTraj.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}"));
+        (trajectories is null ? "" : $", trajectory scale {(coverageTraj.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}") +
+        (chosen.Count == 0 ? "" : "; band at the choice, trajectory scale (>= 1 if noisy): " + string.Join(", ", chosen.Select(p => $"{p.Key} {F3(p.Value.Min())}..{F3(p.Value.Max())} ({(p.Value.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")})"))));
+}
+
+if (bandLines.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("Bands centred on each automatic choice's own solution (BayesianOutputLayer.AtRegularisation), scale kappa from the validation trajectories:");
+    Console.WriteLine();
+    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+    foreach (var line in bandLines)
+    {
+        Console.WriteLine(line);
+    }
 }
 
 Console.WriteLine();

@@ -112,12 +112,20 @@ public sealed partial class PipelineRunner
         }
 
         var finalHidden = hidden;
+
+        // The reduced problem (one TSQR pass over the rows) is loaded or computed only when the fit or the error bars are
+        // computed, and then shared by both.
+        Task<ReducedProblem> Reduced() => CachedAsync(e.Reduce, label,
+            () => Task.FromResult(ReducedProblem.FromRows(la, finalHidden, rows.X, rows.Dx, anchor)),
+            EncodeReduced, DecodeReduced, ct, mine);
         var fit = await CachedAsync(e.Fit, label,
-            () => Task.FromResult(RegularisedFit(la, finalHidden, rows, data.Split.Validation, anchor, t.Regularisation)),
+            async () => RegularisedFit(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split, anchor, t.Regularisation, spec.Domain),
             f => f.Encode(), TrajectoryFitOutput.Decode(dim), ct, mine).ConfigureAwait(false);
         var network = fit.Network;
         var bars = await CachedAsync(e.ErrorBars, label,
-            () => Task.FromResult(ErrorBars(la, finalHidden, rows, data.Split, data.TestPoints, anchor, spec.Domain, t.ErrorBars == TrajectoriesSection.TrajectoryBars, t.Generated is { NoiseSigma: 0 })),
+            async () => ErrorBars(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split, data.TestPoints, anchor, spec.Domain,
+                t.ErrorBars == TrajectoriesSection.TrajectoryBars, t.Generated is { NoiseSigma: 0 },
+                t.ErrorBars == TrajectoriesSection.TrajectoryBars ? fit.Chosen : null),
             b => b, b => b, ct, mine).ConfigureAwait(false);
 
         var (trainH, testH, testUncorrected) = (double.NaN, double.NaN, double.NaN);
@@ -199,6 +207,9 @@ public sealed partial class PipelineRunner
     /// <summary>A regularised fit's network, rank and choice.</summary>
     internal sealed record TrajectoryFitOutput(Network Network, int Rank, string Kind, double Value, string? Criterion, double Score, double EffectiveDof)
     {
+        /// <summary>The regularisation the fit used (fixed or chosen).</summary>
+        public Regularisation Chosen => Kind == RegularisationSpec.RidgeMode ? Regularisation.Ridge(Value) : Regularisation.Rcond(Value);
+
         public Table Encode() => Codecs.FromNetwork(Network, Rank, new Dictionary<string, string>
         {
             ["regularisation"] = Kind,
@@ -221,31 +232,20 @@ public sealed partial class PipelineRunner
     /// solve of the configured regularisation — fixed rcond or lambda, or chosen automatically by the error on the
     /// validation trajectories' rows or by generalised cross-validation (docs/ALGORITHM.md §2.4).
     /// </summary>
-    internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySet? validation, Anchor anchor, RegularisationSpec spec)
-    {
-        var problem = ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor);
-        var solve = SpectralSolve.Create(la, problem);
-        Regularisation chosen;
-        string? criterion = null;
-        var score = double.NaN;
-        if (spec.IsAuto)
-        {
-            ValidationRows? v = null;
-            if (spec.Criterion == AutoCriterion.Validation)
-            {
-                var vr = Formulations.Rows(validation ?? throw new InvalidOperationException("auto by validation needs validation trajectories"), rows.Formulation);
-                v = new ValidationRows(solve, GradientSystem.Full(hidden, vr.X, vr.Dx, anchor));
-            }
+    internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySet? validation, Anchor anchor, RegularisationSpec spec) =>
+        RegularisedFit(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor), hidden, rows,
+            validation is null ? null : new TrajectorySplit(validation, validation, null), anchor, spec, null);
 
-            var choice = RegularisationChoice.Choose(solve, spec.AutoKind, spec.Criterion, v);
-            chosen = choice.Chosen;
-            criterion = RegularisationSpec.CriterionName(spec.Criterion);
-            score = choice.Score;
-        }
-        else
-        {
-            chosen = spec.Mode == RegularisationSpec.RidgeMode ? Regularisation.Ridge(spec.Value) : Regularisation.Rcond(spec.Value);
-        }
+    /// <summary>
+    /// <see cref="RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra, HiddenLayer, FormulationRows, TrajectorySet?, Anchor, RegularisationSpec)"/>
+    /// on a reduced problem already computed (the shared reduced-problem stage). The validation-domain criterion uses the
+    /// parts of the validation trajectories inside <paramref name="domain"/> (data.domain), or, without one, inside the box
+    /// spanned by the training rows' feature points.
+    /// </summary>
+    internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden, FormulationRows rows, TrajectorySplit? split,
+        Anchor anchor, RegularisationSpec spec, Domain? domain)
+    {
+        var (solve, chosen, criterion, score) = Choose(la, problem, hidden, rows, split, anchor, spec, domain);
 
         var filter = solve.Filter(chosen);
         var network = RegularisationStudy.ToNetwork(hidden, solve.SolveFiltered(filter));
@@ -254,16 +254,63 @@ public sealed partial class PipelineRunner
         return new TrajectoryFitOutput(network, rank, RegularisationSpec.KindName(chosen.Kind), chosen.Value, criterion, score, dof);
     }
 
+    /// <summary>The SVD of the reduced problem and the regularisation of <paramref name="spec"/> (fixed, or chosen automatically).</summary>
+    private static (SpectralSolve Solve, Regularisation Chosen, string? Criterion, double Score) Choose(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden,
+        FormulationRows rows, TrajectorySplit? split, Anchor anchor, RegularisationSpec spec, Domain? domain)
+    {
+        var solve = SpectralSolve.Create(la, problem);
+        if (!spec.IsAuto)
+        {
+            return (solve, spec.Mode == RegularisationSpec.RidgeMode ? Regularisation.Ridge(spec.Value) : Regularisation.Rcond(spec.Value), null, double.NaN);
+        }
+
+        ValidationRows? v = null;
+        if (spec.Criterion != AutoCriterion.Gcv)
+        {
+            var validation = split?.Validation ?? throw new InvalidOperationException("auto by validation needs validation trajectories");
+            if (spec.Criterion == AutoCriterion.ValidationInDomain)
+            {
+                validation = TrajectoryBandCalibration.InDomain(validation, domain ?? TrajectoryBandCalibration.BoundingBox(rows.X));
+            }
+
+            var vr = Formulations.Rows(validation, rows.Formulation);
+            v = new ValidationRows(solve, GradientSystem.Full(hidden, vr.X, vr.Dx, anchor));
+        }
+
+        var choice = RegularisationChoice.Choose(solve, spec.AutoKind, spec.Criterion, v);
+        return (solve, choice.Chosen, RegularisationSpec.CriterionName(spec.Criterion), choice.Score);
+    }
+
+    /// <summary>The reduced-problem artifact: one column of the n x n triangle (column-major) followed by Q^T y; n, the residual norm and m in the metadata.</summary>
+    internal static Table EncodeReduced(ReducedProblem p) =>
+        new([new TableColumn("values", [.. p.R, .. p.Qty])],
+            Codecs.Meta(("n", p.N.ToString(CultureInfo.InvariantCulture)), ("residual", Text(p.Residual)), ("rows", p.Rows.ToString(CultureInfo.InvariantCulture))));
+
+    internal static ReducedProblem DecodeReduced(Table t)
+    {
+        var n = int.Parse(t.Metadata["n"], CultureInfo.InvariantCulture);
+        var values = t.Column("values");
+        return new ReducedProblem(values[..(n * n)], n, values[(n * n)..], Num(t.Metadata, "residual"), long.Parse(t.Metadata["rows"], CultureInfo.InvariantCulture));
+    }
+
     /// <summary>
     /// The Bayesian output layer (prior precision by evidence; docs/ALGORITHM.md §2.4) on the same rows: predictive sd of
     /// H - H(x0) at the uniform test points (kind 0) and at the observed states of the first test trajectory (kind 1),
     /// with the posterior mean corrected as the fit is, the true H where known, and the band's coverage (metadata).
     /// </summary>
     internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor,
-        Domain? domain = null, bool calibrateOnTrajectories = false, bool noiseFree = false)
+        Domain? domain = null, bool calibrateOnTrajectories = false, bool noiseFree = false) =>
+        ErrorBars(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor), hidden, rows, split, testPoints, anchor, domain, calibrateOnTrajectories, noiseFree);
+
+    /// <summary><see cref="ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra, HiddenLayer, FormulationRows, TrajectorySplit, DataSet?, Anchor, Domain?, bool, bool)"/> on the shared reduced problem.</summary>
+    internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor,
+        Domain? domain, bool calibrateOnTrajectories, bool noiseFree, Regularisation? centre = null)
     {
-        var solve = SpectralSolve.Create(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor));
-        var bayes = BayesianOutputLayer.Fit(solve);
+        var solve = SpectralSolve.Create(la, problem);
+
+        // model.error_bars: trajectories — the posterior of the fit's own solution (the H the run reports), not an
+        // evidence-maximised other mean (docs/ALGORITHM.md §2.5); residual: lambda by evidence, as before.
+        var bayes = centre is { } c ? BayesianOutputLayer.AtRegularisation(solve, c) : BayesianOutputLayer.Fit(solve);
         var mean = bayes.MeanNetwork(hidden);
 
         // model.error_bars: trajectories — one scale of the band fitted on the validation trajectories (their parts inside
@@ -273,7 +320,7 @@ public sealed partial class PipelineRunner
         {
             var validation = split.Validation ?? throw new InvalidOperationException("model.error_bars: trajectories needs validation trajectories (checked at validation)");
             scale = TrajectoryBandCalibration.Kappa(bayes, hidden, mean, split.Train, domain is null ? validation : TrajectoryBandCalibration.InDomain(validation, domain),
-                rows.Formulation, rows.MeanSquareStep, rows.MeanStep, noiseFree: noiseFree);
+                rows.Formulation, rows.MeanSquareStep, rows.MeanStep, noiseFree: noiseFree, widenOnly: centre is not null && !noiseFree);
         }
 
         var dim = hidden.InputDim;
@@ -338,6 +385,7 @@ public sealed partial class PipelineRunner
 
                 // Only when calibrated, so the residual band's artifact is the same as before the option existed.
                 .. calibrateOnTrajectories ? [("band_scale", Text(scale))] : Array.Empty<(string, string)>(),
+                .. centre is { } cr ? [("centre", cr.ToString())] : Array.Empty<(string, string)>(),
             ]));
     }
 

@@ -136,6 +136,12 @@ public static class StageCatalog
     /// <summary>The output layer on trajectory rows, regularised by model.regularisation (the choice in its metadata).</summary>
     public static StageDecl TrajectoryFit { get; } = new("trajectory-fit", 1);
 
+    /// <summary>
+    /// The reduced least-squares problem of the trajectory fit (docs/ALGORITHM.md §2.4: the triangle, Q^T y, the residual norm
+    /// and the row count from one TSQR pass over the training rows), shared by trajectory-fit and error-bars.
+    /// </summary>
+    public static StageDecl ReducedProblem { get; } = new("reduced-problem", 1);
+
     /// <summary>The Bayesian output layer's predictive sd of H on the test points and along a test trajectory.</summary>
     public static StageDecl ErrorBars { get; } = new("error-bars", 1);
 
@@ -147,7 +153,7 @@ public static class StageCatalog
 
     public static IReadOnlyList<StageDecl> All { get; } =
         [Generate, Load, Split, GenerateStream, Sample, Fit, Resample, Evaluate, Train, HigTrain, System, Reference, Rollout,
-        Trajectories, TrajectorySplit, TargetRows, TrajectoryFit, ErrorBars, TrajectoryEvaluate, TrajectoryRollout, .. ExperimentStages.Select(s => s.Stage)];
+        Trajectories, TrajectorySplit, TargetRows, ReducedProblem, TrajectoryFit, ErrorBars, TrajectoryEvaluate, TrajectoryRollout, .. ExperimentStages.Select(s => s.Stage)];
 
     /// <summary>Stage name -> version, for every declared stage (docs/ARCHITECTURE.md).</summary>
     public static IReadOnlyDictionary<string, int> Versions { get; } = All.ToDictionary(s => s.Name, s => s.Version, StringComparer.Ordinal);

@@ -47,15 +47,20 @@ public sealed record TrajectoryPlan(IReadOnlyList<TrajectoryDataNode> Data, IRea
                             hidden = resample;
                         }
 
+                        // One TSQR pass over the rows, shared by the fit and the error bars. Its key has the inputs the fit's and
+                        // the error bars' keys already have (hidden layer, rows, backend, anchor), so those keys are unchanged.
+                        var reduce = b.Node(StageCatalog.ReducedProblem, label, [backend, .. anchorParameters], [hidden, d.Rows]);
                         var fit = b.Node(StageCatalog.TrajectoryFit, label, [.. t.Regularisation.Parameters, backend, .. anchorParameters], [hidden, d.Rows, d.Split]);
                         // model.error_bars enters the key only when it is not the default (residual): earlier keys stay valid.
-                        List<KeyValuePair<string, string>> bars = t.ErrorBars == TrajectoriesSection.ResidualBars ? [] : [new("calibration", t.ErrorBars)];
+                        // model.error_bars: trajectories centres the band on the fit's own solution, so the fit is an input then.
+                        var calibrated = t.ErrorBars != TrajectoriesSection.ResidualBars;
+                        List<KeyValuePair<string, string>> bars = calibrated ? [new("calibration", t.ErrorBars), new("centre", "fit")] : [];
                         var errorBars = b.Node(StageCatalog.ErrorBars, label, [backend, .. anchorParameters, .. bars],
-                            [hidden, d.Rows, d.Split, .. d.TestPoints is null ? Array.Empty<StageNode>() : [d.TestPoints]]);
+                            [hidden, d.Rows, d.Split, .. d.TestPoints is null ? Array.Empty<StageNode>() : [d.TestPoints], .. calibrated ? [fit] : Array.Empty<StageNode>()]);
                         var evaluate = d.TestPoints is null ? null : b.Node(StageCatalog.TrajectoryEvaluate, label, [], [fit, d.Rows, d.TestPoints]);
                         var rollout = b.Node(StageCatalog.TrajectoryRollout, label,
                             [new("tol", Canon.Of(TrajectoryRollout.DefaultTolerance)), .. SystemParameters(system)], [fit, d.Split]);
-                        experiments.Add(new TrajectoryExperimentPlan(d, method, width, seed, elmBias, sample, firstFit, resample, fit, errorBars, evaluate, rollout));
+                        experiments.Add(new TrajectoryExperimentPlan(d, method, width, seed, elmBias, sample, firstFit, resample, fit, errorBars, evaluate, rollout) { Reduce = reduce });
                     }
                 }
             }
@@ -136,5 +141,8 @@ public sealed record TrajectoryExperimentPlan(
     /// <summary>The node whose output is the hidden layer of the final fit (A-SWIM: the resample).</summary>
     public StageNode Hidden => Resample ?? Sample;
 
-    public IEnumerable<StageNode> TrainingNodes => FirstFit is null ? [Sample, Fit] : [Sample, FirstFit, Resample!, Fit];
+    public IEnumerable<StageNode> TrainingNodes => FirstFit is null ? [Sample, Reduce, Fit] : [Sample, FirstFit, Resample!, Reduce, Fit];
+
+    /// <summary>The reduced problem (one TSQR pass over the rows on the final hidden layer) the fit and the error bars share.</summary>
+    public required StageNode Reduce { get; init; }
 }

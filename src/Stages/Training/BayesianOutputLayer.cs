@@ -11,6 +11,9 @@ public enum PriorPrecisionChoice
 
     /// <summary>The ridge lambda that minimises generalised cross-validation.</summary>
     Gcv,
+
+    /// <summary>The regularisation the fit chose (fixed or automatic): the posterior is centred on the reported solution.</summary>
+    Chosen,
 }
 
 /// <summary>Where the Bayesian output layer's noise level (the scale of every band) comes from.</summary>
@@ -49,11 +52,12 @@ public sealed class BayesianOutputLayer
     /// <summary>z of a central 95 % normal band: Phi^-1(0.975).</summary>
     public const double Z95 = 1.959963984540054;
 
-    private readonly double[] _m; // row-major n x n: row i = v_i^T / sqrt(s_i^2 + mu)
+    private readonly double[] _m; // row-major n x n: row i = v_i^T sqrt(w_i), w_i = 1 / (s_i^2 + mu) (ridge) or 1 / s_i^2 kept, 0 dropped (truncation)
+    private readonly double[] _w; // the posterior's variance weights w_i per right singular direction (units of sigma^2)
     private readonly int _n;
 
     private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma,
-        NoiseSource source = NoiseSource.TrainingResidual, double? trainingNoiseSd = null)
+        NoiseSource source = NoiseSource.TrainingResidual, double? trainingNoiseSd = null, int? truncatedRank = null)
     {
         Source = source;
         TrainingNoiseSd = trainingNoiseSd ?? noiseSd;
@@ -64,20 +68,37 @@ public sealed class BayesianOutputLayer
         NoiseSd = noiseSd;
         LogEvidence = logEvidence;
         WellDetermined = gamma;
+        TruncatedRank = truncatedRank;
         _n = solve.N;
         var mu = SpectralSolve.Square(lambda * solve.SigmaMax);
         var s = solve.S;
         var vt = solve.VT;
         _m = new double[(long)_n * _n];
+        _w = new double[_n];
         for (var i = 0; i < _n; i++)
         {
-            var scale = 1 / Math.Sqrt((s[i] * s[i]) + mu);
+            double scale;
+            if (truncatedRank is { } k)
+            {
+                scale = i < k && s[i] > 0 ? 1 / s[i] : 0;
+                _w[i] = scale * scale;
+            }
+            else
+            {
+                var denominator = (s[i] * s[i]) + mu;
+                scale = 1 / Math.Sqrt(denominator);
+                _w[i] = denominator > 0 ? 1 / denominator : 0;
+            }
+
             for (var j = 0; j < _n; j++)
             {
                 _m[(i * _n) + j] = vt[i + (j * _n)] * scale;
             }
         }
     }
+
+    private BayesianOutputLayer Rescaled(double noiseSd, NoiseSource source) =>
+        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank);
 
     /// <summary>
     /// Fits the model: lambda from <paramref name="choice"/> over <paramref name="lambdaGrid"/> (default
@@ -98,6 +119,36 @@ public sealed class BayesianOutputLayer
         }
 
         return At(solve, lambda, choice);
+    }
+
+    /// <summary>
+    /// The posterior of the solution the fit chose (<see cref="PriorPrecisionChoice.Chosen"/>; docs/ALGORITHM.md §2.5): for
+    /// ridge (lambda &gt; 0) the model of <see cref="At"/>; for truncation at rcond (keeping the k = rank(rcond) largest singular
+    /// directions) the Gaussian model restricted to span(v_1..v_k) with a flat prior there: mean = the truncated solution,
+    /// covariance sigma^2 sum_(i&lt;k) v_i v_i^T / s_i^2, sigma^2 = ||A c - y||^2 / (m - k). Either way the mean is exactly the
+    /// fitted solution, so the band describes the H the fit reports.
+    /// </summary>
+    public static BayesianOutputLayer AtRegularisation(SpectralSolve solve, Regularisation regularisation)
+    {
+        ArgumentNullException.ThrowIfNull(solve);
+        regularisation.Checked();
+        if (regularisation.Kind == RegularisationKind.Ridge && regularisation.Value > 0)
+        {
+            var filter = solve.Filter(regularisation);
+            var gamma = SpectralSolve.EffectiveDof(filter);
+            var free = solve.Rows - gamma;
+            var sigma2 = free > 0 ? solve.ResidualSquared(filter) / free : double.NaN;
+            return new BayesianOutputLayer(solve, regularisation.Value, PriorPrecisionChoice.Chosen, solve.SolveFiltered(filter), Math.Sqrt(sigma2),
+                LogEvidenceOf(solve, regularisation.Value), gamma);
+        }
+
+        // Truncation (ridge with lambda = 0 is the plain least-squares solve: truncation at rank(0)).
+        var rank = solve.Rank(regularisation.Kind == RegularisationKind.Rcond ? regularisation.Value : 0);
+        var kept = new double[solve.N];
+        Array.Fill(kept, 1.0, 0, rank);
+        var freeRows = solve.Rows - rank;
+        var s2 = freeRows > 0 ? solve.ResidualSquared(kept) / freeRows : double.NaN;
+        return new BayesianOutputLayer(solve, 0, PriorPrecisionChoice.Chosen, solve.SolveFiltered(kept), Math.Sqrt(s2), double.NaN, rank, truncatedRank: rank);
     }
 
     /// <summary>The model at a given relative lambda (&gt; 0).</summary>
@@ -130,15 +181,25 @@ public sealed class BayesianOutputLayer
             throw new ArgumentException("the validation rows were projected for another solve", nameof(validation));
         }
 
-        var mu = SpectralSolve.Square(Lambda * Solve.SigmaMax);
-        var (r, l) = validation.Predictive(Solve.Filter(Regularisation.Ridge(Lambda)), mu);
+        double[] filter;
+        if (TruncatedRank is { } k)
+        {
+            filter = new double[_n];
+            Array.Fill(filter, 1.0, 0, k);
+        }
+        else
+        {
+            filter = Solve.Filter(Regularisation.Ridge(Lambda));
+        }
+
+        var (r, l) = validation.Predictive(filter, _w);
         double sum = 0;
         for (var v = 0; v < r.Length; v++)
         {
             sum += r[v] * r[v] / (1 + l[v]);
         }
 
-        return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, Math.Sqrt(sum / r.Length), LogEvidence, WellDetermined, NoiseSource.Validation, TrainingNoiseSd);
+        return Rescaled(Math.Sqrt(sum / r.Length), NoiseSource.Validation);
     }
 
     /// <summary>
@@ -147,10 +208,12 @@ public sealed class BayesianOutputLayer
     /// corrected, at the observations: <paramref name="energies"/>[j][n]) is predicted N(0, kappa^2 s^2 + v) with s the band
     /// of H(x_(j,n)) - H(x_(j,0)) (<see cref="PredictiveSd"/> anchored at x_(j,0)) and v = <paramref name="noiseVariance"/>[j][n]
     /// (what the observation noise of both states adds, e.g. sum_i sigma_i^2 (dH/dx_i(x_n)^2 + dH/dx_i(x_0)^2); null: 0);
-    /// kappa maximises the likelihood (golden section in log kappa over [1e-3, 1e6]).
+    /// kappa maximises the likelihood (golden section in log kappa over [1e-3, 1e6]); with <paramref name="minimumScale"/> the
+    /// maximum over kappa &gt;= that bound (the likelihood is maximised on the grid first, then clamped: the constrained maximum
+    /// of a likelihood unimodal in log kappa).
     /// </summary>
     public BayesianOutputLayer WithTrajectoryScale(HiddenLayer hidden, IReadOnlyList<double[][]> states, IReadOnlyList<double[]> energies,
-        IReadOnlyList<double[]>? noiseVariance = null)
+        IReadOnlyList<double[]>? noiseVariance = null, double minimumScale = 0)
     {
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(states);
@@ -196,7 +259,7 @@ public sealed class BayesianOutputLayer
 
         var grid = Enumerable.Range(0, 37).Select(i => Math.Pow(10, -3 + (i / 4.0))).ToArray();
         var (best, _, _) = RegularisationChoice.MinimiseLog(grid, NegativeLogLikelihood);
-        return new BayesianOutputLayer(Solve, Lambda, Choice, Mean, best * NoiseSd, LogEvidence, WellDetermined, NoiseSource.ValidationTrajectories, TrainingNoiseSd);
+        return Rescaled(Math.Max(best, minimumScale) * NoiseSd, NoiseSource.ValidationTrajectories);
     }
 
     /// <summary>
@@ -246,8 +309,11 @@ public sealed class BayesianOutputLayer
     /// <summary>Log evidence at <see cref="Lambda"/> (sigma^2 profiled).</summary>
     public double LogEvidence { get; }
 
-    /// <summary>gamma = sum_i s_i^2 / (s_i^2 + mu).</summary>
+    /// <summary>gamma = sum_i s_i^2 / (s_i^2 + mu) (the rank k for a truncated posterior).</summary>
     public double WellDetermined { get; }
+
+    /// <summary>The rank k of a truncated posterior (<see cref="AtRegularisation"/> with rcond); null for the ridge posterior.</summary>
+    public int? TruncatedRank { get; }
 
     /// <summary>The posterior mean as a network on <paramref name="hidden"/> (width n - 1).</summary>
     public Network MeanNetwork(HiddenLayer hidden)

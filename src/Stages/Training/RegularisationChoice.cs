@@ -10,6 +10,13 @@ public enum AutoCriterion
 
     /// <summary>Generalised cross-validation from the SVD alone (no extra data).</summary>
     Gcv,
+
+    /// <summary>
+    /// <see cref="Validation"/> on the parts of the validation trajectories inside the domain where H is claimed (each cut at
+    /// its first observation outside; <see cref="TrajectoryBandCalibration.InDomain"/>): the rows are built by the caller,
+    /// the choice is the same (docs/ALGORITHM.md §2.4).
+    /// </summary>
+    ValidationInDomain,
 }
 
 /// <summary>
@@ -113,12 +120,34 @@ public sealed class ValidationRows
     /// </summary>
     public (double[] Residuals, double[] Leverages) Predictive(ReadOnlySpan<double> filter, double mu)
     {
+        var s = Solve.S;
+        var weights = new double[_n];
+        for (var i = 0; i < _n; i++)
+        {
+            var denominator = (s[i] * s[i]) + mu;
+            weights[i] = denominator > 0 ? 1 / denominator : 0;
+        }
+
+        return Predictive(filter, weights);
+    }
+
+    /// <summary>
+    /// <see cref="Predictive(ReadOnlySpan{double}, double)"/> with the posterior's variance weights w_i per right singular
+    /// direction given: l_v = sum_i (a_v . v_i)^2 w_i (w_i = 1 / (s_i^2 + mu) for ridge; 1 / s_i^2 on the kept and 0 on the
+    /// dropped directions for truncation).
+    /// </summary>
+    public (double[] Residuals, double[] Leverages) Predictive(ReadOnlySpan<double> filter, ReadOnlySpan<double> weights)
+    {
+        if (weights.Length != _n)
+        {
+            throw new ArgumentException($"{weights.Length} weights for {_n} directions", nameof(weights));
+        }
+
         var g = Solve.Coefficients(filter);
         var residual = new double[_rows];
         TensorPrimitives.Negate(_y, residual);
         var leverage = new double[_rows];
         var square = new double[_rows];
-        var s = Solve.S;
         for (var i = 0; i < _n; i++)
         {
             var column = _p.AsSpan(i * _rows, _rows);
@@ -127,11 +156,10 @@ public sealed class ValidationRows
                 TensorPrimitives.MultiplyAdd(column, g[i], residual, residual);
             }
 
-            var denominator = (s[i] * s[i]) + mu;
-            if (denominator > 0)
+            if (weights[i] > 0)
             {
                 TensorPrimitives.Multiply(column, column, square);
-                TensorPrimitives.MultiplyAdd(square, 1 / denominator, leverage, leverage);
+                TensorPrimitives.MultiplyAdd(square, weights[i], leverage, leverage);
             }
         }
 
@@ -173,7 +201,7 @@ public static class RegularisationChoice
         IReadOnlyList<double>? lambdaGrid = null)
     {
         ArgumentNullException.ThrowIfNull(solve);
-        if (criterion == AutoCriterion.Validation)
+        if (criterion != AutoCriterion.Gcv)
         {
             if (validation is null)
             {
@@ -209,7 +237,7 @@ public static class RegularisationChoice
             throw new ArgumentException("the triangle is zero: nothing to choose", nameof(solve));
         }
 
-        var byRank = criterion == AutoCriterion.Validation ? validation!.ErrorsByRank() : null;
+        var byRank = criterion != AutoCriterion.Gcv ? validation!.ErrorsByRank() : null;
         var candidates = new List<RegularisationScore>(maxRank);
         var filter = new double[n];
         var best = -1;

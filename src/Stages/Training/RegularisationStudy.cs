@@ -40,6 +40,9 @@ public sealed record RegularisationStudySettings(
     /// learned function; the test points are exact and uniform in the domain.
     /// </summary>
     public TrajectoryRows? Trajectories { get; init; }
+
+    /// <summary>Receives one line per fixed point (its test errors and every criterion's score) when set; for the study's --curve option.</summary>
+    public Action<string>? Trace { get; init; }
 }
 
 /// <summary>
@@ -79,6 +82,22 @@ public sealed record StudyBayes(
 
     /// <summary>Trajectory mode: coverage of the 95 % band of H scaled by <see cref="TrajectoryScale"/> (NaN for derivative rows).</summary>
     public double TrajectoryCoverageH { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Bands centred on automatic choices' own solutions (<see cref="BayesianOutputLayer.AtRegularisation"/>), one per
+    /// automatic choice: trajectory mode only (empty for derivative rows).
+    /// </summary>
+    public IReadOnlyList<StudyChosenBand> ChosenBands { get; init; } = [];
+}
+
+/// <summary>The band of one automatic choice's solution: its coverage with the training scale and with the trajectory scale kappa.</summary>
+public sealed record StudyChosenBand(string Name, double CoverageH, double Kappa, double TrajectoryCoverageH, double MedianSdH)
+{
+    /// <summary>kappa constrained to &gt;= 1 when the observations are noisy (the pipeline's model.error_bars: trajectories); = <see cref="Kappa"/> without noise.</summary>
+    public double WidenedKappa { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the band scaled by <see cref="WidenedKappa"/>.</summary>
+    public double WidenedCoverageH { get; init; } = double.NaN;
 }
 
 /// <summary>Everything one study run measured.</summary>
@@ -138,6 +157,25 @@ public static class RegularisationStudy
 
         var fixedPoints = settings.RcondGrid.Select(r => Evaluate(Regularisation.Rcond(r)))
             .Concat(settings.LambdaGrid.Select(l => Evaluate(Regularisation.Ridge(l)))).ToArray();
+        // Midpoint rows of trajectories: the validation trajectories' whitened level rows (IntegralRows) as a third criterion.
+        ValidationRows? levels = settings.Trajectories is { Whitened: false }
+            ? new ValidationRows(solve, IntegralRows.System(hidden, TrajectoryBandCalibration.InDomain(sets!.Value.Validation, settings.Domain), IntegralRows.CoordinateRms(sets.Value.Train), settings.Anchor))
+            : null;
+        ValidationRows? inBox = null;
+        if (settings.Trajectories is { Whitened: false })
+        {
+            var vr = Formulations.Rows(TrajectoryBandCalibration.InDomain(sets!.Value.Validation, settings.Domain), TargetFormulation.Midpoint);
+            inBox = new ValidationRows(solve, GradientSystem.Full(hidden, vr.X, vr.Dx, settings.Anchor));
+        }
+        if (settings.Trace is { } trace)
+        {
+            foreach (var p in fixedPoints)
+            {
+                var f = solve.Filter(p.Regularisation);
+                trace($"{p.Regularisation} testH {p.TestH:0.000e+00} grad {p.TestGrad:0.000e+00} val {rows.Error(f):0.00000e+00} levels {levels?.Error(f):0.00000e+00} inbox {inBox?.Error(f):0.00000e+00} gcv {solve.Gcv(f):0.0000e+00} dof {p.EffectiveDof:0.0}");
+            }
+        }
+
         var auto = new List<StudyAuto>();
         foreach (var kind in new[] { RegularisationKind.Rcond, RegularisationKind.Ridge })
         {
@@ -146,6 +184,14 @@ public static class RegularisationStudy
                 var choice = RegularisationChoice.Choose(solve, kind, criterion, rows);
                 var name = (kind == RegularisationKind.Rcond ? "rcond" : "ridge") + "/" + (criterion == AutoCriterion.Validation ? "validation" : "gcv");
                 auto.Add(new StudyAuto(name, choice, Evaluate(choice.Chosen)));
+            }
+
+            if (levels is not null)
+            {
+                var box = RegularisationChoice.Choose(solve, kind, AutoCriterion.Validation, inBox);
+                auto.Add(new StudyAuto((kind == RegularisationKind.Rcond ? "rcond" : "ridge") + "/domain", box, Evaluate(box.Chosen)));
+                var choice = RegularisationChoice.Choose(solve, kind, AutoCriterion.Validation, levels);
+                auto.Add(new StudyAuto((kind == RegularisationKind.Rcond ? "rcond" : "ridge") + "/levels", choice, Evaluate(choice.Chosen)));
             }
         }
 
@@ -187,6 +233,29 @@ public static class RegularisationStudy
                 formulation, meanSquareStep, t.Dt, t.Whitened);
         }
 
+        var chosenBands = new List<StudyChosenBand>();
+        if (sets is { } bandSets)
+        {
+            var t = settings.Trajectories!;
+            foreach (var a in auto)
+            {
+                var at = BayesianOutputLayer.AtRegularisation(solve, a.Choice.Chosen);
+                var atMean = at.MeanNetwork(hidden);
+                var (atSd, _) = at.PredictiveSd(hidden, test.X, settings.Anchor.X0);
+                var atH = formulation == TargetFormulation.Midpoint ? Formulations.CorrectedEnergy(atMean, test.X, formulation, meanSquareStep) : atMean.Energy(test.X);
+                var atKappa = TrajectoryBandCalibration.Kappa(at, hidden, atMean, bandSets.Train, TrajectoryBandCalibration.InDomain(bandSets.Validation, settings.Domain),
+                    formulation, meanSquareStep, t.Dt, t.Whitened);
+                var widened = TrajectoryBandCalibration.Kappa(at, hidden, atMean, bandSets.Train, TrajectoryBandCalibration.InDomain(bandSets.Validation, settings.Domain),
+                    formulation, meanSquareStep, t.Dt, t.Whitened, widenOnly: settings.NoiseRelative > 0);
+                chosenBands.Add(new StudyChosenBand(a.Name, BayesianOutputLayer.Coverage(test.H, atH, atSd), atKappa,
+                    BayesianOutputLayer.Coverage(test.H, atH, [.. atSd.Select(v => v * atKappa)]), Median(atSd))
+                {
+                    WidenedKappa = widened,
+                    WidenedCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. atSd.Select(v => v * widened)]),
+                });
+            }
+        }
+
         var (meanH, _) = TestErrors(mean, test, formulation, meanSquareStep);
         var summary = new StudyBayes(
             bayes.Lambda,
@@ -202,6 +271,7 @@ public static class RegularisationStudy
             ValidationCoverageGrad = GradCoverage(scale),
             TrajectoryScale = kappa,
             TrajectoryCoverageH = double.IsNaN(kappa) ? double.NaN : BayesianOutputLayer.Coverage(test.H, hHat, [.. sdH.Select(v => v * kappa)]),
+            ChosenBands = chosenBands,
         };
         return new RegularisationStudyResult(settings, fixedPoints, auto, summary);
     }

@@ -17,10 +17,13 @@ public static class TrajectoryBandCalibration
     /// from the *estimated* noise: sigma_i = sigma s_i (s_i the coordinate's RMS over the training observations), sigma the
     /// training-residual estimate itself for whitened rows (their noise is sigma) and sigma_row dt / (sqrt 2 rms(s)) for
     /// midpoint rows (their row noise is sqrt 2 sigma_i / dt; <paramref name="dt"/> the observation step, the mean step if uneven);
-    /// with <paramref name="noiseFree"/> (observations known to be exact) no noise share at all.
+    /// with <paramref name="noiseFree"/> (observations known to be exact) no noise share at all. <paramref name="widenOnly"/>:
+    /// kappa &gt;= 1 (docs/ALGORITHM.md §2.5: with noisy observations the noise share dominates the change along a trajectory,
+    /// and the fitted kappa can fall far below 1 by over-explaining it; the posterior already carries the noise, so the
+    /// H-level data may only widen the band).
     /// </summary>
     public static double Kappa(BayesianOutputLayer bayes, HiddenLayer hidden, Network mean, TrajectorySet train, TrajectorySet validation,
-        TargetFormulation formulation, double meanSquareStep, double dt, bool whitened = false, bool noiseFree = false)
+        TargetFormulation formulation, double meanSquareStep, double dt, bool whitened = false, bool noiseFree = false, bool widenOnly = false)
     {
         var rms = IntegralRows.CoordinateRms(train);
         var rmsAll = Math.Sqrt(rms.Average(v => v * v));
@@ -53,7 +56,16 @@ public static class TrajectoryBandCalibration
 
         // Observations known to be exact (generated without noise): the residual is the network's error, not noise, and
         // no share of the change along a trajectory is the observations'.
-        return bayes.WithTrajectoryScale(hidden, states, energies, noiseFree ? null : variances).NoiseSd / bayes.NoiseSd;
+        return bayes.WithTrajectoryScale(hidden, states, energies, noiseFree ? null : variances, widenOnly ? 1 : 0).NoiseSd / bayes.NoiseSd;
+    }
+
+    /// <summary>The smallest box holding every point of <paramref name="x"/> (columns q1..qd, p1..pd): the region the data cover, when no domain is given.</summary>
+    public static Domain BoundingBox(double[][] x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var d = x.Length / 2;
+        Interval Span(double[] c) => new(c.Min(), c.Max());
+        return new Domain([.. x.Take(d).Select(Span)], [.. x.Skip(d).Select(Span)]);
     }
 
     /// <summary>

@@ -57,7 +57,7 @@ public sealed record RegularisationSpec(string Mode, double Value, Regularisatio
 
     public static IReadOnlyList<string> Modes { get; } = [RcondMode, RidgeMode, AutoMode];
 
-    public static IReadOnlyList<string> Criteria { get; } = ["validation", "gcv"];
+    public static IReadOnlyList<string> Criteria { get; } = ["validation", "gcv", "validation-domain"];
 
     public bool IsAuto => Mode == AutoMode;
 
@@ -70,7 +70,12 @@ public sealed record RegularisationSpec(string Mode, double Value, Regularisatio
 
     public static string KindName(RegularisationKind kind) => kind == RegularisationKind.Rcond ? RcondMode : RidgeMode;
 
-    public static string CriterionName(AutoCriterion criterion) => criterion == AutoCriterion.Validation ? "validation" : "gcv";
+    public static string CriterionName(AutoCriterion criterion) => criterion switch
+    {
+        AutoCriterion.Validation => "validation",
+        AutoCriterion.ValidationInDomain => "validation-domain",
+        _ => "gcv",
+    };
 
     public override string ToString() => IsAuto ? $"auto ({KindName(AutoKind)}, {CriterionName(Criterion)})" : $"{Mode} {Value.ToString("R", CultureInfo.InvariantCulture)}";
 }
@@ -173,7 +178,7 @@ internal static class TrajectoriesSection
 
         var regularisation = Regularisation(r, root);
         var test = (int)(r.Integer(map?["test"], "data.trajectories.test", 1, int.MaxValue) ?? Math.Max(1, (int)Math.Round(0.2 * count)));
-        var needsValidation = regularisation.IsAuto && regularisation.Criterion == AutoCriterion.Validation;
+        var needsValidation = regularisation.IsAuto && regularisation.Criterion != AutoCriterion.Gcv;
         var validation = (int)(r.Integer(map?["validation"], "data.trajectories.validation", 0, int.MaxValue) ?? (needsValidation ? Math.Max(1, (int)Math.Round(0.2 * count)) : 0));
         if (needsValidation && validation == 0)
         {
@@ -306,7 +311,7 @@ internal static class TrajectoriesSection
         }
         else
         {
-            r.Problem("model.regularisation", "must be rcond, auto, {ridge: {lambda: L}} or {auto: {kind: rcond|ridge, criterion: validation|gcv}}");
+            r.Problem("model.regularisation", "must be rcond, auto, {ridge: {lambda: L}} or {auto: {kind: rcond|ridge, criterion: validation|validation-domain|gcv}}");
             return fallback;
         }
 
@@ -341,7 +346,7 @@ internal static class TrajectoriesSection
                 var criterion = r.String(inner, "criterion", "model.regularisation.auto.criterion", "validation", RegularisationSpec.Criteria);
                 return new RegularisationSpec(RegularisationSpec.AutoMode, 0,
                     kind == RegularisationSpec.RcondMode ? RegularisationKind.Rcond : RegularisationKind.Ridge,
-                    criterion == "gcv" ? AutoCriterion.Gcv : AutoCriterion.Validation);
+                    criterion switch { "gcv" => AutoCriterion.Gcv, "validation-domain" => AutoCriterion.ValidationInDomain, _ => AutoCriterion.Validation });
             default:
                 r.Problem("model.regularisation", $"'{Shown.Cut(mode)}' is not allowed; allowed: {string.Join(", ", RegularisationSpec.Modes)}");
                 return fallback;
