@@ -7,10 +7,13 @@ using Hnn.Stages.Training;
 // and data seed, RegularisationStudy.Run, one markdown row each and a summary per noise level.
 // Usage: regularisation-study [--system pendulum|mass-spring] [--method a-swim] [--width 200] [--train 2500]
 //        [--validation 500] [--test 2500] [--noise 0,1e-4,1e-3,1e-2] [--seeds 3943,1,2]
-//        [--rows derivatives|midpoint|midpoint-whitened] [--dt 0.1] [--steps 10]
+//        [--rows derivatives|midpoint|midpoint-whitened] [--dt 0.1] [--steps 10] [--curve no|yes]
 // With --rows midpoint the rows come from generated noisy trajectories (midpoint target) and --train / --validation
 // count trajectories of --steps steps of --dt each (defaults then 250 / 50: 2500 / 500 rows); midpoint-whitened fits the
-// output layer on the whitened integral rows (IntegralRows, docs/ALGORITHM.md §2.6).
+// output layer on the whitened integral rows (IntegralRows, docs/ALGORITHM.md §2.6). On midpoint rows two more criteria
+// are compared: domain (the validation trajectories' rows inside the box) and levels (their whitened level rows), and a
+// second table gives the band centred on each choice's own solution. --curve yes prints (stderr) every fixed value's test
+// errors and every criterion's score.
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
     ["system"] = "pendulum",

@@ -119,7 +119,7 @@ public sealed partial class PipelineRunner
             () => Task.FromResult(ReducedProblem.FromRows(la, finalHidden, rows.X, rows.Dx, anchor)),
             EncodeReduced, DecodeReduced, ct, mine);
         var fit = await CachedAsync(e.Fit, label,
-            async () => RegularisedFit(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split, anchor, t.Regularisation, spec.Domain),
+            async () => RegularisedFit(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split.Validation, anchor, t.Regularisation, spec.Domain),
             f => f.Encode(), TrajectoryFitOutput.Decode(dim), ct, mine).ConfigureAwait(false);
         var network = fit.Network;
         var bars = await CachedAsync(e.ErrorBars, label,
@@ -233,8 +233,7 @@ public sealed partial class PipelineRunner
     /// validation trajectories' rows or by generalised cross-validation (docs/ALGORITHM.md §2.4).
     /// </summary>
     internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, HiddenLayer hidden, FormulationRows rows, TrajectorySet? validation, Anchor anchor, RegularisationSpec spec) =>
-        RegularisedFit(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor), hidden, rows,
-            validation is null ? null : new TrajectorySplit(validation, validation, null), anchor, spec, null);
+        RegularisedFit(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor), hidden, rows, validation, anchor, spec, null);
 
     /// <summary>
     /// <see cref="RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra, HiddenLayer, FormulationRows, TrajectorySet?, Anchor, RegularisationSpec)"/>
@@ -242,10 +241,10 @@ public sealed partial class PipelineRunner
     /// parts of the validation trajectories inside <paramref name="domain"/> (data.domain), or, without one, inside the box
     /// spanned by the training rows' feature points.
     /// </summary>
-    internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden, FormulationRows rows, TrajectorySplit? split,
+    internal static TrajectoryFitOutput RegularisedFit(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden, FormulationRows rows, TrajectorySet? validation,
         Anchor anchor, RegularisationSpec spec, Domain? domain)
     {
-        var (solve, chosen, criterion, score) = Choose(la, problem, hidden, rows, split, anchor, spec, domain);
+        var (solve, chosen, criterion, score) = Choose(la, problem, hidden, rows, validation, anchor, spec, domain);
 
         var filter = solve.Filter(chosen);
         var network = RegularisationStudy.ToNetwork(hidden, solve.SolveFiltered(filter));
@@ -256,7 +255,7 @@ public sealed partial class PipelineRunner
 
     /// <summary>The SVD of the reduced problem and the regularisation of <paramref name="spec"/> (fixed, or chosen automatically).</summary>
     private static (SpectralSolve Solve, Regularisation Chosen, string? Criterion, double Score) Choose(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden,
-        FormulationRows rows, TrajectorySplit? split, Anchor anchor, RegularisationSpec spec, Domain? domain)
+        FormulationRows rows, TrajectorySet? validationSet, Anchor anchor, RegularisationSpec spec, Domain? domain)
     {
         var solve = SpectralSolve.Create(la, problem);
         if (!spec.IsAuto)
@@ -267,7 +266,7 @@ public sealed partial class PipelineRunner
         ValidationRows? v = null;
         if (spec.Criterion != AutoCriterion.Gcv)
         {
-            var validation = split?.Validation ?? throw new InvalidOperationException("auto by validation needs validation trajectories");
+            var validation = validationSet ?? throw new InvalidOperationException("auto by validation needs validation trajectories");
             if (spec.Criterion == AutoCriterion.ValidationInDomain)
             {
                 validation = TrajectoryBandCalibration.InDomain(validation, domain ?? TrajectoryBandCalibration.BoundingBox(rows.X));

@@ -76,7 +76,7 @@ public sealed class SharedReducedProblemTests
 
         var fresh = PipelineRunner.RegularisedFit(la, hidden, rows, split.Validation, anchor, spec);
         var stored = PipelineRunner.DecodeReduced(PipelineRunner.EncodeReduced(ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor)));
-        var shared = PipelineRunner.RegularisedFit(la, stored, hidden, rows, split, anchor, spec, domain);
+        var shared = PipelineRunner.RegularisedFit(la, stored, hidden, rows, split.Validation, anchor, spec, domain);
         Assert.Equal(fresh.Value, shared.Value);
         Assert.Equal(fresh.Network.Coefficients, shared.Network.Coefficients);
         Assert.Equal(fresh.Network.OutputBias, shared.Network.OutputBias);

@@ -89,6 +89,27 @@ public sealed class TrajectoryPipelineTests
     }
 
     [Fact]
+    public async Task Validation_inside_the_domain_runs_on_a_file_without_a_domain_in_the_box_of_the_training_rows()
+    {
+        using var box = new CliSandbox();
+        var run = await box.RunAsync(Example("from-trajectories.yaml"), "model.regularisation={auto: {kind: ridge, criterion: validation-domain}}");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var t = Trajectory(CliSandbox.Results(CliSandbox.RunDirectoryOf(run))["a-swim w200 d1 m7"]);
+
+        // Measured (Haswell): ridge 7.02e-7 chosen on the validation trajectories' parts inside the training rows' box,
+        // held-out rollout error 2.49e-3 (criterion validation: ridge 2.05e-7, 2.35e-3). Margins: the rollout error
+        // within the noise-level window of the file test above; lambda within a decade of the measured one.
+        Assert.Equal("validation-domain", t.GetProperty("criterion").GetString());
+        Assert.InRange(D(t, "regularisation_value"), 7e-8, 7e-6);
+        Assert.InRange(D(t, "rollout_error"), 5e-4, 1e-2);
+
+        // The box of the data: every coordinate's span over the points.
+        var bb = Hnn.Stages.Training.TrajectoryBandCalibration.BoundingBox([[0.5, -1.0, 2.0], [3.0, 1.0, -4.0]]);
+        Assert.Equal(new Interval(-1.0, 2.0), bb.Q[0]);
+        Assert.Equal(new Interval(-4.0, 3.0), bb.P[0]);
+    }
+
+    [Fact]
     public void Split_is_by_trajectory_seeded_and_the_rows_are_the_train_trajectories_steps()
     {
         var set = TrajectoryGenerator.Generate(new MassSpring(), new Domain([new(-1, 1)], [new(-1, 1)]), new TrajectorySettings(23, 0.1, 4, Seed: 5));
