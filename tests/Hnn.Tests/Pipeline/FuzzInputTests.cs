@@ -244,7 +244,8 @@ public sealed class FuzzInputTests(ITestOutputHelper output)
                     }
 
                     var key = Pick(NumericKeys);
-                    var bad = Pick(["abc", "{a: 1}", "[1, [2, [3]]]", "'5'", "\"1e3\"", "true", "0x10", "[[]]", "1.5.5", "~"]);
+                    // "" (an empty value) is a null that stays a value; "~" and "null" would remove the key (--set key=null).
+                    var bad = Pick(["abc", "{a: 1}", "[1, [2, [3]]]", "'5'", "\"1e3\"", "true", "0x10", "[[]]", "1.5.5", ""]);
                     return new(kind, [Write(valid), "--set", $"{key}={bad}"], [pipeline], []);
                 }
 
