@@ -113,4 +113,23 @@ public sealed class ConfigLineTests
         var e = Assert.Throws<InputException>(() => PipelineLoader.Load(path, [set]));
         Assert.Equal(expected, e.Message.Replace(path, "p.yaml", StringComparison.Ordinal));
     }
+
+    /// <summary>System parameters: an unknown one is an unknown key (with its line); a value out of the system's range names the key and the range; an invalid system section does not add "rollout: needs a system".</summary>
+    public static TheoryData<string, string, string> SystemProblems => new()
+    {
+        { "name: mass-spring", "name: single-pendulum\n  params: {f: -1}", "p.yaml:4: system.params.f: -1 is not allowed for system 'single-pendulum'; allowed: finite and > 0" },
+        { "name: mass-spring", "name: mass-spring\n  params:\n    kk: 2", "p.yaml:5: system.params.kk: unknown key; allowed keys: k, m, q_eq" },
+        { "name: mass-spring", "name: double-pendulum\n  params: {m1: 2}", "p.yaml:4: system.params.m1: unknown key; system 'double-pendulum' takes no parameters (remove system.params)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SystemProblems))]
+    public void System_parameter_problems_name_the_parameter(string find, string replace, string expected)
+    {
+        using var box = new CliSandbox();
+        var yaml = CliSandbox.SmallPipeline.Replace(find, replace, StringComparison.Ordinal) + "\nrollout:\n  steps: 10\n";
+        var path = box.Write("p.yaml", yaml);
+        var e = Assert.Throws<InputException>(() => PipelineLoader.Load(path));
+        Assert.Equal(expected, e.Message.Replace(path, "p.yaml", StringComparison.Ordinal));
+    }
 }
