@@ -95,6 +95,11 @@ public static class HdnnCommand
         }
 
         var storeRoot = storeOverride ?? spec.Store;
+        if (StorePolicy.Problem(storeRoot) is { } storeProblem)
+        {
+            throw new InputException(storeOverride is not null ? $"--store: {storeProblem}" : $"{file}: hdnn.store: {storeProblem}");
+        }
+
         var outcome = HdnnPipeline.RunAsync(spec, storeRoot, log, CancellationToken.None).GetAwaiter().GetResult();
         stdout.WriteLine("| data | model | layers | t_end | seed | train acc | test acc | train time (s) | cached |");
         stdout.WriteLine("|---|---|---|---|---|---|---|---|---|");

@@ -51,7 +51,7 @@ public sealed class BadInputTests
 
     /// <summary>
     /// Command-line options of every command (found by the audit of 2026-12-03: each of these gave a .NET type name,
-    /// a second line, a stack trace (hdnn --seeds ","), exit 1 (bench --export on a file) or ran with the value
+    /// a second line, a stack trace (hdnn --seeds ",", a file as --store of run and hdnn), exit 1 (bench --export on a file) or ran with the value
     /// (hdnn --readout foo, hig --hnn --steps 0)). "{pipeline}" is the small pipeline, "{file}" a regular file.
     /// Each must exit 2 with one line containing the fragments, before any work.
     /// </summary>
@@ -90,6 +90,11 @@ public sealed class BadInputTests
         { ["list", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
         { ["show", "latest", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
         { ["clean", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
+        { ["run", "{pipeline}", "--store", "{file}"], ["--store: '{file}' is not allowed: it is a file, not a folder"] },
+        { ["plan", "{pipeline}", "--store", "{file}"], ["--store: '{file}' is not allowed: it is a file, not a folder"] },
+        { ["plan", "{pipeline}", "--store", "/etc/hnn"], ["--store: '/etc/hnn' is not allowed", "system directory /etc"] },
+        { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "{file}"], ["--store: '{file}' is not allowed: it is a file, not a folder"] },
+        { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "/etc/passwd"], ["--store: '/etc/passwd' is not allowed"] },
     };
 
     [Theory]
@@ -99,7 +104,7 @@ public sealed class BadInputTests
         using var box = new CliSandbox();
         var pipeline = box.Write("p.yaml", CliSandbox.SmallPipeline);
         var file = box.Write("a-file.txt", "not a folder\n");
-        string Fill(string a) => a.Replace("{pipeline}", pipeline, StringComparison.Ordinal).Replace("{file}", file, StringComparison.Ordinal).Replace("{root}", box.Root, StringComparison.Ordinal);
+        string Fill(string a) => a.Replace("{pipeline}", pipeline, StringComparison.Ordinal).Replace("{file}", file, StringComparison.Ordinal).Replace("{root}", box.Root, StringComparison.Ordinal).Replace("{repo}", RepoRoot.Find(), StringComparison.Ordinal);
 
         var r = await CliSandbox.InvokeAsync([.. args.Select(Fill)]);
 
