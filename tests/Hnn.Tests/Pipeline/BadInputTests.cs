@@ -90,10 +90,10 @@ public sealed class BadInputTests
         { ["list", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
         { ["show", "latest", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
         { ["clean", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
-        { ["run", "{pipeline}", "--store", "{file}"], ["--store: '{file}' is not allowed: it is a file, not a folder"] },
-        { ["plan", "{pipeline}", "--store", "{file}"], ["--store: '{file}' is not allowed: it is a file, not a folder"] },
+        { ["run", "{pipeline}", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
+        { ["plan", "{pipeline}", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
         { ["plan", "{pipeline}", "--store", "/etc/hnn"], ["--store: '/etc/hnn' is not allowed", "system directory /etc"] },
-        { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "{file}"], ["--store: '{file}' is not allowed: it is a file, not a folder"] },
+        { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
         { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "/etc/passwd"], ["--store: '/etc/passwd' is not allowed"] },
     };
 

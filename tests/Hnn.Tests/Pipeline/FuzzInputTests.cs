@@ -306,7 +306,7 @@ public sealed class FuzzInputTests(ITestOutputHelper output)
             3 => ($"q1,p1,dq1,dp1,H,H\n{rows}", "appears twice"),
             4 => (new string('q', 70_000), "line longer than"),
             5 => ("q1,p1\0,dq1,dp1\n" + rows, "binary"),
-            6 => (string.Empty, "no q1 column"),
+            6 => (string.Empty, "the data file is empty (0 bytes)"),
             _ => ($"{header}\n{rows}", "is not allowed"),
         };
         File.WriteAllText(csv, content);
