@@ -239,6 +239,12 @@ public static class HnnCli
             await stderr.WriteLineAsync($"error: {OneLine(e.Message)}").ConfigureAwait(false);
             return Commands.BadInput;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system refused (disk full, permissions, a path that vanished): one line, as GuardSync does, not a stack trace.
+            log.Error("failed: {Message}", OneLine(e.Message));
+            return Commands.Failure;
+        }
         catch (Exception e)
         {
             log.Error(e, "failed: {Message}", OneLine(e.Message));

@@ -54,6 +54,20 @@ public static class StorePolicy
             return $"'{Shown.Cut(store)}' is not allowed: it is a file, not a folder (a store is a folder; it is created if missing)";
         }
 
+        // A missing store is created with its parents: the nearest existing ancestor must be a folder.
+        for (var up = Path.GetDirectoryName(resolved); !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
+        {
+            if (Directory.Exists(up))
+            {
+                break;
+            }
+
+            if (Path.Exists(up))
+            {
+                return $"'{Shown.Cut(store)}' is not allowed: {Shown.Cut(up, 120)} is a file, so no store folder can be made under it";
+            }
+        }
+
         // Folders the tool writes into and clean deletes from must stay inside the store.
         var inside = new List<string> { Path.Combine(resolved, "runs"), Path.Combine(resolved, "artifacts") };
         var artifacts = Path.Combine(resolved, "artifacts");
