@@ -158,12 +158,15 @@ public static class HnnCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            foreach (var e in parsed.Errors)
+            // One line (as every bad-input message): what was wrong, and the help of the command that was parsed.
+            var names = new List<string>();
+            for (var c = parsed.CommandResult; c is not null && c.Command is not RootCommand; c = c.Parent as System.CommandLine.Parsing.CommandResult)
             {
-                await stderr.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                names.Insert(0, c.Command.Name);
             }
 
-            await stderr.WriteLineAsync("see 'hnn --help'").ConfigureAwait(false);
+            var path = string.Join(' ', names);
+            await stderr.WriteLineAsync(CliChecks.ParseErrorLine(parsed.Errors.Select(e => e.Message), path)).ConfigureAwait(false);
             return Commands.BadInput;
         }
 
@@ -235,6 +238,12 @@ public static class HnnCli
         {
             await stderr.WriteLineAsync($"error: {OneLine(e.Message)}").ConfigureAwait(false);
             return Commands.BadInput;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The file system refused (disk full, permissions, a path that vanished): one line, as GuardSync does, not a stack trace.
+            log.Error("failed: {Message}", OneLine(e.Message));
+            return Commands.Failure;
         }
         catch (Exception e)
         {

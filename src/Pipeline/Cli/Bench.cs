@@ -35,6 +35,10 @@ public static class Bench
     {
         time ??= TimeProvider.System;
         var spec = PipelineLoader.Load(pipelinePath, overrides);
+        if (exportDir is not null)
+            CliChecks.OutputFolder("--export", exportDir);
+        if (appendTo is not null)
+            CliChecks.OutputFile("--append", appendTo);
         MemoryEstimate.Check(spec);
         var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out _);
         log.Information("{Note}", note);

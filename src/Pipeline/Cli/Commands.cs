@@ -180,8 +180,33 @@ public static class Commands
         return Ok;
     }
 
+    /// <summary>
+    /// True when the store folder does not exist (the read-only commands then create nothing); a path that is a file
+    /// (or another non-folder) is bad input.
+    /// </summary>
+    internal static bool StoreIsMissing(string storeRoot)
+    {
+        if (Directory.Exists(storeRoot))
+        {
+            return false;
+        }
+
+        if (File.Exists(storeRoot) || Path.Exists(storeRoot))
+        {
+            throw new InputException($"--store {Shown.Cut(storeRoot, 120)}: is a file, not a store folder");
+        }
+
+        return true;
+    }
+
     public static int List(string storeRoot, TextWriter stdout)
     {
+        if (StoreIsMissing(storeRoot))
+        {
+            stdout.WriteLine($"store {Path.GetFullPath(storeRoot)}: no such folder (no run has written a store there; see --store)");
+            return Ok;
+        }
+
         var store = new ArtifactStore(storeRoot);
         var runs = ReadManifests(store, out var unreadable);
         stdout.WriteLine($"store {Path.GetFullPath(storeRoot)}");
@@ -212,6 +237,7 @@ public static class Commands
 
     public static int Show(string storeRoot, string run, TextWriter stdout)
     {
+        StoreIsMissing(storeRoot);
         var store = new ArtifactStore(storeRoot);
         var path = Path.Combine(ResolveRun(store, run), "manifest.json");
         var results = RunManifest.Read(path).Results;
@@ -224,6 +250,7 @@ public static class Commands
     /// <summary>Writes (or rewrites) a run's report from the store and prints where it is.</summary>
     public static async Task<int> ReportAsync(string storeRoot, string run, TextWriter stdout, ILogger log, CancellationToken ct, IAnsiConsole? live = null)
     {
+        StoreIsMissing(storeRoot);
         var store = new ArtifactStore(storeRoot, w => log.Warning("{Warning}", w));
         var files = await BuildReportAsync(store, ResolveRun(store, run), log, live, ct).ConfigureAwait(false);
         await stdout.WriteLineAsync($"report: {files.HtmlPath}").ConfigureAwait(false);
@@ -263,6 +290,13 @@ public static class Commands
 
     public static int Clean(string storeRoot, bool dryRun, TextWriter stdout)
     {
+        if (StoreIsMissing(storeRoot))
+        {
+            // Nothing to clean, and nothing created (a mistyped --store must not become a new, empty store).
+            stdout.WriteLine($"store {Path.GetFullPath(storeRoot)}: no such folder; nothing to clean");
+            return Ok;
+        }
+
         var store = new ArtifactStore(storeRoot);
         using var exclusive = store.TryLockExclusive()
             ?? throw new InputException($"{Path.GetFullPath(storeRoot)}: a run is using this store (it holds store.lock); nothing removed — clean when it has finished");

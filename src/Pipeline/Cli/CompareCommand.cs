@@ -39,6 +39,11 @@ public static class CompareCommand
             throw new InputException($"--output {Shown.Cut(output, 120)}: must end in .parquet");
         }
 
+        if (output is not null)
+        {
+            CliChecks.OutputFile("--output", output);
+        }
+
         var store = new ArtifactStore(storeRoot);
         var rows = new List<(string Run, ExperimentResult Result)>();
         foreach (var run in runs)
@@ -82,7 +87,7 @@ public static class CompareCommand
 
         if (output is not null)
         {
-            RunTables.WriteComparison(output, rows);
+            CliChecks.Writing("--output", output, () => RunTables.WriteComparison(output, rows));
             stdout.WriteLine($"wrote {Path.GetFullPath(output)}");
         }
 

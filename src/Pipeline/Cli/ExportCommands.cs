@@ -69,7 +69,7 @@ public static class ExportCommands
         var info = model.Info;
         var path = output ?? Path.Combine(store.RunsDirectory, info.RunId!, "models", $"{info.Method}-w{info.Width}-m{info.ModelSeed}-d{info.DataSeed}.{format}");
         CheckOutputFolder(path, output is null);
-        model.Save(path, format);
+        CliChecks.Writing("--output", path, () => model.Save(path, format));
         stdout.WriteLine($"exported {info.Describe()} of run {info.RunId} as {format}: {path}");
         return Commands.Ok;
     }
@@ -94,14 +94,17 @@ public static class ExportCommands
 
         var prediction = model.Evaluate(x);
         var table = PredictionTable(model, x, prediction);
-        if (outFormat == ".csv")
+        CliChecks.Writing("--output", output, () =>
         {
-            AtomicFile.Write(output, s => WriteCsv(table, s));
-        }
-        else
-        {
-            AtomicFile.WriteTo(output, tmp => ParquetTableIO.WriteAsync(table, tmp).GetAwaiter().GetResult());
-        }
+            if (outFormat == ".csv")
+            {
+                AtomicFile.Write(output, s => WriteCsv(table, s));
+            }
+            else
+            {
+                AtomicFile.WriteTo(output, tmp => ParquetTableIO.WriteAsync(table, tmp).GetAwaiter().GetResult());
+            }
+        });
 
         stdout.WriteLine($"predicted {prediction.Count} state(s) with {model.Info.Describe()} of run {model.Info.RunId}: {output}");
         return Commands.Ok;

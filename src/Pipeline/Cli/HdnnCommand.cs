@@ -53,15 +53,26 @@ public static class HdnnCommand
                     return;
                 }
 
-                var seedList = pr.GetValue(seeds)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
-                var options = new HdnnRunOptions(pr.GetValue(layers), pr.GetValue(epochs), pr.GetValue(points), pr.GetValue(tEnd), pr.GetValue(readout) == "last-state", pr.GetValue(sensitivity), pr.GetValue(figure));
-                Run(pr.GetValue(dataset)!, pr.GetValue(model)!, seedList, options, stdout);
+                // Every option checked before anything runs (the ranges of an hdnn: pipeline's keys).
+                var seedList = CliChecks.Seeds("--seeds", pr.GetValue(seeds)!);
+                var name = CliChecks.OneOf("--dataset", pr.GetValue(dataset)!, Classification2DGenerators.Names);
+                var kind = CliChecks.OneOf("--model", pr.GetValue(model)!, [.. Enum.GetNames<HdnnKind>(), "sampled-swim", "sampled-elm"], ignoreCase: true);
+                var lastState = CliChecks.OneOf("--readout", pr.GetValue(readout)!, ["all-activations", "last-state"]) == "last-state";
+                var pointCount = pr.GetValue(points);
+                if (pointCount < 8 || pointCount > 1_000_000 || pointCount % 4 != 0)
+                {
+                    throw new InputException(FormattableString.Invariant($"--points {pointCount}: must be a multiple of 4 in [8, 1000000] (half train, half test)"));
+                }
+
+                var layerCount = CliChecks.AtLeast("--layers", pr.GetValue(layers), 1);
+                var epochCount = CliChecks.AtLeast("--epochs", pr.GetValue(epochs), 1);
+                var options = new HdnnRunOptions(layerCount, epochCount, pointCount, CliChecks.Positive("--t-end", pr.GetValue(tEnd)), lastState, pr.GetValue(sensitivity), pr.GetValue(figure));
+                Run(name, kind, seedList, options, stdout);
                 setExit(0);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InputException)
             {
-                stderr.WriteLine($"error: {ex.Message}");
+                stderr.WriteLine($"error: {SpecReader.FirstLine(ex.Message)}");
                 setExit(Commands.BadInput);
             }
         });
@@ -84,6 +95,11 @@ public static class HdnnCommand
         }
 
         var storeRoot = storeOverride ?? spec.Store;
+        if (StorePolicy.Problem(storeRoot) is { } storeProblem)
+        {
+            throw new InputException(storeOverride is not null ? $"--store: {storeProblem}" : $"{file}: hdnn.store: {storeProblem}");
+        }
+
         var outcome = HdnnPipeline.RunAsync(spec, storeRoot, log, CancellationToken.None).GetAwaiter().GetResult();
         stdout.WriteLine("| data | model | layers | t_end | seed | train acc | test acc | train time (s) | cached |");
         stdout.WriteLine("|---|---|---|---|---|---|---|---|---|");

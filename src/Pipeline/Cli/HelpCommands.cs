@@ -22,7 +22,11 @@ internal static class HelpCommands
                 var next = target.Subcommands.FirstOrDefault(c => c.Name == w || c.Aliases.Contains(w));
                 if (next is null)
                 {
-                    stderr.WriteLine($"error: help {Config.Shown.Cut(string.Join(" ", words))}: no command '{Config.Shown.Cut(w)}'; commands: {string.Join(", ", target.Subcommands.Select(c => c.Name))}");
+                    var under = target == root ? string.Empty : $" under '{target.Name}'";
+                    var allowed = target.Subcommands.Count == 0
+                        ? $"'{target.Name}' has no subcommands; try 'hnn help {target.Name}'"
+                        : $"commands: {string.Join(", ", target.Subcommands.Select(c => c.Name))}";
+                    stderr.WriteLine($"error: help {Config.Shown.Cut(string.Join(" ", words))}: no command '{Config.Shown.Cut(w)}'{under}; {allowed}");
                     setExit(Commands.BadInput);
                     return;
                 }

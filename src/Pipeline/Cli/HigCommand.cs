@@ -26,6 +26,11 @@ public static class HigCommand
     public static int Run(string pipeline, double? budgetOverride, string? outputOverride, TextWriter stdout, ILogger log, CancellationToken ct)
     {
         var spec = HigStudySpec.Load(pipeline);
+        if (budgetOverride is { } b && !(double.IsFinite(b) && b >= 0))
+        {
+            throw new InputException($"--budget {b.ToString("R", CultureInfo.InvariantCulture)}: must be a finite number of seconds >= 0");
+        }
+
         var budgetSeconds = budgetOverride ?? spec.BudgetSeconds;
         var output = outputOverride ?? spec.Output;
         Directory.CreateDirectory(output);
@@ -110,14 +115,16 @@ public static class HigCommand
         if (spec.System is null || spec.Domain is null || spec.Data.File is not null)
             throw new InputException($"{pipeline}: --hnn needs a pipeline with a system and a domain (generated data), not a data file");
         var seedsText = parsed.GetValue(options.Seeds);
-        IReadOnlyList<ulong> seeds;
-        try
+        var seeds = seedsText is null ? spec.Model.Seeds : CliChecks.Seeds("--seeds", seedsText);
+
+        // The options by their names (HigSettings.Validate below would name its own properties).
+        CliChecks.AtLeast("--steps", parsed.GetValue(options.Steps), 1);
+        CliChecks.AtLeast("--batch", parsed.GetValue(options.Batch), 1);
+        CliChecks.Positive("--lr", parsed.GetValue(options.Lr));
+        CliChecks.UnitInterval("--truncation", parsed.GetValue(options.Truncation));
+        if (parsed.GetValue(options.Seconds) is { } budget && !(double.IsFinite(budget) && budget >= 0))
         {
-            seeds = seedsText is null ? spec.Model.Seeds : [.. seedsText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => ulong.Parse(v, CultureInfo.InvariantCulture))];
-        }
-        catch (FormatException)
-        {
-            throw new InputException($"--seeds '{seedsText}': allowed: comma-separated non-negative integers");
+            throw new InputException($"--seconds {budget.ToString("R", CultureInfo.InvariantCulture)}: must be a finite number >= 0");
         }
 
         var initName = parsed.GetValue(options.Init) ?? string.Empty;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Hnn.Datasets;
+using Hnn.Pipeline.Config;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Training;
 
@@ -42,13 +43,25 @@ public static class LimitedDataCommand
                         : throw new ArgumentException($"--formulations: '{name}' is not one of finite-difference, midpoint"))
                     .ToList();
                 var hs = pr.GetValue(steps)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select(s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture))
-                    .Select(h => h > 0 && double.IsFinite(h) ? h : throw new ArgumentException($"--h: {h} must be finite and > 0"))
+                    .Select(s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var h) && h > 0 && double.IsFinite(h)
+                        ? h
+                        : throw new ArgumentException($"--h: '{Shown.Cut(s)}' is not allowed: each step must be a finite number > 0"))
                     .ToList();
-                var n = pr.GetValue(seeds);
-                if (n < 1 || forms.Count == 0 || hs.Count == 0)
+                if (forms.Count == 0 || hs.Count == 0)
                 {
-                    throw new ArgumentException("--seeds must be >= 1 and --formulations, --h non-empty");
+                    throw new ArgumentException(forms.Count == 0 ? "--formulations: lists none; allowed: finite-difference, midpoint" : "--h: lists no step; allowed: comma-separated numbers > 0, e.g. 0.1,0.2");
+                }
+
+                // Every option checked before the first fit (and the plot path before the runs, not after them).
+                var n = CliChecks.AtLeast("--seeds", pr.GetValue(seeds), 1);
+                CliChecks.AtLeast("--train", pr.GetValue(train), 2);
+                CliChecks.AtLeast("--test", pr.GetValue(test), 1);
+                CliChecks.AtLeast("--width", pr.GetValue(width), 1);
+                CliChecks.UnitInterval("--rcond", pr.GetValue(rcond));
+                CliChecks.OneOf("--backend", pr.GetValue(backend)!, ["auto", "lapack", "managed"], ignoreCase: true);
+                if (pr.GetValue(plot) is { } plotPath && !plotPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ArgumentException($"--plot {Shown.Cut(plotPath)}: must end in .png (an .svg is written next to it)");
                 }
 
                 var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
@@ -56,9 +69,9 @@ public static class LimitedDataCommand
                 Run(la, forms, hs, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), pr.GetValue(train), pr.GetValue(test), pr.GetValue(width), pr.GetValue(rcond), pr.GetValue(plot), stdout);
                 setExit(0);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InputException)
             {
-                stderr.WriteLine($"error: {ex.Message}");
+                stderr.WriteLine($"error: {SpecReader.FirstLine(ex.Message)}");
                 setExit(Commands.BadInput);
             }
         });

@@ -21,6 +21,12 @@ public static class PlanCommand
         ArgumentNullException.ThrowIfNull(stdout);
         var spec = PipelineLoader.Load(pipelinePath, overrides);
         var storeRoot = storeOverride ?? spec.Run.Store;
+        if (StorePolicy.Problem(storeRoot) is { } storeProblem)
+        {
+            // The store hnn run would refuse: a plan against it would show every node as to run.
+            throw new InputException(storeOverride is not null ? $"--store: {storeProblem}" : $"{pipelinePath}: run.store: {storeProblem}");
+        }
+
         var la = BlasKernel.Resolve(spec.Solver.Backend, log, out var note, out _);
         log.Information("{Note}", note);
         var plan = RunPlan.Build(spec, PlanFacts.Gather(spec, la.IsNative));

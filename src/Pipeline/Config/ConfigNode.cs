@@ -1,3 +1,4 @@
+using Hnn.Datasets;
 using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -108,6 +109,50 @@ public abstract record ConfigNode(string Source)
         }
 
         return SetPath(root, parts, 0, value, dottedPath);
+    }
+
+    /// <summary>
+    /// Returns a copy without the key at a dotted path (what <c>--set key=null</c> does). A path that is not in the tree
+    /// is refused, naming the nearest key that is, so a misspelt removal is not silently a no-op.
+    /// </summary>
+    public static ConfigNode RemovePath(ConfigNode root, string dottedPath)
+    {
+        var parts = dottedPath.Split('.');
+        if (parts.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new InputException($"--set {Shown.Cut(dottedPath)}: the key path has an empty segment");
+        }
+
+        return RemovePath(root, parts, 0, dottedPath);
+    }
+
+    private static ConfigNode RemovePath(ConfigNode node, string[] parts, int i, string full)
+    {
+        var at = string.Join('.', parts[..(i + 1)]);
+        if (node is not MapNode map)
+        {
+            throw new InputException($"--set {Shown.Cut(full)}=null: '{Shown.Cut(string.Join('.', parts[..i]))}' is not a mapping, so it has no key '{Shown.Cut(parts[i])}' to remove");
+        }
+
+        var entries = new List<KeyValuePair<string, ConfigNode>>(map.Entries);
+        var idx = entries.FindIndex(e => e.Key == parts[i]);
+        if (idx < 0)
+        {
+            var near = parts[i].Length <= 64 ? Nearest.Match(parts[i], entries.Select(e => e.Key).ToList()) : null;
+            var hint = near is null ? string.Empty : $" (did you mean '{(i == 0 ? near : $"{string.Join('.', parts[..i])}.{near}")}'?)";
+            throw new InputException($"--set {Shown.Cut(full)}=null: {Shown.Cut(at)} is not set in the pipeline or its includes, so there is nothing to remove{hint}; null removes a key that is set (its default then applies)");
+        }
+
+        if (i == parts.Length - 1)
+        {
+            entries.RemoveAt(idx);
+        }
+        else
+        {
+            entries[idx] = new(parts[i], RemovePath(entries[idx].Value, parts, i + 1, full));
+        }
+
+        return new MapNode(map.Source, entries);
     }
 
     private static ConfigNode SetPath(ConfigNode node, string[] parts, int i, ConfigNode value, string full)

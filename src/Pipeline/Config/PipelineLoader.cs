@@ -64,7 +64,27 @@ public static partial class PipelineLoader
                 throw new InputException($"--set {Shown.Cut(key)}: include cannot be set from the command line (includes are merged when the file is read); add it to the pipeline file's include: list");
             }
 
-            var value = ConfigNode.Parse(o[(eq + 1)..], $"--set {Shown.Cut(o[..eq])}");
+            var text = o[(eq + 1)..].Trim();
+            if (text is "null" or "Null" or "NULL" or "~")
+            {
+                // --set key=null removes the key (an optional section then takes its defaults or is absent, a required
+                // key is reported as missing); an empty value stays a value (and is refused where a value is needed).
+                try
+                {
+                    root = ConfigNode.RemovePath(root, key);
+                }
+                catch (InputException e)
+                {
+                    throw new InputException($"{path}: {e.Message}");
+                }
+
+                continue;
+            }
+
+            // An empty value ("--set data.train=") is an empty scalar, not the empty document's empty mapping.
+            var value = text.Length == 0
+                ? new ScalarNode($"--set {Shown.Cut(o[..eq])}", null, false)
+                : ConfigNode.Parse(o[(eq + 1)..], $"--set {Shown.Cut(o[..eq])}");
             root = ConfigNode.SetPath(root, key, value);
         }
 

@@ -185,7 +185,8 @@ internal static class PipelineRules
             }
         }
 
-        if (s.System is null)
+        // A system section that is present but invalid is reported by its binder; "add system:" would mislead then.
+        if (s.System is null && root["system"] is null)
         {
             r.Problem("rollout", "needs a system (the true H is the ground truth of every rollout); add system: or remove rollout:");
         }

@@ -2,7 +2,7 @@ namespace Hnn.Pipeline.Config;
 
 /// <summary>
 /// Where an artifact store may live. Refused: the root directory, anything inside a system directory (checked on the
-/// path as given and on its resolved target, so a symlink to /etc is refused too), and a store whose runs/ or
+/// path as given and on its resolved target, so a symlink to /etc is refused too), a path that is a file, and a store whose runs/ or
 /// artifacts/ folders (or a stage folder) are symlinks out of the store (clean would delete files out there).
 /// </summary>
 public static class StorePolicy
@@ -46,6 +46,25 @@ public static class StorePolicy
             if (system is not null)
             {
                 return $"'{Shown.Cut(store)}'{Via(full, path)} is not allowed: a store may not be in the system directory {system} (allowed: anywhere outside {string.Join(", ", SystemDirectories)})";
+            }
+        }
+
+        if (Path.Exists(resolved) && !Directory.Exists(resolved))
+        {
+            return $"'{Shown.Cut(store)}' is not allowed: it is a file, not a folder (a store is a folder; it is created if missing)";
+        }
+
+        // A missing store is created with its parents: the nearest existing ancestor must be a folder.
+        for (var up = Path.GetDirectoryName(resolved); !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))
+        {
+            if (Directory.Exists(up))
+            {
+                break;
+            }
+
+            if (Path.Exists(up))
+            {
+                return $"'{Shown.Cut(store)}' is not allowed: {Shown.Cut(up, 120)} is a file, so no store folder can be made under it";
             }
         }
 

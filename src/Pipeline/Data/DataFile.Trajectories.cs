@@ -44,7 +44,7 @@ public static partial class DataFile
         {
             var first = FirstLine(path);
             separator = Sniff(first);
-            header = [.. SplitCells(first, separator)];
+            header = CheckHeaderCells(path, [.. SplitCells(first, separator)]);
         }
 
         // File column -> canonical name.

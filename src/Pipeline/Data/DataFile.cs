@@ -61,17 +61,42 @@ public static partial class DataFile
     private static List<string> HeaderOf(string path, string what)
     {
         InputFile.CheckRegular(path, what, InputFile.MaxDataBytes);
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new InputException($"{path}: the {what} is empty (0 bytes); it needs a header line{(IsParquet(path) ? " (or a Parquet schema)" : string.Empty)} and one row per point");
+        }
+
         try
         {
             return IsParquet(path)
                 ? ParquetTableIO.ReadSchemaAsync(path).GetAwaiter().GetResult().Select(c => c.Name).ToList()
-                : [.. SplitCsv(FirstLine(path))];
+                : CheckHeaderCells(path, [.. SplitCsv(FirstLine(path))]);
         }
         catch (Exception e) when (e is not InputException && IsParquet(path))
         {
-            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
+            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(WithoutPath(e.Message, path), 160)}");
         }
     }
+
+    /// <summary>
+    /// A CSV header with an empty cell (most often a trailing separator, "q1,p1,") is refused at line 1, naming the
+    /// position; a header of one empty cell (an empty file) is left to the column checks, which say what is missing.
+    /// </summary>
+    internal static List<string> CheckHeaderCells(string path, List<string> header)
+    {
+        var empty = header.FindIndex(string.IsNullOrWhiteSpace);
+        if (empty >= 0 && header.Count > 1)
+        {
+            var trailing = empty == header.Count - 1 ? " (a separator at the end of the line?)" : string.Empty;
+            throw new InputException($"{path}:1: header cell {empty + 1} of {header.Count} is empty{trailing}; every column needs a name, e.g. q1,p1");
+        }
+
+        return header;
+    }
+
+    /// <summary>The reader's message without its leading "'path': " (the message names the file once, first).</summary>
+    private static string WithoutPath(string message, string path) =>
+        message.StartsWith($"'{path}': ", StringComparison.Ordinal) ? message[(path.Length + 4)..] : message;
 
     /// <summary>A Parquet data file as a table; an unreadable file is bad input naming the file (message cut short).</summary>
     private static Table ReadParquet(string path)
@@ -82,7 +107,7 @@ public static partial class DataFile
         }
         catch (Exception e) when (e is not InputException)
         {
-            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(e.Message, 160)}");
+            throw new InputException($"{path}: not a readable Parquet file: {Shown.Cut(WithoutPath(e.Message, path), 160)}");
         }
     }
 
@@ -167,6 +192,8 @@ public static partial class DataFile
     private static string Found(IReadOnlyList<string> names) =>
         names.Count <= 40 && names.All(n => ColumnName().IsMatch(n))
             ? $"found: {string.Join(", ", names)}"
+            : names.Count == 1 && names[0].Split(';', '\t').Length > 1 && names[0].Split(';', '\t').All(n => ColumnName().IsMatch(n.Trim()))
+            ? "found 1 header cell: the names are separated by ';' or tabs; data files are comma-separated (q1,p1,...)"
             : $"found {names.Count} header cell(s) that are not all column names; is this a CSV file with a header line?";
 
     /// <summary>The columns by name; <paramref name="lineOf"/>[k] is the line number of data row k (blank lines are skipped).</summary>

@@ -98,7 +98,13 @@ public static class RunModels
         $"{r.Method} width {r.Width} model seed {r.ModelSeed} data seed {r.DataSeed}";
 
     private static string Choices(IEnumerable<ExperimentResult> results) =>
-        Shown.Cut(string.Join("; ", results.Select(r => $"{Describe(r)} (test H {r.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)})")), 600);
+        Shown.Cut(string.Join("; ", results.Select(r => $"{Describe(r)} ({Score(r)})")), 600);
+
+    /// <summary>The test error a choice is listed with: H, else x' (data without H), else none (a run without either, e.g. trajectories from a file).</summary>
+    private static string Score(ExperimentResult r) =>
+        !double.IsNaN(r.Test.H) ? $"test H {r.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)}"
+        : !double.IsNaN(r.Test.Dx) ? $"test x' {r.Test.Dx.ToString("0.00e+00", CultureInfo.InvariantCulture)}"
+        : "no test error";
 
     private static string Filters(ModelQuery q)
     {

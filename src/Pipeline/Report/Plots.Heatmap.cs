@@ -75,9 +75,12 @@ public static partial class Plots
             plot.YLabel(yLabel ?? "");
             var panelNotes = new List<string>();
             DrawPanel(plot, xs, ys, panels[k], panelNotes);
-            if (panels.Count > 1 && xs[^1] - xs[0] > 0)
+            if (panels.Count > 1 && xs[^1] - xs[0] > 0 && NearSquare(xs[^1] - xs[0], ys[^1] - ys[0]))
             {
-                plot.Axes.SquareUnits(); // maps of one plane side by side: equal aspect, like the phase portraits
+                // Maps of one plane side by side: equal aspect, like the phase portraits. Not for an elongated plane
+                // (e.g. the pendulum's q in [-2pi, 2pi], p in [-1, 1]): at equal aspect it is a thin strip in an
+                // empty square; there the map fills the panel and the tick labels give the scale.
+                plot.Axes.SquareUnits();
             }
 
             AddNotes(plot, panelNotes);
@@ -87,6 +90,13 @@ public static partial class Plots
         WriteAtomically(target.Path, tmp => multiplot.SavePng(tmp, target.Size.Width, target.Size.Height));
         return new PlotResult(target.Path, target.Size.Width, target.Size.Height, notes.ToArray());
     }
+
+    /// <summary>Whether a plane of these side lengths is drawn at equal aspect: sides within a factor <see cref="MaxSquareAspect"/>.</summary>
+    internal static bool NearSquare(double width, double height) =>
+        width > 0 && height > 0 && Math.Max(width / height, height / width) <= MaxSquareAspect;
+
+    /// <summary>The largest side ratio of a map drawn at equal aspect (3: [-5, 5] x [-2, 2] yes, [-2pi, 2pi] x [-1, 1] no).</summary>
+    internal const double MaxSquareAspect = 3;
 
     /// <summary>
     /// The usual comparison in one PNG: true H | learned H (same colour range) | |H - learned H| on a log colour

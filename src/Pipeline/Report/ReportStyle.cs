@@ -38,6 +38,9 @@ public static class ReportStyle
         // The truth.
         ["true H"] = new("#000000", "solid", 1.2f, MarkerShape.OpenCircle),
 
+        // Both edges of an error band (one look: they are one band, not two quantities).
+        ["band"] = new("#7F7F7F", "dashed", 1.4f, MarkerShape.None),
+
         // Integrators.
         ["euler"] = new("#D55E00", "solid", 2.4f, MarkerShape.Cross),
         ["symplectic-euler"] = new("#0072B2", "solid", 2.0f, MarkerShape.FilledSquare),
@@ -47,7 +50,7 @@ public static class ReportStyle
         ["dop853"] = new("#000000", "dotted", 1.2f, MarkerShape.OpenCircle),
     };
 
-    /// <summary>The look of <paramref name="key"/> (a method, an integrator or "true H"), or null for an unknown key.</summary>
+    /// <summary>The look of <paramref name="key"/> (a method, an integrator, "true H" or "band"), or null for an unknown key.</summary>
     public static Look? For(string? key) => key is not null && Looks.TryGetValue(key, out var look) ? look : null;
 
     /// <summary>The keys with a fixed look (methods, integrators, "true H").</summary>

@@ -57,8 +57,8 @@ public static partial class RunReport
             ctx.Log(Plots.Lines(path, $"{r.Method}: corrected H - true H along test trajectory {trajectory}, with ±2 sd", "t", "H - H_true",
             [
                 new Series("H - H_true", t, err, Style: r.Method),
-                new Series("+2 sd", t, [.. sd.Select(s => 2 * s)], Dashed: true),
-                new Series("-2 sd", t, [.. sd.Select(s => -2 * s)], Dashed: true),
+                new Series("+2 sd", t, [.. sd.Select(s => 2 * s)], Dashed: true, Style: "band"),
+                new Series("-2 sd", t, [.. sd.Select(s => -2 * s)], Dashed: true, Style: "band"),
             ]));
             return new ReportFigure($"{r.Method}: the error of the learned (corrected) H at the observed states of a held-out test trajectory and the Bayesian band ±2 sd (coverage on the uniform test points: {Percent(r.Trajectory!.Coverage95)})", path);
         }
@@ -66,8 +66,8 @@ public static partial class RunReport
         ctx.Log(Plots.Lines(path, $"{r.Method}: learned H along test trajectory {trajectory}, with ±2 sd", "t", "H",
         [
             new Series("H", t, h, Style: r.Method),
-            new Series("H + 2 sd", t, [.. h.Zip(sd, (a, s) => a + (2 * s))], Dashed: true),
-            new Series("H - 2 sd", t, [.. h.Zip(sd, (a, s) => a - (2 * s))], Dashed: true),
+            new Series("H + 2 sd", t, [.. h.Zip(sd, (a, s) => a + (2 * s))], Dashed: true, Style: "band"),
+            new Series("H - 2 sd", t, [.. h.Zip(sd, (a, s) => a - (2 * s))], Dashed: true, Style: "band"),
         ]));
         return new ReportFigure($"{r.Method}: the learned H at the observed states of a held-out test trajectory with the Bayesian band ±2 sd (no known H: its spread along the trajectory is its error, H being conserved)", path);
     }

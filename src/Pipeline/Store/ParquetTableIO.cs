@@ -204,6 +204,16 @@ public static partial class ParquetTableIO
         stream.Seek(0, SeekOrigin.Begin);
     }
 
+    /// <summary>A Parquet column's CLR type in words (no .NET type names in a message).</summary>
+    private static string Describe(Type t) =>
+        t == typeof(string) || t == typeof(ReadOnlyMemory<char>) ? "text (string)"
+        : t == typeof(bool) ? "boolean"
+        : t == typeof(DateTime) || t == typeof(DateTimeOffset) || t == typeof(TimeSpan) ? "date/time"
+        : t == typeof(decimal) ? "decimal"
+        : t == typeof(byte[]) || t == typeof(ReadOnlyMemory<byte>) ? "binary"
+        : t.IsPrimitive ? $"{t.Name.ToLowerInvariant()} (integer)"
+        : "non-numeric";
+
     private static SourceColumn[] MapSchema(ParquetSchema schema, string path)
     {
         var cols = new SourceColumn[schema.Fields.Count];
@@ -222,7 +232,7 @@ public static partial class ParquetTableIO
                 : t == typeof(long) ? (SourceKind.Int64, ColumnType.Int64)
                 : t == typeof(int) ? (SourceKind.Int32, ColumnType.Int32)
                 : throw new NotSupportedException(
-                    $"'{path}': column '{df.Name}' has type {t.Name}; supported are double, float, long, int.");
+                    $"'{path}': column '{df.Name}' holds {Describe(t)} values; only numeric columns are supported.");
             cols[i] = new SourceColumn(df, new ColumnSpec(df.Name, type), kind, df.IsNullable);
         }
 

@@ -40,6 +40,6 @@ public sealed class HdnnCommandTests
         using var stderr = new StringWriter();
         var code = await HnnCli.InvokeAsync(["hdnn", "--dataset", "spirals", "--seeds", "1"], stdout, stderr, CancellationToken.None);
         Assert.Equal(2, code);
-        Assert.Contains("unknown data set", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--dataset 'spirals': not allowed; allowed: swiss_roll, double_circles, double_moons", stderr.ToString(), StringComparison.Ordinal);
     }
 }

@@ -49,6 +49,86 @@ public sealed class BadInputTests
         Assert.Equal(Commands.BadInput, v.ExitCode);
     }
 
+    /// <summary>
+    /// Command-line options of every command (found by the audit of 2026-12-03: each of these gave a .NET type name,
+    /// a second line, a stack trace (hdnn --seeds ",", a file as --store of run and hdnn), exit 1 (bench --export on a file) or ran with the value
+    /// (hdnn --readout foo, hig --hnn --steps 0)). "{pipeline}" is the small pipeline, "{file}" a regular file.
+    /// Each must exit 2 with one line containing the fragments, before any work.
+    /// </summary>
+    public static TheoryData<string[], string[]> CommandLineCases => new()
+    {
+        { ["export", "latest", "--format", "json", "--seed", "-1"], ["--seed '-1': must be a non-negative integer", "(see 'hnn export --help')"] },
+        { ["bench", "{pipeline}", "--repeat", "x"], ["--repeat 'x': must be an integer", "(see 'hnn bench --help')"] },
+        { ["run"], ["Required argument 'pipeline' missing", "(see 'hnn run --help')"] },
+        { ["frob"], ["Unrecognized command or argument 'frob'", "(see 'hnn --help')"] },
+        { ["help", "run", "extra"], ["help run extra: no command 'extra' under 'run'; 'run' has no subcommands; try 'hnn help run'"] },
+        { ["hdnn", "--t-end", "x"], ["--t-end 'x': must be a number"] },
+        { ["hdnn", "--seeds", ","], ["--seeds ','", "lists no seed"] },
+        { ["hdnn", "--seeds", "-1"], ["--seeds '-1'", "'-1' is not a seed"] },
+        { ["hdnn", "--layers", "-3"], ["--layers -3: must be an integer >= 1"] },
+        { ["hdnn", "--epochs", "0"], ["--epochs 0: must be an integer >= 1"] },
+        { ["hdnn", "--points", "10"], ["--points 10: must be a multiple of 4 in [8, 1000000]"] },
+        { ["hdnn", "--t-end", "-1"], ["--t-end -1: must be a finite number > 0"] },
+        { ["hdnn", "--dataset", "foo"], ["--dataset 'foo'", "swiss_roll, double_circles, double_moons"] },
+        { ["hdnn", "--model", "foo"], ["--model 'foo'", "H1J1", "sampled-elm"] },
+        { ["hdnn", "--readout", "foo"], ["--readout 'foo'", "all-activations, last-state"] },
+        { ["limited-data", "--h", "a"], ["--h: 'a' is not allowed", "finite number > 0"] },
+        { ["limited-data", "--h", ","], ["--h: lists no step"] },
+        { ["limited-data", "--seeds", "0"], ["--seeds 0: must be an integer >= 1"] },
+        { ["limited-data", "--train", "1"], ["--train 1: must be an integer >= 2"] },
+        { ["limited-data", "--width", "0"], ["--width 0: must be an integer >= 1"] },
+        { ["limited-data", "--rcond", "-1"], ["--rcond -1: must be a number in [0, 1)"] },
+        { ["limited-data", "--backend", "x"], ["--backend 'x'", "auto, lapack, managed"] },
+        { ["limited-data", "--plot", "/tmp"], ["--plot /tmp: must end in .png"] },
+        { ["hig", "--hnn", "{pipeline}", "--seeds", ","], ["--seeds ','", "lists no seed"] },
+        { ["hig", "--hnn", "{pipeline}", "--steps", "0"], ["--steps 0: must be an integer >= 1"] },
+        { ["hig", "--hnn", "{pipeline}", "--batch", "0"], ["--batch 0: must be an integer >= 1"] },
+        { ["hig", "--hnn", "{pipeline}", "--lr", "-1"], ["--lr -1: must be a finite number > 0"] },
+        { ["hig", "--hnn", "{pipeline}", "--truncation", "2"], ["--truncation 2: must be a number in [0, 1)"] },
+        { ["hig", "--hnn", "{pipeline}", "--seconds", "-1"], ["--seconds -1: must be a finite number >= 0"] },
+        { ["bench", "{pipeline}", "--export", "{file}"], ["--export {file}: is a file; give a folder"] },
+        { ["bench", "{pipeline}", "--append", "{root}/no/a.md"], ["--append {root}/no/a.md: folder {root}/no does not exist"] },
+        { ["list", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
+        { ["show", "latest", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
+        { ["clean", "--store", "{file}"], ["--store {file}: is a file, not a store folder"] },
+        { ["run", "{pipeline}", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
+        { ["run", "{pipeline}", "--store", "{file}/sub"], ["--store: '", "' is not allowed: {file} is a file, so no store folder can be made under it"] },
+        { ["plan", "{pipeline}", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
+        { ["plan", "{pipeline}", "--store", "/etc/hnn"], ["--store: '/etc/hnn' is not allowed", "system directory /etc"] },
+        { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
+        { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "/etc/passwd"], ["--store: '/etc/passwd' is not allowed"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(CommandLineCases))]
+    public async Task Bad_command_line_option_exits_2_with_one_line_naming_the_option(string[] args, string[] expected)
+    {
+        using var box = new CliSandbox();
+        var pipeline = box.Write("p.yaml", CliSandbox.SmallPipeline);
+        var file = box.Write("a-file.txt", "not a folder\n");
+        string Fill(string a) => a.Replace("{pipeline}", pipeline, StringComparison.Ordinal).Replace("{file}", file, StringComparison.Ordinal).Replace("{root}", box.Root, StringComparison.Ordinal).Replace("{repo}", RepoRoot.Find(), StringComparison.Ordinal);
+
+        var r = await CliSandbox.InvokeAsync([.. args.Select(Fill)]);
+
+        CliAssert.BadInput(r, [.. expected.Select(Fill)]);
+        Assert.DoesNotContain("System.", r.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, r.Stdout);
+    }
+
+    [Fact]
+    public async Task List_and_clean_of_a_missing_store_create_nothing()
+    {
+        using var box = new CliSandbox();
+        var missing = Path.Combine(box.Root, "typo-store");
+        foreach (var args in new[] { ["list", "--store", missing], ["clean", "--store", missing], new[] { "clean", "--dry-run", "--store", missing } })
+        {
+            var r = await CliSandbox.InvokeAsync(args);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains("no such folder", r.Stdout, StringComparison.Ordinal);
+            Assert.False(Path.Exists(missing), $"{string.Join(' ', args)} created the store");
+        }
+    }
+
     [Fact]
     public async Task Missing_pipeline_file_exits_2()
     {

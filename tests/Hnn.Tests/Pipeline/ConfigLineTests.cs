@@ -72,4 +72,64 @@ public sealed class ConfigLineTests
         Assert.StartsWith("2 problems: p.yaml:8: data.train: ", message, StringComparison.Ordinal);
         Assert.Contains("; p.yaml: solver.lanes: '0' is not allowed", message, StringComparison.Ordinal);
     }
+
+    /// <summary>The small pipeline with a rollout section (after "run:"), for the --set key=null cases.</summary>
+    private static string WithRollout(CliSandbox box) =>
+        box.Write("p.yaml", CliSandbox.SmallPipeline + "\nrollout:\n  dt: 0.02\n  steps: 10\n");
+
+    [Fact]
+    public void Set_null_removes_an_optional_section()
+    {
+        using var box = new CliSandbox();
+        var path = WithRollout(box);
+        Assert.NotNull(PipelineLoader.Load(path).Rollout);
+        Assert.Null(PipelineLoader.Load(path, ["rollout=null"]).Rollout);
+        Assert.Null(PipelineLoader.Load(path, ["rollout=~"]).Rollout);
+
+        // A later --set puts it back; a removed key takes its default (rollout.dt's is 0.01).
+        Assert.NotNull(PipelineLoader.Load(path, ["rollout=null", "rollout={steps: 5}"]).Rollout);
+        Assert.Equal(0.01, PipelineLoader.Load(path, ["rollout.dt=null"]).Rollout!.Dt);
+    }
+
+    /// <summary>Each case: the --set that removes a key, and the exact one-line message ("p.yaml" is the pipeline).</summary>
+    public static TheoryData<string, string> RemovalProblems => new()
+    {
+        // a required key removed is reported as missing, at the line of its section
+        { "data.train=null", "p.yaml:8: data.train: is required (number of training points, at least 2)" },
+        // a key that is not set: nothing to remove (a misspelt removal is not a silent no-op)
+        { "rolout=null", "p.yaml: --set rolout=null: rolout is not set in the pipeline or its includes, so there is nothing to remove (did you mean 'rollout'?); null removes a key that is set (its default then applies)" },
+        { "rollout.t_end=null", "p.yaml: --set rollout.t_end=null: rollout.t_end is not set in the pipeline or its includes, so there is nothing to remove; null removes a key that is set (its default then applies)" },
+        { "data.seed.x=null", "p.yaml: --set data.seed.x=null: 'data.seed' is not a mapping, so it has no key 'x' to remove" },
+        // an empty value is still a value, not a removal
+        { "data.train=", "p.yaml: data.train: an empty value is not a number" },
+    };
+
+    [Theory]
+    [MemberData(nameof(RemovalProblems))]
+    public void Set_null_of_a_required_or_absent_key_is_one_clear_line(string set, string expected)
+    {
+        using var box = new CliSandbox();
+        var path = WithRollout(box);
+        var e = Assert.Throws<InputException>(() => PipelineLoader.Load(path, [set]));
+        Assert.Equal(expected, e.Message.Replace(path, "p.yaml", StringComparison.Ordinal));
+    }
+
+    /// <summary>System parameters: an unknown one is an unknown key (with its line); a value out of the system's range names the key and the range; an invalid system section does not add "rollout: needs a system".</summary>
+    public static TheoryData<string, string, string> SystemProblems => new()
+    {
+        { "name: mass-spring", "name: single-pendulum\n  params: {f: -1}", "p.yaml:4: system.params.f: -1 is not allowed for system 'single-pendulum'; allowed: finite and > 0" },
+        { "name: mass-spring", "name: mass-spring\n  params:\n    kk: 2", "p.yaml:5: system.params.kk: unknown key; allowed keys: k, m, q_eq" },
+        { "name: mass-spring", "name: double-pendulum\n  params: {m1: 2}", "p.yaml:4: system.params.m1: unknown key; system 'double-pendulum' takes no parameters (remove system.params)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SystemProblems))]
+    public void System_parameter_problems_name_the_parameter(string find, string replace, string expected)
+    {
+        using var box = new CliSandbox();
+        var yaml = CliSandbox.SmallPipeline.Replace(find, replace, StringComparison.Ordinal) + "\nrollout:\n  steps: 10\n";
+        var path = box.Write("p.yaml", yaml);
+        var e = Assert.Throws<InputException>(() => PipelineLoader.Load(path));
+        Assert.Equal(expected, e.Message.Replace(path, "p.yaml", StringComparison.Ordinal));
+    }
 }

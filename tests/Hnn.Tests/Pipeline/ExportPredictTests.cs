@@ -141,6 +141,23 @@ public sealed class ExportPredictTests
         CliAssert.BadInput(await CliSandbox.InvokeAsync(["predict", "latest", "--store", box.StoreRoot, "--method", "swim", "--input", bad, "--output", Path.Combine(box.Root, "o.txt")]), ["must end in .parquet or .csv"]);
         CliAssert.BadInput(await CliSandbox.InvokeAsync(["export", "latest", "--store", box.StoreRoot, "--format", "xml"]), ["--format 'xml'", "json, parquet, onnx"]);
         CliAssert.BadInput(await CliSandbox.InvokeAsync(["export", "nosuchrun", "--store", box.StoreRoot, "--format", "json"]), ["run 'nosuchrun': no such run"]);
+
+        // Found by the audit (2026-12-03): a trailing separator, an empty file, ';' separators, a text column of a
+        // Parquet file, an output where nothing can be written, a typed option that is not a number.
+        CliAssert.BadInput(await Predict(box.Write("trail.csv", "q1,p1,\n1.5,0,\n"), "--method", "swim"), ["trail.csv:1: header cell 3 of 3 is empty", "separator at the end"]);
+        CliAssert.BadInput(await Predict(box.Write("zero.csv", string.Empty), "--method", "swim"), ["zero.csv: the input file is empty (0 bytes)"]);
+        CliAssert.BadInput(await Predict(box.Write("semi.csv", "q1;p1\n1.5;0\n"), "--method", "swim"), ["semi.csv: missing column(s) q1, p1", "separated by ';' or tabs"]);
+        var text = Directory.GetFiles(box.RunsDirectory, "results.parquet", SearchOption.AllDirectories)[0];
+        var r2 = await Predict(text, "--method", "swim");
+        CliAssert.BadInput(r2, ["column 'method' holds text (string) values; only numeric columns are supported"]);
+        Assert.DoesNotContain("ReadOnlyMemory", r2.Stderr, StringComparison.Ordinal);
+        var states = box.Write("ok.csv", "q1,p1\n1.5,0\n");
+        CliAssert.BadInput(await CliSandbox.InvokeAsync(["predict", "latest", "--store", box.StoreRoot, "--method", "swim", "--input", states, "--output", "/proc/hnn-audit.csv"]), ["--output /proc/hnn-audit.csv: cannot write there"]);
+        CliAssert.BadInput(await CliSandbox.InvokeAsync(["export", "latest", "--store", box.StoreRoot, "--method", "swim", "--format", "json", "--output", "/proc/hnn-audit.json"]), ["--output /proc/hnn-audit.json: cannot write there"]);
+        CliAssert.BadInput(await CliSandbox.InvokeAsync(["compare", "latest", "--store", box.StoreRoot, "--output", Path.Combine(box.Root, "no", "c.parquet")]), ["--output ", "folder ", "does not exist"]);
+        var typed = await CliSandbox.InvokeAsync(["export", "latest", "--store", box.StoreRoot, "--format", "json", "--width", "abc"]);
+        CliAssert.BadInput(typed, ["--width 'abc': must be an integer", "(see 'hnn export --help')"]);
+        Assert.DoesNotContain("System.", typed.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
 

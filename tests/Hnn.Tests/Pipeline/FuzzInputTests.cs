@@ -244,7 +244,8 @@ public sealed class FuzzInputTests(ITestOutputHelper output)
                     }
 
                     var key = Pick(NumericKeys);
-                    var bad = Pick(["abc", "{a: 1}", "[1, [2, [3]]]", "'5'", "\"1e3\"", "true", "0x10", "[[]]", "1.5.5", "~"]);
+                    // "" (an empty value) is a null that stays a value; "~" and "null" would remove the key (--set key=null).
+                    var bad = Pick(["abc", "{a: 1}", "[1, [2, [3]]]", "'5'", "\"1e3\"", "true", "0x10", "[[]]", "1.5.5", ""]);
                     return new(kind, [Write(valid), "--set", $"{key}={bad}"], [pipeline], []);
                 }
 
@@ -305,7 +306,7 @@ public sealed class FuzzInputTests(ITestOutputHelper output)
             3 => ($"q1,p1,dq1,dp1,H,H\n{rows}", "appears twice"),
             4 => (new string('q', 70_000), "line longer than"),
             5 => ("q1,p1\0,dq1,dp1\n" + rows, "binary"),
-            6 => (string.Empty, "no q1 column"),
+            6 => (string.Empty, "the data file is empty (0 bytes)"),
             _ => ($"{header}\n{rows}", "is not allowed"),
         };
         File.WriteAllText(csv, content);

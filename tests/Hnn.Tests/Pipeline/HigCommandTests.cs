@@ -80,6 +80,6 @@ public sealed class HigCommandTests
 
         var bad = await CliSandbox.InvokeAsync(["hig", "--hnn", pipeline, "--truncation", "2"]);
         Assert.Equal(2, bad.ExitCode);
-        Assert.Contains("Truncation is 2; allowed: a number in [0, 1)", bad.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--truncation 2: must be a number in [0, 1)", bad.Stderr, StringComparison.Ordinal);
     }
 }

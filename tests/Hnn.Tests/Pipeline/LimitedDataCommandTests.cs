@@ -22,7 +22,7 @@ public sealed class LimitedDataCommandTests
     }
 
     [Theory]
-    [InlineData("--h", "0.1,-1", "--h: -1 must be finite and > 0")]
+    [InlineData("--h", "0.1,-1", "--h: '-1' is not allowed: each step must be a finite number > 0")]
     [InlineData("--formulations", "euler", "--formulations: 'euler' is not one of finite-difference, midpoint")]
     public async Task Bad_options_are_exit_2_with_one_line(string option, string value, string message)
     {

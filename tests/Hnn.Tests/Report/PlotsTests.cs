@@ -166,6 +166,19 @@ public sealed class PlotsTests
         AssertPng(panels, 1000, 400);
     }
 
+    /// <summary>
+    /// The H maps are at equal aspect only for a plane whose sides are within a factor 3 (the audit's screenshot of
+    /// pipelines/compare/pendulum-hig.yaml, q in [-2pi, 2pi] x p in [-1, 1], showed a thin strip in an empty square).
+    /// </summary>
+    [Theory]
+    [InlineData(10, 10, true)]
+    [InlineData(10, 4, true)]
+    [InlineData(2, 6, true)]
+    [InlineData(4 * Math.PI, 2, false)]
+    [InlineData(0.004, 0.06, false)]
+    public void Maps_are_at_equal_aspect_only_for_a_near_square_plane(double width, double height, bool square) =>
+        Assert.Equal(square, Plots.NearSquare(width, height));
+
     [Fact]
     public void Heatmap_puts_values_i_j_at_xs_i_ys_j()
     {

@@ -25,6 +25,18 @@ public sealed class ReportStyleTests
         Assert.Null(ReportStyle.For("no-such-method"));
     }
 
+    /// <summary>
+    /// The two edges of an error band share one look that no method has (the audit's screenshot of the Kepler example:
+    /// "+2 sd" orange and "-2 sd" green, the latter the colour of a-swim's own curve in the same figure).
+    /// </summary>
+    [Fact]
+    public void The_band_edges_have_one_look_of_their_own()
+    {
+        var band = ReportStyle.For("band");
+        Assert.NotNull(band);
+        Assert.All(new[] { "elm", "u-swim", "a-swim", "swim", "adam", "hig" }, m => Assert.NotEqual(band.Hex, ReportStyle.For(m)!.Hex));
+    }
+
     [Fact]
     public void The_energy_caption_names_only_integrators_that_are_drawn()
     {

@@ -37,13 +37,48 @@ internal static class SystemSection
             return null;
         }
 
+        if (paramMap is not null && SystemRegistry.Names.Contains(name))
+        {
+            // Unknown parameters as unknown keys (their line, the nearest name), before the registry sees them.
+            var allowed = SystemRegistry.ParameterNames(name);
+            var before = r.Problems.Count;
+            if (allowed.Count == 0)
+            {
+                foreach (var (k, _) in paramMap.Entries)
+                {
+                    r.Problem($"system.params.{k}", $"unknown key; system '{name}' takes no parameters (remove system.params)");
+                }
+            }
+            else
+            {
+                r.CheckKeys(paramMap, "system.params", allowed);
+            }
+
+            if (r.Problems.Count > before)
+            {
+                return null;
+            }
+        }
+
         try
         {
             return SystemRegistry.Create(name, parameters);
         }
         catch (ArgumentException e)
         {
-            r.Problem(paramMap is not null && SystemRegistry.Names.Contains(name) ? "system.params" : "system.name", SpecReader.FirstLine(e.Message));
+            if (e.ParamName is { } p && parameters.TryGetValue(p, out var value))
+            {
+                // The registry's range check of one parameter: "Parameter 'f' of system 'x' is -1; allowed: finite and > 0."
+                var text = SpecReader.FirstLine(e.Message);
+                var semi = text.IndexOf("; ", StringComparison.Ordinal);
+                var allowedText = semi < 0 ? text : text[(semi + 2)..].TrimEnd('.');
+                r.Problem($"system.params.{p}", $"{SpecReader.Format(value)} is not allowed for system '{name}'; {allowedText}");
+            }
+            else
+            {
+                r.Problem(paramMap is not null && SystemRegistry.Names.Contains(name) ? "system.params" : "system.name", SpecReader.FirstLine(e.Message));
+            }
+
             return null;
         }
     }
