@@ -48,7 +48,8 @@ public interface IExperimentGrain : IGrainWithStringKey
 /// </summary>
 public interface IExperimentWorker
 {
-    Task<string> RunAsync(ExperimentWork work, CancellationToken ct);
+    /// <summary>Runs <paramref name="work"/>; <paramref name="grains"/> is the silo's grain factory (a fit may spread its TSQR over the cluster from there, <see cref="Tsqr"/>).</summary>
+    Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct);
 }
 
 /// <summary>How many experiments one silo runs at once (<c>hnn silo --slots</c>); the others wait their turn.</summary>
@@ -74,7 +75,7 @@ internal sealed class ExperimentGrain(IExperimentWorker worker, WorkerSlots slot
             var sw = Stopwatch.StartNew();
             log.LogInformation("silo {Silo}: experiment {Index} of {Pipeline} started", silo.SiloAddress, work.Index, work.PipelinePath);
             // Off the grain's scheduler: the work is long and CPU-bound (the fit's own lanes and BLAS threads).
-            var json = await Task.Run(() => worker.RunAsync(work, ct), ct).ConfigureAwait(true);
+            var json = await Task.Run(() => worker.RunAsync(work, GrainFactory, ct), ct).ConfigureAwait(true);
             log.LogInformation("silo {Silo}: experiment {Index} done in {Seconds:F2} s", silo.SiloAddress, work.Index, sw.Elapsed.TotalSeconds);
             DeactivateOnIdle();
             return new ExperimentOutcome(json, silo.SiloAddress.ToString(), sw.Elapsed.TotalSeconds);

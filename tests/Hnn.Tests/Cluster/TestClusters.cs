@@ -64,6 +64,7 @@ internal static class TestClusters
             ClusterHost.Configure(siloBuilder);
             siloBuilder.Services.AddSingleton(new WorkerSlots(1));
             siloBuilder.Services.AddSingleton(Backend);
+            siloBuilder.Services.AddSingleton<ITsqrRowSource>(new ParquetRowSource());
             siloBuilder.Services.AddSingleton<IExperimentWorker>(sp =>
                 new Recording(new PipelineWorker(new LoggerConfiguration().CreateLogger()), sp.GetRequiredService<ILocalSiloDetails>()));
         }
@@ -71,11 +72,11 @@ internal static class TestClusters
 
     private sealed class Recording(IExperimentWorker inner, ILocalSiloDetails silo) : IExperimentWorker
     {
-        public Task<string> RunAsync(ExperimentWork work, CancellationToken ct)
+        public Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct)
         {
             var name = silo.SiloAddress.ToString();
             Started.Enqueue((name, work.Index));
-            var run = inner.RunAsync(work, ct);
+            var run = inner.RunAsync(work, grains, ct);
             return Intercept is { } hook ? hook(name, work, run) : run;
         }
     }
