@@ -45,7 +45,7 @@ public sealed class ClusterFit(IGrainFactory grains, ILinearAlgebra la, ILogger 
         var job = new TsqrJob(id, hidden.Weights, hidden.Biases, generated, rows.Count, lanes, spec.Solver.ChunkRows, budget.LaneBlasThreads(lanes), file) { Backend = la.Name };
         var flog = log.ForContext("Stage", "fit");
         var (fit, m) = await Tsqr.FitAsync(grains, job, la.WithThreads(budget.SolveBlasThreads), request.Anchor, spec.Model.Rcond, spec.Solver.Truncation,
-            line => flog.Information("{Line}", line), ct).ConfigureAwait(false);
+            line => flog.Information("{Line:l}", line), ct).ConfigureAwait(false);
         flog.Information("{Label}: distributed TSQR of {Rows:N0} rows in {Lanes} lane(s) on {Silos} silo(s): QR {Qr:F2} s, reduced solve {Solve:F2} s{Redone}",
             request.Label, rows.Count, lanes, m.Lanes.Select(r => r.Silo).Distinct().Count(), m.QrSeconds, m.SolveSeconds,
             m.Redone > 0 ? string.Create(CultureInfo.InvariantCulture, $", {m.Redone} piece(s) redone after a lost silo") : "");
