@@ -104,11 +104,16 @@ public interface ITsqrLaneGrain : IGrainWithStringKey
     /// <summary>Whether this grain still holds a factor (false on a fresh activation: its silo was lost, or its R was taken).</summary>
     [Alias("HasFactor")]
     Task<bool> HasFactorAsync();
+
+    /// <summary>Whether this grain's factor has absorbed the R of <paramref name="otherKey"/> (a merge whose reply was lost).</summary>
+    [Alias("HasMerged")]
+    Task<bool> HasMergedAsync(string otherKey);
 }
 
 [TargetSiloPlacement]
 internal sealed class TsqrLaneGrain(ILinearAlgebra la, ILocalSiloDetails silo, IServiceProvider services) : Grain, ITsqrLaneGrain
 {
+    private readonly HashSet<string> _merged = new(StringComparer.Ordinal);
     private IQrAccumulator? _acc;
 
     public async Task<TsqrReport> AbsorbAsync(TsqrJob job, int lane)
@@ -128,6 +133,7 @@ internal sealed class TsqrLaneGrain(ILinearAlgebra la, ILocalSiloDetails silo, I
         var sw = Stopwatch.StartNew();
         var other = await GrainFactory.GetGrain<ITsqrLaneGrain>(otherKey).TakeRAsync().ConfigureAwait(true);
         await Task.Run(() => acc.Merge(new ShippedAccumulator(other))).ConfigureAwait(true);
+        _merged.Add(otherKey);
         return new TsqrReport(silo.SiloAddress.ToString(), sw.Elapsed.TotalSeconds, other.Absorbed, (long)other.R.Length * sizeof(double));
     }
 
@@ -141,6 +147,8 @@ internal sealed class TsqrLaneGrain(ILinearAlgebra la, ILocalSiloDetails silo, I
     }
 
     public Task<bool> HasFactorAsync() => Task.FromResult(_acc is not null);
+
+    public Task<bool> HasMergedAsync(string otherKey) => Task.FromResult(_acc is not null && _merged.Contains(otherKey));
 }
 
 /// <summary>
@@ -153,7 +161,8 @@ internal sealed class TsqrLaneGrain(ILinearAlgebra la, ILocalSiloDetails silo, I
 /// the local one (on machines with the same BLAS library and kernel).
 /// <para>Faults: the caller watches the membership. A lane whose silo is lost while it absorbs is absorbed again on
 /// another silo; a merge that fails because a silo holding one of its factors was lost recomputes that factor's
-/// subtree (its lanes and merges) on the live silos, then merges again; nothing else is redone. Each call is tried at
+/// subtree (its lanes and merges) on the live silos, then merges again (unless the keeping grain says the merge went
+/// through and only its reply was lost); nothing else is redone. Each call is tried at
 /// most <see cref="ClusterDispatch.MaxAttempts"/> times. Every redone piece computes the same numbers, so the result
 /// is unchanged.</para>
 /// </summary>
@@ -321,13 +330,22 @@ public static class Tsqr
             {
                 try
                 {
-                    var report = await CallAsync(grains.GetGrain<ITsqrLaneGrain>(a.Key).MergeAsync(b.Key), a.Silo, b.Silo).ConfigureAwait(false);
+                    // Raced against the loss of a's silo only: if b's silo goes, a's fetch of b's R fails and a is unchanged
+                    // (or the fetch came first and the merge is complete).
+                    var report = await CallAsync(grains.GetGrain<ITsqrLaneGrain>(a.Key).MergeAsync(b.Key), a.Silo).ConfigureAwait(false);
                     Merges.Add((level, report));
                     return a;
                 }
                 catch (LostException e) when (attempt < ClusterDispatch.MaxAttempts)
                 {
-                    var (redoA, redoB) = (!await HoldsAsync(a).ConfigureAwait(false), !await HoldsAsync(b).ConfigureAwait(false));
+                    // A merge that went through but whose reply was lost must not be merged again (b's rows twice).
+                    var holdsA = await AskAsync(a, g => g.HasFactorAsync()).ConfigureAwait(false);
+                    if (holdsA && await AskAsync(a, g => g.HasMergedAsync(b.Key)).ConfigureAwait(false))
+                    {
+                        return a;
+                    }
+
+                    var (redoA, redoB) = (!holdsA, !await AskAsync(b, g => g.HasFactorAsync()).ConfigureAwait(false));
                     Redo(FormattableString.Invariant($"merge {index} of level {level} ({e.Message}; recomputing {(redoA && redoB ? "both factors" : redoA ? "the left factor" : redoB ? "the right factor" : "nothing")})"), attempt);
                     left = redoA ? NodeAsync(level - 1, 2 * index) : Task.FromResult(a);
                     right = redoB ? NodeAsync(level - 1, (2 * index) + 1) : Task.FromResult(b);
@@ -367,8 +385,8 @@ public static class Tsqr
             log(FormattableString.Invariant($"tsqr {job.Id}: {what}: redoing it on the live silos (attempt {attempt + 1} of {ClusterDispatch.MaxAttempts})"));
         }
 
-        /// <summary>Whether <paramref name="h"/>'s grain still holds its factor (false when its silo is lost or it cannot say).</summary>
-        private async Task<bool> HoldsAsync(Holder h)
+        /// <summary>A yes/no question to <paramref name="h"/>'s grain (no when its silo is lost or it cannot say).</summary>
+        private async Task<bool> AskAsync(Holder h, Func<ITsqrLaneGrain, Task<bool>> question)
         {
             if (watch.IsLost(h.Silo))
             {
@@ -377,7 +395,7 @@ public static class Tsqr
 
             try
             {
-                return await CallAsync(grains.GetGrain<ITsqrLaneGrain>(h.Key).HasFactorAsync(), h.Silo).WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                return await CallAsync(question(grains.GetGrain<ITsqrLaneGrain>(h.Key)), h.Silo).WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
             }
             catch (Exception e) when (e is LostException or TimeoutException || ClusterDispatch.IsLostSilo(e))
             {
