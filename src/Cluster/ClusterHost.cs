@@ -32,9 +32,10 @@ public static class ClusterHost
 
     /// <summary>
     /// A silo host (not started) that runs the pipeline's <paramref name="worker"/> for experiment grains and factors TSQR
-    /// lanes with <paramref name="la"/>.
+    /// lanes with <paramref name="la"/>, reading the rows of file-backed lanes with <paramref name="files"/>.
     /// </summary>
-    public static IHost CreateSilo(SiloSettings settings, IExperimentWorker worker, Hnn.Stages.Numerics.ILinearAlgebra la, Action<ILoggingBuilder>? logging = null)
+    public static IHost CreateSilo(SiloSettings settings, IExperimentWorker worker, Hnn.Stages.Numerics.ILinearAlgebra la, ITsqrRowSource? files = null,
+        Action<ILoggingBuilder>? logging = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(worker);
@@ -62,6 +63,11 @@ public static class ClusterHost
             Configure(silo);
             silo.Services.AddSingleton(worker);
             silo.Services.AddSingleton(la);
+            if (files is not null)
+            {
+                silo.Services.AddSingleton(files);
+            }
+
             silo.Services.AddSingleton(new WorkerSlots(settings.Slots));
         });
         return builder.Build();

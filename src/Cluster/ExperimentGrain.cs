@@ -48,7 +48,8 @@ public interface IExperimentGrain : IGrainWithStringKey
 /// </summary>
 public interface IExperimentWorker
 {
-    Task<string> RunAsync(ExperimentWork work, CancellationToken ct);
+    /// <summary>Runs <paramref name="work"/>; <paramref name="grains"/> is the silo's grain factory (a fit may spread its TSQR over the cluster from there, <see cref="Tsqr"/>).</summary>
+    Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct);
 }
 
 /// <summary>How many experiments one silo runs at once (<c>hnn silo --slots</c>); the others wait their turn.</summary>
@@ -62,7 +63,7 @@ public sealed class WorkerSlots(int slots) : IDisposable
 }
 
 [TargetSiloPlacement]
-internal sealed class ExperimentGrain(IExperimentWorker worker, WorkerSlots slots, ILocalSiloDetails silo, ILogger<ExperimentGrain> log) : Grain, IExperimentGrain
+internal sealed class ExperimentGrain(IExperimentWorker worker, WorkerSlots slots, ILocalSiloDetails silo, IGrainFactory grains, ILogger<ExperimentGrain> log) : Grain, IExperimentGrain
 {
     public async Task<ExperimentOutcome> RunAsync(ExperimentWork work)
     {
@@ -73,8 +74,9 @@ internal sealed class ExperimentGrain(IExperimentWorker worker, WorkerSlots slot
         {
             var sw = Stopwatch.StartNew();
             log.LogInformation("silo {Silo}: experiment {Index} of {Pipeline} started", silo.SiloAddress, work.Index, work.PipelinePath);
-            // Off the grain's scheduler: the work is long and CPU-bound (the fit's own lanes and BLAS threads).
-            var json = await Task.Run(() => worker.RunAsync(work, ct), ct).ConfigureAwait(true);
+            // Off the grain's scheduler: the work is long and CPU-bound (the fit's own lanes and BLAS threads). The silo's grain
+            // factory from DI (not the activation's GrainFactory, which only the activation's own thread may touch).
+            var json = await Task.Run(() => worker.RunAsync(work, grains, ct), ct).ConfigureAwait(true);
             log.LogInformation("silo {Silo}: experiment {Index} done in {Seconds:F2} s", silo.SiloAddress, work.Index, sw.Elapsed.TotalSeconds);
             DeactivateOnIdle();
             return new ExperimentOutcome(json, silo.SiloAddress.ToString(), sw.Elapsed.TotalSeconds);

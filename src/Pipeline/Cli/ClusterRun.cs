@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using Hnn.Cluster;
+using Orleans;
 using Hnn.Pipeline.Config;
 using Hnn.Pipeline.Execution;
 using Hnn.Pipeline.Planning;
@@ -94,7 +95,7 @@ public sealed class PipelineWorker(ILogger log) : IExperimentWorker
 {
     private readonly ConcurrentDictionary<string, (ILinearAlgebra La, string Note)> _backends = new(StringComparer.Ordinal);
 
-    public async Task<string> RunAsync(ExperimentWork work, CancellationToken ct)
+    public async Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
         var variants = PipelineLoader.LoadSweep(work.PipelinePath, work.Overrides);
@@ -111,7 +112,8 @@ public sealed class PipelineWorker(ILogger log) : IExperimentWorker
         });
         var store = new ArtifactStore(work.StoreRoot, w => log.Warning("{Warning}", w));
         using var lease = store.AcquireRunLease();
-        var runner = new PipelineRunner(store, la, log);
+        // run.distributed_fit: this silo coordinates each fit's TSQR, its lanes spread over the cluster.
+        var runner = new PipelineRunner(store, la, log) { FitOffload = spec.Run.DistributedFit ? new ClusterFit(grains, la, log) : null };
         var plan = runner.Plan(spec);
         RunPlan sub;
         if (work.Index == ExperimentWork.Prepare)

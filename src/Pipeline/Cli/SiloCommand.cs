@@ -39,7 +39,7 @@ public static class SiloCommand
                 // The kernel choice may restart the process (BlasKernel): do it before the silo listens on anything.
                 var la = BlasKernel.Resolve("auto", log, out var note, out _);
                 log.Information("{Note}", note);
-                using var host = ClusterHost.CreateSilo(settings, new PipelineWorker(log), la, b => b.AddProvider(new SerilogProvider(log, pr.GetValue(verbose))));
+                using var host = ClusterHost.CreateSilo(settings, new PipelineWorker(log), la, new ParquetRowSource(), b => b.AddProvider(new SerilogProvider(log, pr.GetValue(verbose))));
                 await host.StartAsync(ct).ConfigureAwait(false);
                 log.Information("silo up: silo port {Port}, gateway port {Gateway}, {Clustering}, {Slots} slot(s); Ctrl-C stops it",
                     settings.SiloPort, settings.GatewayPort, settings.Redis is null ? $"development clustering (primary silo port {settings.PrimaryPort})" : $"Redis clustering at {settings.Redis}", settings.Slots);

@@ -192,4 +192,7 @@ public sealed record RunSpec(string Store, int Parallelism, string Executor = "l
 {
     /// <summary>Whether the experiments run on an Orleans cluster.</summary>
     public bool OnCluster => Executor == "orleans";
+
+    /// <summary>run.distributed_fit: each structured fit's TSQR spread over the cluster's silos (scheduling only: no key, no number changes).</summary>
+    public bool DistributedFit { get; init; }
 }

@@ -93,7 +93,11 @@ public static class ParallelFit
         return RunAsync(la, hidden, rows, Streamed(hidden, source, chunkRows), anchor, rcond, chunkRows, lanes, budget, progress, ct, timings, truncation);
     }
 
-    private static LaneAbsorber Streamed(HiddenLayer hidden, Func<long, long, CancellationToken, IAsyncEnumerable<Hnn.Pipeline.Data.DataChunk>> source, int chunkRows)
+    /// <summary>
+    /// The lane absorber over rows streamed from <paramref name="source"/> (rows [start, end), in order, in chunks of any
+    /// size), cut into exactly the blocks of the in-memory fit; also used by a silo reading its lanes' rows (Cli/ClusterFit.cs).
+    /// </summary>
+    public static LaneAbsorber Streamed(HiddenLayer hidden, Func<long, long, CancellationToken, IAsyncEnumerable<Hnn.Pipeline.Data.DataChunk>> source, int chunkRows)
     {
         var dim = hidden.InputDim;
         var cols = hidden.Width + dim;

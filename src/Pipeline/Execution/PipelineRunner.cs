@@ -175,7 +175,7 @@ public sealed partial class PipelineRunner
         var anchor = plan.Anchor;
         var chain = job.Plan.Chain;
         var mine = new List<StageRecord>();
-        var values = await RunNodesAsync(chain.Nodes, job.Plan.Data.Node, job.Data.View, RunOf(spec, job.Label, anchor, ct), 2 * spec.Dof,
+        var values = await RunNodesAsync(chain.Nodes, job.Plan.Data.Node, job.Data.View, RunOf(spec, job.Label, anchor, job.Data.Node, ct), 2 * spec.Dof,
             new Caching(this, job.Label, mine, ct)).ConfigureAwait(false);
         LogFinalLoss(chain.Model, values, job.Label);
         var (network, rank) = values[chain.Model.Id] switch
@@ -203,9 +203,11 @@ public sealed partial class PipelineRunner
     /// The run's services for a node's compute; its fit reads the data access it is given: the in-memory training set
     /// (A-SWIM's cheaper first stage: its first rows) or the streamed artifact's training rows.
     /// </summary>
-    private NodeRun RunOf(PipelineSpec spec, string label, Anchor anchor, CancellationToken ct) => new(_la, _log, Share(spec), label, ct)
+    private NodeRun RunOf(PipelineSpec spec, string label, Anchor anchor, DataNode node, CancellationToken ct) => new(_la, _log, Share(spec), label, ct)
     {
-        Fit = (hidden, data, rows) => data.Stream is { } stream
+        Fit = (hidden, data, rows) => FitOffload is { } offload && spec.Solver.Mode != SolveMode.Full
+            ? offload.FitAsync(new FitOffloadRequest(spec, hidden, RowsOf(node, data, rows), anchor, label), ct)
+            : data.Stream is { } stream
             ? FitStreamedAsync(spec, hidden, stream, anchor, label, ct)
             : FitAsync(spec, hidden, rows is { } n ? FirstStageData(data.Train, n) : data.Train, anchor, label, ct),
     };

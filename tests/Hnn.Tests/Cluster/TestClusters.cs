@@ -25,6 +25,9 @@ internal static class TestClusters
     /// </summary>
     public static Func<string, ExperimentWork, Task<string>, Task<string>>? Intercept { get; set; }
 
+    /// <summary>What the silos' pipeline workers logged (rendered messages), for tests that check where a fit's lanes ran.</summary>
+    public static ConcurrentQueue<string> SiloLog { get; } = new();
+
     /// <summary>The backend the silos factor TSQR lanes with: the one the tests' own local solves use.</summary>
     public static Hnn.Stages.Numerics.ILinearAlgebra Backend { get; } = BlasKernel.Resolve("auto", new LoggerConfiguration().CreateLogger(), out _, out _, mayRestart: false);
 
@@ -64,18 +67,24 @@ internal static class TestClusters
             ClusterHost.Configure(siloBuilder);
             siloBuilder.Services.AddSingleton(new WorkerSlots(1));
             siloBuilder.Services.AddSingleton(Backend);
+            siloBuilder.Services.AddSingleton<ITsqrRowSource>(new ParquetRowSource());
             siloBuilder.Services.AddSingleton<IExperimentWorker>(sp =>
-                new Recording(new PipelineWorker(new LoggerConfiguration().CreateLogger()), sp.GetRequiredService<ILocalSiloDetails>()));
+                new Recording(new PipelineWorker(new LoggerConfiguration().WriteTo.Sink(new Capture()).CreateLogger()), sp.GetRequiredService<ILocalSiloDetails>()));
         }
+    }
+
+    private sealed class Capture : Serilog.Core.ILogEventSink
+    {
+        public void Emit(Serilog.Events.LogEvent logEvent) => SiloLog.Enqueue(logEvent.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private sealed class Recording(IExperimentWorker inner, ILocalSiloDetails silo) : IExperimentWorker
     {
-        public Task<string> RunAsync(ExperimentWork work, CancellationToken ct)
+        public Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct)
         {
             var name = silo.SiloAddress.ToString();
             Started.Enqueue((name, work.Index));
-            var run = inner.RunAsync(work, ct);
+            var run = inner.RunAsync(work, grains, ct);
             return Intercept is { } hook ? hook(name, work, run) : run;
         }
     }

@@ -139,10 +139,11 @@ public sealed class KeyCompletenessTests : IDisposable
     [InlineData("run.cluster=localhost:30001")]
     [InlineData("name=renamed")]
     [InlineData("description=another")]
-    public void RunSettingsChangeNoKey(string setting)
+    [InlineData("run.executor=orleans", "run.distributed_fit=true")]
+    public void RunSettingsChangeNoKey(params string[] settings)
     {
-        Assert.Equal(Roles(_box.Plan(InMemory)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(InMemory, setting)).Select(r => (r.Role, r.Node.Key)));
-        Assert.Equal(Roles(_box.Plan(StreamedBase)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(StreamedBase, setting)).Select(r => (r.Role, r.Node.Key)));
+        Assert.Equal(Roles(_box.Plan(InMemory)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(InMemory, settings)).Select(r => (r.Role, r.Node.Key)));
+        Assert.Equal(Roles(_box.Plan(StreamedBase)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(StreamedBase, settings)).Select(r => (r.Role, r.Node.Key)));
     }
 
     [Fact]

@@ -3,7 +3,8 @@ namespace Hnn.Pipeline.Config;
 /// <summary>
 /// <c>run:</c> — settings that change no result and no cache key: the artifact store, how many experiments run at
 /// once, and where they run (<c>executor: local | orleans</c>, <c>cluster</c>: the address of an Orleans cluster,
-/// src/Cluster). Defaults: <see cref="DefaultStore"/>, one at a time, locally.
+/// src/Cluster), and <c>distributed_fit</c> (with the Orleans executor: each structured fit's TSQR spread over the
+/// silos, <see cref="Hnn.Cluster.Tsqr"/>). Defaults: <see cref="DefaultStore"/>, one at a time, locally, each fit on one silo.
 /// </summary>
 public static class RunSection
 {
@@ -17,7 +18,7 @@ public static class RunSection
     /// <summary>The executors: in this process, or as grain calls on an Orleans cluster.</summary>
     public static readonly IReadOnlyList<string> Executors = ["local", "orleans"];
 
-    internal static readonly string[] Keys = ["store", "parallelism", "executor", "cluster"];
+    internal static readonly string[] Keys = ["store", "parallelism", "executor", "cluster", "distributed_fit"];
 
     internal static RunSpec Read(SpecReader r, MapNode root)
     {
@@ -37,9 +38,16 @@ public static class RunSection
             r.Problem("run.cluster", $"{clusterProblem}; allowed: {Hnn.Cluster.ClusterAddress.Allowed}");
         }
 
-        return new RunSpec(store, parallelism, executor, cluster);
+        var distributed = r.String(map, "distributed_fit", "run.distributed_fit", "false", ["true", "false"]) == "true";
+        if (distributed && executor != "orleans")
+        {
+            r.Problem("run.distributed_fit", "true is allowed only with run.executor: orleans (or hnn run --cluster): it spreads each fit's QR over the silos of the cluster");
+        }
+
+        return new RunSpec(store, parallelism, executor, cluster) { DistributedFit = distributed };
     }
 
-    /// <summary>The JSON form (validate, manifest.json): executor and cluster only when the run is not local (as before them).</summary>
-    internal static object ToJson(RunSpec s) => s.OnCluster ? new { s.Store, s.Parallelism, s.Executor, s.Cluster } : new { s.Store, s.Parallelism };
+    /// <summary>The JSON form (validate, manifest.json): executor and cluster only when the run is not local (as before them), distributed_fit only when true.</summary>
+    internal static object ToJson(RunSpec s) => s.DistributedFit ? new { s.Store, s.Parallelism, s.Executor, s.Cluster, s.DistributedFit }
+        : s.OnCluster ? new { s.Store, s.Parallelism, s.Executor, s.Cluster } : new { s.Store, s.Parallelism };
 }
