@@ -26,11 +26,14 @@ public static class LearnedSystemsCommand
         var fputWidth = new Option<int>("--fput-width") { Description = "Hidden-layer width for FPUT", DefaultValueFactory = _ => 600 };
         var keplerTrajectories = new Option<int>("--kepler-trajectories") { Description = "Training orbits for Kepler (each 20 steps of 0.05)", DefaultValueFactory = _ => 800 };
         var fputTrajectories = new Option<int>("--fput-trajectories") { Description = "Training trajectories for FPUT (each 20 steps of 0.1)", DefaultValueFactory = _ => 300 };
+        var keplerScale = new Option<double>("--kepler-weight-scale") { Description = "Samplers' weight scale for Kepler (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
         var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, fputScale, fputQuarticWidth, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -45,9 +48,24 @@ public static class LearnedSystemsCommand
                     throw new ArgumentException("--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty");
                 }
 
+                foreach (var (option, v) in new[] { ("--kepler-weight-scale", pr.GetValue(keplerScale)), ("--fput-weight-scale", pr.GetValue(fputScale)) })
+                {
+                    if (!Hnn.Stages.Sampling.WeightScale.IsValid(v))
+                    {
+                        throw new ArgumentException(Inv($"{option}: {v} is not allowed: must be in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"));
+                    }
+                }
+
+                if (pr.GetValue(fputQuarticWidth) < 0)
+                {
+                    throw new ArgumentException("--fput-width-beta1 must be >= 0 (0: --fput-width)");
+                }
+
                 var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
                 stderr.WriteLine(note);
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), (pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories)), (pr.GetValue(fputWidth), pr.GetValue(fputTrajectories)), pr.GetValue(plotDir), stdout);
+                var quartic = pr.GetValue(fputQuarticWidth) is > 0 and var q ? q : pr.GetValue(fputWidth);
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), pr.GetValue(keplerScale), 0),
+                    new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
@@ -59,20 +77,21 @@ public static class LearnedSystemsCommand
         return command;
     }
 
-    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, (int Width, int Trajectories) kepler,
-        (int Width, int Trajectories) fput, string? plotDir, TextWriter stdout)
+    private sealed record Sizes(int Width, int Trajectories, double WeightScale, int QuarticWidth);
+
+    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
     {
         var keplerWidth = kepler.Width;
         var fputWidth = fput.Width;
         if (systems.Contains("kepler"))
         {
-            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
+            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}, weight scale {kepler.WeightScale}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
             stdout.WriteLine();
             stdout.WriteLine("| data seed | model seed | rank | test H uncorrected | test H corrected | L drift learned at t = 10 / max | max L drift true | abs(A) drift learned at t = 10 / max | max abs(A) drift true | max H drift learned | max state error at t = 30 |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
@@ -101,7 +120,7 @@ public static class LearnedSystemsCommand
 
         if (systems.Contains("fput"))
         {
-            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3: midpoint rows, A-SWIM width {fputWidth}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3: midpoint rows, A-SWIM width {fputWidth} (beta = 1: {fput.QuarticWidth}), weight scale {fput.WeightScale}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
             stdout.WriteLine();
             stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -109,7 +128,7 @@ public static class LearnedSystemsCommand
             {
                 for (var i = 0; i < seeds; i++)
                 {
-                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: fputWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: beta == 0 ? fputWidth : fput.QuarticWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: fput.WeightScale));
                     var (l, tr) = (r.LearnedRecurrence, r.TrueRecurrence);
                     stdout.WriteLine(Inv($"| {beta} | {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | {l.DipMinimum:F4} ({l.DipTime:F2}) | {tr.DipMinimum:F4} ({tr.DipTime:F2}) | {l.ReturnTime:F2} | {tr.ReturnTime:F2} | {l.PeakTime:F2} | {tr.PeakTime:F2} | {r.BeatPeriod:F2} |"));
                     if (i == 0 && plotDir is not null)

@@ -31,7 +31,8 @@ public sealed record KeplerStudySettings(
     Integrator Integrator = Integrator.ImplicitMidpoint,
     double RolloutDt = 0.01,
     double RolloutTime = 30,
-    int SaveEvery = 10);
+    int SaveEvery = 10,
+    double WeightScale = 1);
 
 /// <summary>What the Kepler study measured: test H errors and the drift of L and |A| along learned and true rollouts.</summary>
 public sealed record KeplerStudyResult(
@@ -77,7 +78,8 @@ public sealed record FputStudySettings(
     Integrator Integrator = Integrator.ImplicitMidpoint,
     double RolloutDt = 0.05,
     double RolloutTime = 120,
-    int SaveEvery = 5);
+    int SaveEvery = 5,
+    double WeightScale = 1);
 
 /// <summary>The mode-1 recurrence of one rollout: the dip (minimum share, its time), the first return and the peak after it.</summary>
 /// <param name="DipMinimum">Minimum of mode 1's share E_1 / sum E within the first beat (t &lt; 0.8 T).</param>
@@ -101,7 +103,8 @@ public sealed record FputStudyResult(
 /// <summary>
 /// Issue 13's done-means 4 as a pure harness: Kepler 2-D and FPUT learned from generated trajectories (midpoint target),
 /// with rollouts of the learned H against the true H under the same integrator and the invariant diagnostics of
-/// <see cref="InvariantDiagnostics"/>. Every random draw from the settings' seeds.
+/// <see cref="InvariantDiagnostics"/>. Every random draw from the settings' seeds. The settings' WeightScale is the samplers'
+/// weight scale (docs/ALGORITHM.md §2.1a; 1 = the published samplers).
 /// </summary>
 public static class LearnedSystemStudy
 {
@@ -115,7 +118,7 @@ public static class LearnedSystemStudy
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         double[] x0 = [1, 0, 0, 1]; // on the circular orbit a = 1 (inside the data; the default anchor (1, 0, 0, 0) is not)
         var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
-            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null);
+            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
         var test = KeplerTrajectories(system, settings.TestTrajectories, settings.Steps, settings.Dt, settings.MaxEccentricity, Rng.Derive(settings.DataSeed, "kepler/test"), ct);
         var testX = Observations(test);
         var truth = Energies(system, testX);
@@ -175,7 +178,7 @@ public static class LearnedSystemStudy
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         var x0 = new double[2 * settings.N];
         var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
-            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null);
+            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
         var test = Observe(system, FputStates(system, settings.TestTrajectories, settings.Modes, settings.Amplitude, new Rng(Rng.Derive(settings.DataSeed, "fput/test"))), settings.Steps, settings.Dt, ct);
         var testX = Observations(test);
         var truth = Energies(system, testX);
