@@ -26,11 +26,21 @@ public static class LearnedSystemsCommand
         var fputWidth = new Option<int>("--fput-width") { Description = "Hidden-layer width for FPUT", DefaultValueFactory = _ => 600 };
         var keplerTrajectories = new Option<int>("--kepler-trajectories") { Description = "Training orbits for Kepler (each 20 steps of 0.05)", DefaultValueFactory = _ => 800 };
         var fputTrajectories = new Option<int>("--fput-trajectories") { Description = "Training trajectories for FPUT (each 20 steps of 0.1)", DefaultValueFactory = _ => 300 };
+        var keplerScale = new Option<double>("--kepler-weight-scale") { Description = "Samplers' weight scale for Kepler (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
+        var fputAmplitude = new Option<double>("--fput-amplitude") { Description = "FPUT training states: modal coefficients uniform in [-A, A] (rollouts start at the lowest mode, A = 0.3)", DefaultValueFactory = _ => 0.3 };
+        var sweep = new Option<string?>("--scale-sweep")
+        {
+            Description = "Instead of the studies: test H on exact derivatives vs the weight scale, 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]' "
+                + "(SYSTEM kepler or fput:ALPHA:BETA; METHODS of u-swim, a-swim, elm; 'both': scale the biases too, the ablation), e.g. 'fput:0:0;u-swim;200,400;0.01,1;3000'",
+        };
+        var stall = new Option<double>("--stall-tolerance") { Description = "Implicit midpoint's fixed-point stall tolerance (FixedPointSettings; default 1e-10)", DefaultValueFactory = _ => 1e-10 };
         var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, fputScale, fputQuarticWidth, fputAmplitude, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -45,9 +55,41 @@ public static class LearnedSystemsCommand
                     throw new ArgumentException("--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty");
                 }
 
+                foreach (var (option, v) in new[] { ("--kepler-weight-scale", pr.GetValue(keplerScale)), ("--fput-weight-scale", pr.GetValue(fputScale)) })
+                {
+                    if (!Hnn.Stages.Sampling.WeightScale.IsValid(v))
+                    {
+                        throw new ArgumentException(Inv($"{option}: {v} is not allowed: must be in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"));
+                    }
+                }
+
+                if (!(pr.GetValue(stall) >= 1e-14 && pr.GetValue(stall) < 1))
+                {
+                    throw new ArgumentException(Inv($"--stall-tolerance: {pr.GetValue(stall)} is not allowed: must be in [1e-14, 1)"));
+                }
+
+                if (!(pr.GetValue(fputAmplitude) > 0 && pr.GetValue(fputAmplitude) <= 10))
+                {
+                    throw new ArgumentException(Inv($"--fput-amplitude: {pr.GetValue(fputAmplitude)} is not allowed: must be in (0, 10]"));
+                }
+
+                if (pr.GetValue(fputQuarticWidth) < 0)
+                {
+                    throw new ArgumentException("--fput-width-beta1 must be >= 0 (0: --fput-width)");
+                }
+
                 var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
                 stderr.WriteLine(note);
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), (pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories)), (pr.GetValue(fputWidth), pr.GetValue(fputTrajectories)), pr.GetValue(plotDir), stdout);
+                if (pr.GetValue(sweep) is { } grid)
+                {
+                    Sweep(la, grid, pr.GetValue(dataSeed), pr.GetValue(modelSeed), stdout);
+                    setExit(0);
+                    return;
+                }
+
+                var quartic = pr.GetValue(fputQuarticWidth) is > 0 and var q ? q : pr.GetValue(fputWidth);
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), pr.GetValue(keplerScale), 0, pr.GetValue(stall), 0),
+                    new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude)), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
@@ -59,20 +101,21 @@ public static class LearnedSystemsCommand
         return command;
     }
 
-    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, (int Width, int Trajectories) kepler,
-        (int Width, int Trajectories) fput, string? plotDir, TextWriter stdout)
+    private sealed record Sizes(int Width, int Trajectories, double WeightScale, int QuarticWidth, double StallTolerance, double Amplitude);
+
+    private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
     {
         var keplerWidth = kepler.Width;
         var fputWidth = fput.Width;
         if (systems.Contains("kepler"))
         {
-            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
+            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}, weight scale {kepler.WeightScale}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
             stdout.WriteLine();
             stdout.WriteLine("| data seed | model seed | rank | test H uncorrected | test H corrected | L drift learned at t = 10 / max | max L drift true | abs(A) drift learned at t = 10 / max | max abs(A) drift true | max H drift learned | max state error at t = 30 |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
@@ -101,7 +144,7 @@ public static class LearnedSystemsCommand
 
         if (systems.Contains("fput"))
         {
-            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3: midpoint rows, A-SWIM width {fputWidth}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, A-SWIM width {fputWidth} (beta = 1: {fput.QuarticWidth}), weight scale {fput.WeightScale}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
             stdout.WriteLine();
             stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -109,7 +152,14 @@ public static class LearnedSystemsCommand
             {
                 for (var i = 0; i < seeds; i++)
                 {
-                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: fputWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i));
+                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: beta == 0 ? fputWidth : fput.QuarticWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: fput.WeightScale, StallTolerance: fput.StallTolerance, Amplitude: fput.Amplitude));
+                    if (r.Learned is null || r.LearnedRecurrence is null)
+                    {
+                        var tf = r.TrueRecurrence;
+                        stdout.WriteLine(Inv($"| {beta} | {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {tf.DipMinimum:F4} ({tf.DipTime:F2}) | - | {tf.ReturnTime:F2} | - | {tf.PeakTime:F2} | {r.BeatPeriod:F2} |"));
+                        continue;
+                    }
+
                     var (l, tr) = (r.LearnedRecurrence, r.TrueRecurrence);
                     stdout.WriteLine(Inv($"| {beta} | {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | {l.DipMinimum:F4} ({l.DipTime:F2}) | {tr.DipMinimum:F4} ({tr.DipTime:F2}) | {l.ReturnTime:F2} | {tr.ReturnTime:F2} | {l.PeakTime:F2} | {tr.PeakTime:F2} | {r.BeatPeriod:F2} |"));
                     if (i == 0 && plotDir is not null)
@@ -126,6 +176,41 @@ public static class LearnedSystemsCommand
                             Inv($"FPUT n = 8, alpha 0.25, beta {beta} learned from trajectories: mode energy shares from the lowest mode, A = 0.3"), "t", "E_k / sum E", series);
                         stdout.WriteLine($"plot: {written.Path}");
                     }
+                }
+            }
+        }
+    }
+
+    private static void Sweep(ILinearAlgebra la, string grid, ulong dataSeed, ulong modelSeed, TextWriter stdout)
+    {
+        var parts = grid.Split(';', StringSplitOptions.TrimEntries);
+        if (parts.Length is < 5 or > 6 || (parts.Length == 6 && parts[5] != "both"))
+        {
+            throw new ArgumentException($"--scale-sweep: '{grid}' is not 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]'");
+        }
+
+        static string[] List(string v) => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var widths = List(parts[2]).Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
+        var scales = List(parts[3]).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+        var points = int.Parse(parts[4], CultureInfo.InvariantCulture);
+        if (widths.Any(w => w < 1) || points < 2 || scales.Any(v => !Hnn.Stages.Sampling.WeightScale.IsValid(v)))
+        {
+            throw new ArgumentException($"--scale-sweep: widths must be >= 1, points >= 2 and scales in (0, {Hnn.Stages.Sampling.WeightScale.Max}]");
+        }
+
+        var both = parts.Length == 6;
+        stdout.WriteLine(Inv($"Exact derivatives at {points} states of {parts[0]} (data seed {dataSeed}, model seed {modelSeed}), rcond 1e-13, 2000 test states; biases {(both ? "scaled with the weights (ablation)" : "as the sampler sets them")}"));
+        stdout.WriteLine();
+        stdout.WriteLine("| system | method | width | weight scale | rank | test H | train H |");
+        stdout.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var method in List(parts[1]))
+        {
+            foreach (var w in widths)
+            {
+                foreach (var scale in scales)
+                {
+                    var r = WeightScaleSweep.Run(la, parts[0], points, method, w, scale, both, dataSeed, modelSeed);
+                    stdout.WriteLine(Inv($"| {r.System} | {r.Method} | {r.Width} | {r.Scale} | {r.Rank} | {E(r.TestH)} | {E(r.TrainH)} |"));
                 }
             }
         }

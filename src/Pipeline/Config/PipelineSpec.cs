@@ -85,6 +85,12 @@ public sealed record ModelSpec(
     /// <summary>Streamed path only: at most this many SWIM candidate pairs; 0 = <see cref="DefaultSwimCandidates"/>.</summary>
     public int SwimCandidates { get; init; }
 
+    /// <summary>
+    /// model.weight_scale: the samplers' weight scale s (docs/ALGORITHM.md §2.1a; ELM w = s N(0, 1), SWIM family
+    /// w = s ln(3) (x_to - x_from) / ||x_to - x_from||^2). 1 (the default) is the published samplers and adds nothing to any key.
+    /// </summary>
+    public double WeightScale { get; init; } = Hnn.Stages.Sampling.WeightScale.Default;
+
     /// <summary>The streamed path's default cap on SWIM candidate pairs: max(20 N, 100000).</summary>
     public static int DefaultSwimCandidates(int width) => (int)Math.Min(int.MaxValue, Math.Max(20L * width, 100_000));
 

@@ -67,24 +67,27 @@ public abstract record SampledMethod(string Name) : Method(Name)
     /// </summary>
     public virtual bool NeedsBiasRange => false;
 
-    /// <summary>The first hidden layer from in-memory training data (the run's and `hnn bench`'s draw).</summary>
-    public abstract HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias);
+    /// <summary>
+    /// The first hidden layer from in-memory training data (the run's and `hnn bench`'s draw), its weights scaled by
+    /// <paramref name="weightScale"/> (model.weight_scale, docs/ALGORITHM.md §2.1a; 1 = the published sampler).
+    /// </summary>
+    public abstract HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1);
 
     /// <summary>
     /// The first hidden layer from streamed training data (data.stream_rows): the same draw reading only the rows it
     /// needs; the SWIM family draws at most <paramref name="maxCandidates"/> candidate pairs.
     /// </summary>
-    public abstract Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct);
+    public abstract Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1);
 
     /// <summary>True if a second stage follows the first fit (<see cref="Redraw"/>; A-SWIM).</summary>
     public virtual bool Redraws => false;
 
     /// <summary>The second stage's hidden layer from in-memory data and the first fit's H-hat at the training points.</summary>
-    public virtual HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed) =>
+    public virtual HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed, double weightScale = 1) =>
         throw new InvalidOperationException($"{Name} has no second stage");
 
     /// <summary>The second stage's hidden layer from streamed data and the first fit's network.</summary>
-    public virtual Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct) =>
+    public virtual Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1) =>
         throw new InvalidOperationException($"{Name} has no second stage");
 
     /// <summary>The method as `hnn bench` names its row (A-SWIM: with a cheaper first stage, that stage's fractions).</summary>
@@ -94,12 +97,16 @@ public abstract record SampledMethod(string Name) : Method(Name)
     internal virtual IEnumerable<KeyValuePair<string, string>> SampleParameters(ExperimentContext c) =>
         c.Data.Streamed ? [new("candidates", Canon.Of(c.CandidateCap))] : [];
 
+    /// <summary>model.weight_scale in a draw's key: only when it is not 1, so every earlier key is unchanged.</summary>
+    internal static IEnumerable<KeyValuePair<string, string>> WeightScaleParameters(double weightScale) =>
+        weightScale == WeightScale.Default ? [] : [new("weight_scale", Canon.Of(weightScale))];
+
     internal override TrainingChain Append(PlanBuilder plan, ExperimentContext c)
     {
         var (firstWidth, firstRows) = FirstStage(c);
         List<KeyValuePair<string, string>> rows = firstRows is { } r ? [new("rows", Canon.Of(r))] : [];
         (double Low, double High)? bias = NeedsBiasRange ? c.ElmBias : null;
-        var (seed, cap) = (c.ModelSeed, c.CandidateCap);
+        var (seed, cap, scale) = (c.ModelSeed, c.CandidateCap, c.Spec.Model.WeightScale);
         var sample = plan.Node(StageCatalog.Sample, c.Label,
         [
             new("method", First.Name),
@@ -107,13 +114,14 @@ public abstract record SampledMethod(string Name) : Method(Name)
             new("seed", Canon.Of(c.ModelSeed)),
             .. SampleParameters(c),
             .. rows,
+            .. WeightScaleParameters(scale),
         ], [c.Data.Node], async (run, inputs) =>
         {
             // The data access is the data node's value: in memory (A-SWIM's cheaper first stage: its first rows) or streamed.
             var data = (ExperimentData)inputs[0]!;
             return data.Stream is { } stream
-                ? await DrawStreamedAsync(stream, firstWidth, seed, cap, bias, run.Ct).ConfigureAwait(false)
-                : Draw(firstRows is { } n ? PipelineRunner.FirstStageData(data.Train, n) : data.Train, firstWidth, seed, bias);
+                ? await DrawStreamedAsync(stream, firstWidth, seed, cap, bias, run.Ct, scale).ConfigureAwait(false)
+                : Draw(firstRows is { } n ? PipelineRunner.FirstStageData(data.Train, n) : data.Train, firstWidth, seed, bias, scale);
         });
         var fit = plan.Node(StageCatalog.Fit, c.Label, [.. c.FitParameters, .. rows], [sample, c.Data.Node],
             async (run, inputs) => await run.FitAsync((HiddenLayer)inputs[0]!, (ExperimentData)inputs[1]!, firstRows).ConfigureAwait(false));
@@ -127,24 +135,24 @@ public abstract record SampledMethod(string Name) : Method(Name)
     internal virtual SampledChain Second(PlanBuilder plan, ExperimentContext c, SampledChain first) => first;
 
     /// <summary>U-SWIM from streamed data: uniform pairs among the (capped) candidates, reading back only their 2N points.</summary>
-    protected static async Task<HiddenLayer> UniformStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, CancellationToken ct)
+    protected static async Task<HiddenLayer> UniformStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
         var selected = SwimStages.SelectUniform(pairs, width, seed);
         var points = await data.ReadPointsAsync(pairs.PointsOf(selected), ct).ConfigureAwait(false);
-        return SwimStages.Weights(pairs, selected, points);
+        return SwimStages.Weights(pairs, selected, points, weightScale);
     }
 
     /// <summary>SWIM probabilities from streamed data: every candidate's two points read back, y evaluated there by <paramref name="y"/>.</summary>
-    protected static async Task<HiddenLayer> GradientStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, Func<PointSubset, double[]> y, CancellationToken ct)
+    protected static async Task<HiddenLayer> GradientStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, Func<PointSubset, double[]> y, CancellationToken ct, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(y);
         var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
         var all = await data.ReadPointsAsync(pairs.PointsOf(), ct).ConfigureAwait(false);
         var chosen = SwimStages.SelectGradient(pairs, all, y(all), width, seed);
-        return SwimStages.Weights(pairs, chosen, all);
+        return SwimStages.Weights(pairs, chosen, all, weightScale);
     }
 }
 
@@ -156,23 +164,23 @@ public sealed record Elm() : SampledMethod("elm")
 
     public override bool NeedsBiasRange => true;
 
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias)
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Sample(2 * train.Dof, width, seed, bias);
+        return Sample(2 * train.Dof, width, seed, bias, weightScale);
     }
 
     /// <summary>ELM reads no data: the streamed draw is the in-memory one.</summary>
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct)
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Task.FromResult(Sample(2 * data.Dof, width, seed, bias));
+        return Task.FromResult(Sample(2 * data.Dof, width, seed, bias, weightScale));
     }
 
-    private HiddenLayer Sample(int dim, int width, ulong seed, (double Low, double High)? bias)
+    private HiddenLayer Sample(int dim, int width, ulong seed, (double Low, double High)? bias, double weightScale)
     {
         var (low, high) = bias ?? throw new ArgumentNullException(nameof(bias), "ELM needs its bias range");
-        return ElmSampler.Sample(dim, width, low, high, Rng.Derive(seed, SeedLabel));
+        return ElmSampler.Sample(dim, width, low, high, Rng.Derive(seed, SeedLabel), weightScale);
     }
 
     internal override IEnumerable<KeyValuePair<string, string>> SampleParameters(ExperimentContext c) =>
@@ -185,11 +193,11 @@ public sealed record USwim() : SampledMethod("u-swim")
 
     public override IReadOnlyList<string> Aliases => ["uswim"];
 
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias) =>
-        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), null, width, seed);
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1) =>
+        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), null, width, seed, weightScale);
 
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct) =>
-        UniformStreamedAsync(data, width, seed, maxCandidates, ct);
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1) =>
+        UniformStreamedAsync(data, width, seed, maxCandidates, ct, weightScale);
 }
 
 public sealed record Swim() : SampledMethod("swim")
@@ -198,12 +206,12 @@ public sealed record Swim() : SampledMethod("swim")
 
     public override bool NeedsEnergy => true;
 
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias) =>
-        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), train.H, width, seed);
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1) =>
+        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), train.H, width, seed, weightScale);
 
     /// <summary>y = the stored true H at every candidate's points.</summary>
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct) =>
-        GradientStreamedAsync(data, width, seed, maxCandidates, all => all.H!, ct);
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1) =>
+        GradientStreamedAsync(data, width, seed, maxCandidates, all => all.H!, ct, weightScale);
 }
 
 /// <summary>
@@ -221,20 +229,20 @@ public sealed record ASwim() : SampledMethod("a-swim")
     public override bool Redraws => true;
 
     /// <summary>The first stage: U-SWIM's draw.</summary>
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias) => USwim.Instance.Draw(train, width, seed, bias);
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1) => USwim.Instance.Draw(train, width, seed, bias, weightScale);
 
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct) =>
-        USwim.Instance.DrawStreamedAsync(data, width, seed, maxCandidates, bias, ct);
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1) =>
+        USwim.Instance.DrawStreamedAsync(data, width, seed, maxCandidates, bias, ct, weightScale);
 
     /// <summary>The second stage: SWIM probabilities from the first fit's H-hat at the training points, the same candidates (seed).</summary>
-    public override HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed) =>
-        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), firstEnergy, width, seed);
+    public override HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed, double weightScale = 1) =>
+        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), firstEnergy, width, seed, weightScale);
 
     /// <summary>The second stage from streamed data: y = H-hat of <paramref name="first"/> at every candidate's points.</summary>
-    public override Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct)
+    public override Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(first);
-        return GradientStreamedAsync(data, width, seed, maxCandidates, all => first.Energy(all.X), ct);
+        return GradientStreamedAsync(data, width, seed, maxCandidates, all => first.Energy(all.X), ct, weightScale);
     }
 
     public override string Describe(ModelSpec model)
@@ -256,17 +264,17 @@ public sealed record ASwim() : SampledMethod("a-swim")
     internal override SampledChain Second(PlanBuilder plan, ExperimentContext c, SampledChain first)
     {
         List<KeyValuePair<string, string>> candidates = c.Data.Streamed ? [new("candidates", Canon.Of(c.CandidateCap))] : [];
-        var (width, seed, cap) = (c.Width, c.ModelSeed, c.CandidateCap);
+        var (width, seed, cap, scale) = (c.Width, c.ModelSeed, c.CandidateCap, c.Spec.Model.WeightScale);
         var resample = plan.Node(StageCatalog.Resample, c.Label,
-            [new("method", Name), new("width", Canon.Of(c.Width)), new("seed", Canon.Of(c.ModelSeed)), .. candidates],
+            [new("method", Name), new("width", Canon.Of(c.Width)), new("seed", Canon.Of(c.ModelSeed)), .. candidates, .. WeightScaleParameters(scale)],
             [first.Fit, c.Data.Node], async (run, inputs) =>
             {
                 // The second stage always uses the whole training set.
                 var network = ((FitResult)inputs[0]!).Network;
                 var data = (ExperimentData)inputs[1]!;
                 return data.Stream is { } stream
-                    ? await RedrawStreamedAsync(stream, network, width, seed, cap, run.Ct).ConfigureAwait(false)
-                    : Redraw(data.Train, ParallelChunks.Energy(network, data.Train.X, run.Degree, run.Ct), width, seed);
+                    ? await RedrawStreamedAsync(stream, network, width, seed, cap, run.Ct, scale).ConfigureAwait(false)
+                    : Redraw(data.Train, ParallelChunks.Energy(network, data.Train.X, run.Degree, run.Ct), width, seed, scale);
             });
         var refit = plan.Node(StageCatalog.Fit, c.Label, c.FitParameters, [resample, c.Data.Node],
             async (run, inputs) => await run.FitAsync((HiddenLayer)inputs[0]!, (ExperimentData)inputs[1]!, null).ConfigureAwait(false));

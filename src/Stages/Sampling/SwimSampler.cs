@@ -136,12 +136,15 @@ public static class SwimSampler
     }
 
     /// <summary>
-    /// tanh weights through a pair: w = ln(3) (x_to - x_from) / ||x_to - x_from||^2, b = -w . x_from - ln(3)/2,
-    /// so that tanh(z(x_from)) = -1/2 and tanh(z(x_to)) = +1/2.
+    /// tanh weights through a pair: w = s ln(3) (x_to - x_from) / ||x_to - x_from||^2, b = -w . x_from - ln(3)/2,
+    /// so that tanh(z(x_from)) = -1/2 and tanh(z(x_to)) = tanh(s ln(3) - ln(3)/2) (+1/2 for the published s = 1;
+    /// s = <paramref name="weightScale"/>, <c>model.weight_scale</c>, docs/ALGORITHM.md §2.1a; s = 1 is the published layer bit for bit).
     /// </summary>
-    public static HiddenLayer Weights(CandidatePairs pairs, int[] selected, double[][] x)
+    public static HiddenLayer Weights(CandidatePairs pairs, int[] selected, double[][] x, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(selected);
+        WeightScale.Check(weightScale);
+        var scaledLn3 = weightScale * Ln3;
         var dim = x.Length;
         var width = selected.Length;
         var weights = new double[dim][];
@@ -158,7 +161,7 @@ public static class SwimSampler
             var bias = -Ln3 / 2;
             for (var i = 0; i < dim; i++)
             {
-                var w = Ln3 * (x[i][b] - x[i][a]) / d2;
+                var w = scaledLn3 * (x[i][b] - x[i][a]) / d2;
                 weights[i][j] = w;
                 bias -= w * x[i][a];
             }

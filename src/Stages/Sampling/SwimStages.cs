@@ -10,13 +10,16 @@ namespace Hnn.Stages.Sampling;
 /// </summary>
 public static class SwimStages
 {
-    /// <summary>U-SWIM (<paramref name="y"/> null) or SWIM (y = function values at the training points).</summary>
-    public static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed)
+    /// <summary>
+    /// U-SWIM (<paramref name="y"/> null) or SWIM (y = function values at the training points); weights scaled by
+    /// <paramref name="weightScale"/> (<see cref="SwimSampler.Weights"/>; the pairs and their selection do not depend on it).
+    /// </summary>
+    public static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed, double weightScale = 1)
     {
         var pairs = CandidatePairs.Draw(x[0].Length, width, Rng.Derive(seed, "swim/candidates"));
         var probabilities = y is null ? SwimSampler.UniformProbabilities(pairs) : SwimSampler.GradientProbabilities(pairs, x, y);
         var selected = SwimSampler.SelectDistinct(probabilities, width, Rng.Derive(seed, "swim/select"));
-        return SwimSampler.Weights(pairs, selected, x);
+        return SwimSampler.Weights(pairs, selected, x, weightScale);
     }
 
     /// <summary>
@@ -43,12 +46,12 @@ public static class SwimStages
     }
 
     /// <summary>The tanh weights through the selected pairs, from the fetched points (at least those the selection touches).</summary>
-    public static HiddenLayer Weights(CandidatePairs pairs, int[] selected, PointSubset points)
+    public static HiddenLayer Weights(CandidatePairs pairs, int[] selected, PointSubset points, double weightScale = 1)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(selected);
         ArgumentNullException.ThrowIfNull(points);
         var local = pairs.Localise(points, selected);
-        return SwimSampler.Weights(local, [.. Enumerable.Range(0, selected.Length)], points.X);
+        return SwimSampler.Weights(local, [.. Enumerable.Range(0, selected.Length)], points.X, weightScale);
     }
 }

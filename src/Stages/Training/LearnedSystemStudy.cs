@@ -31,7 +31,9 @@ public sealed record KeplerStudySettings(
     Integrator Integrator = Integrator.ImplicitMidpoint,
     double RolloutDt = 0.01,
     double RolloutTime = 30,
-    int SaveEvery = 10);
+    int SaveEvery = 10,
+    double WeightScale = 1,
+    double StallTolerance = 1e-10);
 
 /// <summary>What the Kepler study measured: test H errors and the drift of L and |A| along learned and true rollouts.</summary>
 public sealed record KeplerStudyResult(
@@ -77,7 +79,9 @@ public sealed record FputStudySettings(
     Integrator Integrator = Integrator.ImplicitMidpoint,
     double RolloutDt = 0.05,
     double RolloutTime = 120,
-    int SaveEvery = 5);
+    int SaveEvery = 5,
+    double WeightScale = 1,
+    double StallTolerance = 1e-10);
 
 /// <summary>The mode-1 recurrence of one rollout: the dip (minimum share, its time), the first return and the peak after it.</summary>
 /// <param name="DipMinimum">Minimum of mode 1's share E_1 / sum E within the first beat (t &lt; 0.8 T).</param>
@@ -86,22 +90,28 @@ public sealed record FputStudySettings(
 /// <param name="PeakTime">Time of the largest share in [0.75 T, 1.25 T] (T = the linear beat period).</param>
 public sealed record Recurrence(double DipMinimum, double DipTime, double ReturnTime, double PeakTime);
 
-/// <summary>What the FPUT study measured.</summary>
+/// <summary>What the FPUT study measured (<see cref="Learned"/> and <see cref="LearnedRecurrence"/> null when the learned rollout failed).</summary>
 public sealed record FputStudyResult(
     FputStudySettings Settings,
     double TestH,
     double TestHCorrected,
     int Rank,
     double BeatPeriod,
-    ModeEnergySeries Learned,
+    ModeEnergySeries? Learned,
     ModeEnergySeries True,
-    Recurrence LearnedRecurrence,
-    Recurrence TrueRecurrence);
+    Recurrence? LearnedRecurrence,
+    Recurrence TrueRecurrence)
+{
+    /// <summary>Why the learned rollout stopped (then <see cref="Learned"/> is null), or null.</summary>
+    public string? LearnedRolloutFailure { get; init; }
+}
 
 /// <summary>
 /// Issue 13's done-means 4 as a pure harness: Kepler 2-D and FPUT learned from generated trajectories (midpoint target),
 /// with rollouts of the learned H against the true H under the same integrator and the invariant diagnostics of
-/// <see cref="InvariantDiagnostics"/>. Every random draw from the settings' seeds.
+/// <see cref="InvariantDiagnostics"/>. Every random draw from the settings' seeds. The settings' WeightScale is the samplers'
+/// weight scale (docs/ALGORITHM.md §2.1a; 1 = the published samplers); StallTolerance is the implicit rules' stall
+/// tolerance (<see cref="FixedPointSettings"/>; a small weight scale leaves ~1e-10 of rounding noise in the learned grad H).
 /// </summary>
 public static class LearnedSystemStudy
 {
@@ -115,18 +125,19 @@ public static class LearnedSystemStudy
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         double[] x0 = [1, 0, 0, 1]; // on the circular orbit a = 1 (inside the data; the default anchor (1, 0, 0, 0) is not)
         var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
-            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null);
+            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
         var test = KeplerTrajectories(system, settings.TestTrajectories, settings.Steps, settings.Dt, settings.MaxEccentricity, Rng.Derive(settings.DataSeed, "kepler/test"), ct);
         var testX = Observations(test);
         var truth = Energies(system, testX);
 
         var starts = KeplerStates(settings.Rollouts, settings.MaxEccentricity, new Rng(Rng.Derive(settings.DataSeed, "kepler/rollouts")));
         var steps = checked((int)Math.Round(settings.RolloutTime / settings.RolloutDt));
-        var exact = Rollouts.Integrate(HamiltonianField.Exact(system), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, ct: ct);
+        var fixedPoint = new FixedPointSettings(StallTolerance: settings.StallTolerance);
+        var exact = Rollouts.Integrate(HamiltonianField.Exact(system), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, fixedPoint, ct: ct);
         Trajectory learned;
         try
         {
-            learned = Rollouts.Integrate(HamiltonianField.Learned(fit.Network), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, ct: ct);
+            learned = Rollouts.Integrate(HamiltonianField.Learned(fit.Network), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, fixedPoint, ct: ct);
         }
         catch (Exception ex) when (ex is FixedPointNotConvergedException or InvalidOperationException)
         {
@@ -175,7 +186,7 @@ public static class LearnedSystemStudy
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         var x0 = new double[2 * settings.N];
         var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
-            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null);
+            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
         var test = Observe(system, FputStates(system, settings.TestTrajectories, settings.Modes, settings.Amplitude, new Rng(Rng.Derive(settings.DataSeed, "fput/test"))), settings.Steps, settings.Dt, ct);
         var testX = Observations(test);
         var truth = Energies(system, testX);
@@ -188,11 +199,23 @@ public static class LearnedSystemStudy
         }
 
         var steps = checked((int)Math.Round(settings.RolloutTime / settings.RolloutDt));
-        var learned = Rollouts.Integrate(HamiltonianField.Learned(fit.Network), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, ct: ct);
-        var exact = Rollouts.Integrate(HamiltonianField.Exact(system), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, ct: ct);
+        var fixedPoint = new FixedPointSettings(StallTolerance: settings.StallTolerance);
+        var exact = Rollouts.Integrate(HamiltonianField.Exact(system), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, fixedPoint, ct: ct);
         var period = BeatPeriod(system);
-        var learnedModes = InvariantDiagnostics.ModeEnergies(system, learned);
         var trueModes = InvariantDiagnostics.ModeEnergies(system, exact);
+        Trajectory learned;
+        try
+        {
+            learned = Rollouts.Integrate(HamiltonianField.Learned(fit.Network), starts, settings.RolloutDt, steps, settings.Integrator, settings.SaveEvery, fixedPoint, ct: ct);
+        }
+        catch (Exception ex) when (ex is FixedPointNotConvergedException or InvalidOperationException)
+        {
+            return new FputStudyResult(settings, TrajectoryFit.RelativeError(fit.Energy(testX), truth), TrajectoryFit.RelativeError(fit.CorrectedEnergy(testX), truth),
+                fit.Rank, period, null, trueModes, null, RecurrenceOf(trueModes, period))
+            { LearnedRolloutFailure = ex.Message };
+        }
+
+        var learnedModes = InvariantDiagnostics.ModeEnergies(system, learned);
         return new FputStudyResult(settings,
             TrajectoryFit.RelativeError(fit.Energy(testX), truth),
             TrajectoryFit.RelativeError(fit.CorrectedEnergy(testX), truth),
@@ -368,4 +391,84 @@ public static class LearnedSystemStudy
 
         return h;
     }
+}
+
+/// <summary>One point of <see cref="WeightScaleSweep"/>: test rel. L2 error of H fitted on exact derivatives.</summary>
+public sealed record WeightScalePoint(string System, string Method, int Width, double Scale, bool ScaleBiasesToo, int Rank, double TestH, double TrainH);
+
+/// <summary>
+/// The weight-scale measurement of docs/RESULTS.md ("The sampled weight scale") on the derivative path: the systems of
+/// <see cref="LearnedSystemStudy"/> with exact derivatives at independent states (FPUT: <see cref="LearnedSystemStudy.FputStates"/>,
+/// modes 1-3, amplitude 0.3; Kepler: <see cref="LearnedSystemStudy.KeplerStates"/>, e &lt;= 0.5), training states from the data
+/// seed, 2000 test states from Derive(data seed, "scale-sweep/test"); rcond 1e-13, anchor as in the studies. Methods u-swim,
+/// a-swim (as <see cref="TrajectoryFit"/>) and elm (biases in [min, max] of the training states). With
+/// <c>scaleBiasesToo</c> the ablation: the published layer with weights and biases both multiplied by s (the window moves
+/// to tanh's inflection point; not a sampler option).
+/// </summary>
+public static class WeightScaleSweep
+{
+    public static WeightScalePoint Run(ILinearAlgebra la, string system, int points, string method, int width, double scale, bool scaleBiasesToo,
+        ulong dataSeed = 3943, ulong modelSeed = 992472)
+    {
+        ArgumentNullException.ThrowIfNull(la);
+        ArgumentNullException.ThrowIfNull(system);
+        HamiltonianSystem sys;
+        double[][] xTrain, xTest;
+        double[] x0;
+        var testSeed = Rng.Derive(dataSeed, "scale-sweep/test");
+        if (system == "kepler")
+        {
+            sys = new Kepler(1.0, 2);
+            xTrain = LearnedSystemStudy.KeplerStates(points, 0.5, new Rng(dataSeed));
+            xTest = LearnedSystemStudy.KeplerStates(2000, 0.5, new Rng(testSeed));
+            x0 = [1, 0, 0, 1];
+        }
+        else
+        {
+            // fput:alpha:beta
+            var p = system.Split(':');
+            if (p.Length != 3 || p[0] != "fput")
+            {
+                throw new ArgumentException($"system '{system}' is not kepler or fput:ALPHA:BETA", nameof(system));
+            }
+
+            var f = new Fput(8, double.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture), double.Parse(p[2], System.Globalization.CultureInfo.InvariantCulture), periodic: true);
+            sys = f;
+            xTrain = LearnedSystemStudy.FputStates(f, points, 3, 0.3, new Rng(dataSeed));
+            xTest = LearnedSystemStudy.FputStates(f, 2000, 3, 0.3, new Rng(testSeed));
+            x0 = new double[16];
+        }
+
+        var train = DataGenerator.Evaluate(sys, xTrain);
+        var test = DataGenerator.Evaluate(sys, xTest);
+        var anchor = new Anchor(x0, sys.Energy(x0));
+        var sampleScale = scaleBiasesToo ? 1 : scale;
+        HiddenLayerTransform transform = scaleBiasesToo ? h => ScaleBoth(h, scale) : h => h;
+        FitResult Solve(Hnn.Stages.Model.HiddenLayer h) => OutputLayer.Fit(la, transform(h), train.X, train.Dx, anchor, 1e-13, SolveMode.Structured);
+        FitResult fit;
+        switch (method)
+        {
+            case "elm":
+                var (lo, hi) = (xTrain.Min(r => r.Min()), xTrain.Max(r => r.Max()));
+                fit = Solve(ElmSampler.Sample(xTrain.Length, width, lo, hi, Rng.Derive(modelSeed, "elm"), sampleScale));
+                break;
+            case "u-swim":
+                fit = Solve(SwimStages.Sample(train.X, null, width, modelSeed, sampleScale));
+                break;
+            case "a-swim":
+                var first = Solve(SwimStages.Sample(train.X, null, width, modelSeed, sampleScale));
+                fit = Solve(SwimStages.Sample(train.X, first.Network.Energy(train.X), width, modelSeed, sampleScale));
+                break;
+            default:
+                throw new ArgumentException($"method '{method}' is not elm, u-swim or a-swim", nameof(method));
+        }
+
+        return new WeightScalePoint(system, method, width, scale, scaleBiasesToo, fit.Rank,
+            TrajectoryFit.RelativeError(fit.Network.Energy(test.X), test.H), TrajectoryFit.RelativeError(fit.Network.Energy(train.X), train.H));
+    }
+
+    private delegate Hnn.Stages.Model.HiddenLayer HiddenLayerTransform(Hnn.Stages.Model.HiddenLayer h);
+
+    private static Hnn.Stages.Model.HiddenLayer ScaleBoth(Hnn.Stages.Model.HiddenLayer h, double s) =>
+        new([.. h.Weights.Select(r => r.Select(v => v * s).ToArray())], [.. h.Biases.Select(v => v * s)]);
 }

@@ -33,6 +33,11 @@ public sealed class ConfigLineTests
         Assert.Equal("p.yaml:8: data.train: '1' is not allowed: must be an integer in [2, 536870911]", Problem("train: 600", "train: 1"));
 
     [Fact]
+    public void Weight_scale_out_of_range_names_its_line_and_the_range() =>
+        Assert.Equal("p.yaml:19: model.weight_scale: 0 is not allowed: must be in (0, 1000000] (1 = the published samplers)",
+            Problem("rcond: 1.0e-13", "rcond: 1.0e-13\n  weight_scale: 0"));
+
+    [Fact]
     public void Wrong_type_names_its_line() =>
         Assert.Equal("p.yaml:18: model.rcond: 'abc' is not a number", Problem("rcond: 1.0e-13", "rcond: abc"));
 

@@ -63,6 +63,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "model.elm_bias=[-2, 2]", ["elm:sample"] },
         { "model.a_swim_first.train_fraction=0.6", ["a-swim:sample", "a-swim:fit"] },
         { "model.a_swim_first.width_fraction=0.6", ["a-swim:sample"] },
+        { "model.weight_scale=0.5", ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
         { "solver.mode=full", ["fit"] },
         { "solver.chunk_rows=32", ["fit"] },
         { "solver.lanes=3", ["fit"] },
@@ -93,6 +94,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "data.stream_rows=2048", ["generate-stream"] },
         { "data.train=3001", ["generate-stream"] },
         { "model.swim_candidates=600", ["u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
+        { "model.weight_scale=0.5", ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
         { "model.rcond=1.0e-11", ["fit"] },
     };
 
@@ -125,6 +127,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "model.widths=[22]", ["sample", "resample"] },
         { "model.seeds=[6]", ["sample", "resample"] },
         { "model.elm_bias=[-2, 2]", ["elm:sample"] },
+        { "model.weight_scale=0.5", ["sample", "resample"] },
     };
 
     [Theory]
@@ -144,6 +147,16 @@ public sealed class KeyCompletenessTests : IDisposable
     {
         Assert.Equal(Roles(_box.Plan(InMemory)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(InMemory, settings)).Select(r => (r.Role, r.Node.Key)));
         Assert.Equal(Roles(_box.Plan(StreamedBase)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(StreamedBase, settings)).Select(r => (r.Role, r.Node.Key)));
+    }
+
+    /// <summary>model.weight_scale: 1 is the published samplers, so it adds nothing to any key (stores written before it still load).</summary>
+    [Fact]
+    public void WeightScaleOneChangesNoKey()
+    {
+        foreach (var yaml in new[] { InMemory, StreamedBase, Trajectories })
+        {
+            Assert.Equal(Roles(_box.Plan(yaml)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(yaml, "model.weight_scale=1")).Select(r => (r.Role, r.Node.Key)));
+        }
     }
 
     [Fact]

@@ -46,6 +46,7 @@ public sealed class LearnedSystemStudyTests(ITestOutputHelper output)
     public void Fput_true_rollout_recurs_at_the_beat_period_and_the_learned_one_is_measured()
     {
         var r = LearnedSystemStudy.Fput(new ManagedLinearAlgebra(), new FputStudySettings(0, Trajectories: 60, Width: 150, TestTrajectories: 10, RolloutTime: 70));
+        Assert.NotNull(r.LearnedRecurrence);
         var (l, t) = (r.LearnedRecurrence, r.TrueRecurrence);
         output.WriteLine($"test H {r.TestH:E3}; true dip {t.DipMinimum:F4} at {t.DipTime} return {t.ReturnTime} peak {t.PeakTime}; learned dip {l.DipMinimum:F4} at {l.DipTime} return {l.ReturnTime} peak {l.PeakTime}");
 
@@ -60,5 +61,24 @@ public sealed class LearnedSystemStudyTests(ITestOutputHelper output)
         // The learned H at this size (60 trajectories, width 150): test error measured 0.238 (asserted < 0.5); its rollout does
         // not reproduce the recurrence yet (measured: mode 1's share falls to 0.016), so nothing is asserted on it.
         Assert.True(r.TestH < 0.5, $"test H {r.TestH:E3}");
+    }
+
+    /// <summary>
+    /// The weight scale on the FPUT study (docs/ALGORITHM.md §2.1a; docs/RESULTS.md, "The sampled weight scale"): 120
+    /// trajectories x 20 steps of 0.1 (modal coefficients in [-0.4, 0.4]), U-SWIM width 400, midpoint rows; the published scale
+    /// against s = 0.01. Bounds: this test's own measurement (printed; s = 1: 1.18e-1, s = 0.01: 3.26e-2, managed backend) with a
+    /// margin. At this size the learned recurrence is not yet right; the study's sizes are in docs/RESULTS.md.
+    /// </summary>
+    [Fact]
+    public void Fput_weight_scale_cuts_the_learned_h_error()
+    {
+        var la = new ManagedLinearAlgebra();
+        FputStudyResult Run(double scale) => LearnedSystemStudy.Fput(la, new FputStudySettings(0, Trajectories: 120, Width: 400, Method: Hnn.Stages.Sampling.SamplingMethod.USwim, Amplitude: 0.4,
+            TestTrajectories: 10, RolloutTime: 5, WeightScale: scale, StallTolerance: 1e-8));
+        var (published, small) = (Run(1), Run(0.01));
+        output.WriteLine($"test H corrected: s = 1: {published.TestHCorrected:E3}, s = 0.01: {small.TestHCorrected:E3}");
+        Assert.True(published.TestHCorrected > 8e-2, $"s = 1: {published.TestHCorrected:E3}");
+        Assert.True(small.TestHCorrected < 5e-2, $"s = 0.01: {small.TestHCorrected:E3}");
+        Assert.True(small.TestHCorrected < published.TestHCorrected / 2, "the small scale must at least halve the error");
     }
 }

@@ -1,4 +1,5 @@
 using Hnn.Pipeline.Planning;
+using Hnn.Stages.Sampling;
 
 namespace Hnn.Pipeline.Config;
 
@@ -9,7 +10,7 @@ namespace Hnn.Pipeline.Config;
 /// </summary>
 internal static class ModelSection
 {
-    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars"];
+    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars", "weight_scale"];
 
     public static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
 
@@ -46,7 +47,14 @@ internal static class ModelSection
         }
 
         var swimCandidates = (int)(r.Integer(map?["swim_candidates"], "model.swim_candidates", 1, int.MaxValue) ?? 0);
-        return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates };
+        var weightScale = r.Double(map?["weight_scale"], "model.weight_scale") ?? WeightScale.Default;
+        if (!WeightScale.IsValid(weightScale))
+        {
+            r.Problem("model.weight_scale", $"{SpecReader.Format(weightScale)} is not allowed: must be in (0, {SpecReader.Format(WeightScale.Max)}] (1 = the published samplers)");
+            weightScale = WeightScale.Default;
+        }
+
+        return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates, WeightScale = weightScale };
     }
 
     private static List<SampledMethod> Methods(SpecReader r, MapNode? map, out bool adam, out bool hig)
@@ -146,8 +154,22 @@ internal static class ModelSection
         return new ASwimFirstStage(Fraction("train_fraction"), Fraction("width_fraction"));
     }
 
-    /// <summary>The JSON form; the streamed path's settings are written as a <c>stream</c> object of their own (see <see cref="StreamToJson"/>).</summary>
-    public static object ToJson(ModelSpec m, bool adam, bool hig) => new
+    /// <summary>
+    /// The JSON form; the streamed path's settings are written as a <c>stream</c> object of their own (see <see cref="StreamToJson"/>).
+    /// model.weight_scale appears only when it is not 1, so the forms of earlier pipelines are unchanged.
+    /// </summary>
+    public static object ToJson(ModelSpec m, bool adam, bool hig) => m.WeightScale == WeightScale.Default ? Base(m, adam, hig) : new
+    {
+        Methods = m.Methods.Select(x => x.Name).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
+        m.Widths,
+        m.Seeds,
+        m.Rcond,
+        ElmBias = m.ElmBias is { } b ? new[] { b.Low, b.High } : null,
+        ASwimFirst = new { m.ASwimFirst.TrainFraction, m.ASwimFirst.WidthFraction },
+        m.WeightScale,
+    };
+
+    private static object Base(ModelSpec m, bool adam, bool hig) => new
     {
         Methods = m.Methods.Select(x => x.Name).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
         m.Widths,
