@@ -7,21 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=${1:-3}; silos=${2:-2}; widths=${3:-"500 1000"}; rows=${4:-40000}
-dotnet build src/Pipeline -c Release -nologo -clp:ErrorsOnly >/dev/null
-hnn=src/Pipeline/bin/Release/net10.0/hnn
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-gateways=()
-for i in $(seq 0 $((silos - 1))); do
-  "$hnn" silo --port $((11411 + i)) --gateway $((30400 + i)) --primary 11411 -q >"$work/silo$i.log" 2>&1 &
-  pids+=($!)
-  gateways+=($((30400 + i)))
-  sleep 2
-done
-sleep 5
-cluster="localhost:$(IFS=,; echo "${gateways[*]}")"
+source scripts/local-silos.sh
+start_local_silos "$silos" 11411 30400
 sets=(--set data.train=2000 --set data.test=200 --set model.widths=[500] --set rollout.steps=500)
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 : >"$work/local"; : >"$work/cluster"

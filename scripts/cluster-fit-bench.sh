@@ -11,21 +11,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repeat=${1:-3}; silos=${2:-3}; width=${3:-300}; rows=${4:-120000}
-dotnet build src/Pipeline -c Release -nologo -clp:ErrorsOnly >/dev/null
-hnn=src/Pipeline/bin/Release/net10.0/hnn
-work=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-gateways=()
-for i in $(seq 0 $((silos - 1))); do
-  "$hnn" silo --port $((11511 + i)) --gateway $((30500 + i)) --primary 11511 -q >"$work/silo$i.log" 2>&1 &
-  pids+=($!)
-  gateways+=($((30500 + i)))
-  sleep 2
-done
-sleep 5
-cluster="localhost:$(IFS=,; echo "${gateways[*]}")"
+source scripts/local-silos.sh
+start_local_silos "$silos" 11511 30500
 cat >"$work/p.yaml" <<YAML
 name: fit-bench
 system: {name: mass-spring}

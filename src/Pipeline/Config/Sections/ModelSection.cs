@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Hnn.Pipeline.Planning;
 using Hnn.Stages.Sampling;
 
@@ -158,26 +159,24 @@ internal static class ModelSection
     /// The JSON form; the streamed path's settings are written as a <c>stream</c> object of their own (see <see cref="StreamToJson"/>).
     /// model.weight_scale appears only when it is not 1, so the forms of earlier pipelines are unchanged.
     /// </summary>
-    public static object ToJson(ModelSpec m, bool adam, bool hig) => m.WeightScale == WeightScale.Default ? Base(m, adam, hig) : new
-    {
-        Methods = m.Methods.Select(x => x.Name).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
+    public static object ToJson(ModelSpec m, bool adam, bool hig) => new ModelJson(
+        m.Methods.Select(x => x.Name).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
         m.Widths,
         m.Seeds,
         m.Rcond,
-        ElmBias = m.ElmBias is { } b ? new[] { b.Low, b.High } : null,
-        ASwimFirst = new { m.ASwimFirst.TrainFraction, m.ASwimFirst.WidthFraction },
-        m.WeightScale,
-    };
+        m.ElmBias is { } b ? new[] { b.Low, b.High } : null,
+        new { m.ASwimFirst.TrainFraction, m.ASwimFirst.WidthFraction },
+        m.WeightScale == WeightScale.Default ? null : m.WeightScale);
 
-    private static object Base(ModelSpec m, bool adam, bool hig) => new
-    {
-        Methods = m.Methods.Select(x => x.Name).Concat(adam ? [AdamMethod] : []).Concat(hig ? [HigMethod] : []),
-        m.Widths,
-        m.Seeds,
-        m.Rcond,
-        ElmBias = m.ElmBias is { } b ? new[] { b.Low, b.High } : null,
-        ASwimFirst = new { m.ASwimFirst.TrainFraction, m.ASwimFirst.WidthFraction },
-    };
+    /// <summary>The model section's JSON form, in this key order; <c>weight_scale</c> left out when null.</summary>
+    private sealed record ModelJson(
+        IEnumerable<string> Methods,
+        IReadOnlyList<int> Widths,
+        IReadOnlyList<ulong> Seeds,
+        double Rcond,
+        double[]? ElmBias,
+        object ASwimFirst,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? WeightScale);
 
     public static object? StreamToJson(DataSpec d, ModelSpec m) =>
         d.Streamed ? new { d.StreamRows, SwimCandidates = m.Widths.Select(m.CandidateCap).ToArray() } : null;
