@@ -22,7 +22,7 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
     /// H = A G A^T. The layer's covariance and noise must equal these to 1e-10 relative.
     /// </summary>
     [Theory]
-    [InlineData(1e-3)]
+    [InlineData(0.1)]
     [InlineData(0.0)]
     public void Sandwich_covariance_and_noise_match_a_dense_computation(double lambda)
     {
@@ -185,7 +185,7 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
         }
 
         var s = Math.Sqrt(rr / expected);
-        output.WriteLine($"lambda {lambda}: s {layer.NoiseSd:E6} vs dense {s:E6}");
+        output.WriteLine($"lambda {lambda}: s {layer.NoiseSd:E12} vs dense {s:E12}, effective dof {layer.WellDetermined:F4}");
         Assert.Equal(s, layer.NoiseSd, s * 1e-10);
         Assert.Equal(s, layer.ObservationNoiseSd!.Value, s * 1e-10);
         for (var a = 0; a < n; a++)
@@ -215,6 +215,28 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
         }
 
         Assert.Equal(s * Math.Sqrt(q), layer.StandardDeviation(phi), s * Math.Sqrt(q) * 1e-10);
+    }
+
+    /// <summary>
+    /// A small noisy case (single pendulum on [-pi, pi] x [-1, 1], 120 training / 30 validation trajectories of 10 steps of
+    /// 0.1, relative noise 1e-3, A-SWIM width 100, model seed 992472, data seed 3943, 500 test points): the band of the
+    /// ridge/domain solution under the rows' correlated noise. The expected values are this test's own measurement
+    /// (printed): s / sigma_true 0.993 (the full-size study: 1.00-1.01 on every noisy run, docs/RESULTS.md), coverage of
+    /// the true H 0.972 (median sd 7.25e-4), against 0.996 for the iid band with kappa &gt;= 1 it replaces. Margins: s within 10 % of the truth,
+    /// coverage in the done-means window [0.90, 0.99] and below the iid band's.
+    /// </summary>
+    [Fact]
+    public void Sandwich_band_of_noisy_midpoint_rows_estimates_the_noise_and_covers_in_the_window()
+    {
+        var settings = new RegularisationStudySettings(new SinglePendulum(), Domain.Uniform(1, new Interval(-Math.PI, Math.PI), new Interval(-1, 1)),
+            new Anchor([0.0, 0.0], 0.0), 120, 30, 500, 100, "a-swim", 1e-3, 3943, 992472)
+        { Trajectories = new TrajectoryRows(0.1, 10) };
+        var r = RegularisationStudy.Run(new ManagedLinearAlgebra(), settings);
+        var band = r.Bayes.ChosenBands.Single(b => b.Name == "ridge/domain");
+        output.WriteLine($"s/true {band.SandwichNoise / 1e-3:F3}, sandwich cover {band.SandwichCoverageH:F3} (median sd {band.SandwichMedianSdH:E3}), iid kappa>=1 cover {band.WidenedCoverageH:F3}");
+        Assert.InRange(band.SandwichNoise / 1e-3, 0.9, 1.1);
+        Assert.InRange(band.SandwichCoverageH, 0.90, 0.99);
+        Assert.True(band.SandwichCoverageH < band.WidenedCoverageH, $"{band.SandwichCoverageH:F3} vs {band.WidenedCoverageH:F3}");
     }
 
     private static double[,] Mul(double[,] x, double[,] y)
