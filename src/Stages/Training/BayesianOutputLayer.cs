@@ -120,8 +120,18 @@ public sealed class BayesianOutputLayer
     /// the residual's expectation under that model (f_k the filter factors). <see cref="NoiseSd"/> is then s, the
     /// relative observation noise (also <see cref="ObservationNoiseSd"/>), and every band is sd = s sqrt(phi^T (C / s^2) phi).
     /// </summary>
+    /// <param name="solve">The SVD of <paramref name="problem"/>.</param>
+    /// <param name="regularisation">The fit's regularisation.</param>
+    /// <param name="hidden">The hidden layer.</param>
+    /// <param name="problem">The reduced problem with its <see cref="ReducedProblem.NoiseTriangle"/>.</param>
+    /// <param name="coordinateScales">g_i per coordinate.</param>
+    /// <param name="withPrior">
+    /// Also the ridge's shrinkage averaged over the prior of §2.5 (c ~ N(0, sigma_iid^2 / mu I), sigma_iid the iid model's
+    /// training estimate): C + sigma_iid^2 mu G^2, which for iid noise makes the sum the §2.5 posterior sigma^2 G. Nothing
+    /// for a truncation (mu = 0). A study option (docs/RESULTS.md), not used by the pipeline.
+    /// </param>
     public static BayesianOutputLayer CorrelatedAtRegularisation(SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
-        IReadOnlyList<double> coordinateScales)
+        IReadOnlyList<double> coordinateScales, bool withPrior = false)
     {
         ArgumentNullException.ThrowIfNull(solve);
         ArgumentNullException.ThrowIfNull(hidden);
@@ -204,8 +214,20 @@ public sealed class BayesianOutputLayer
         var residual = solve.ResidualSquared(kept);
         var s = expected > 0 ? Math.Sqrt(residual / expected) : double.NaN;
 
-        // _m = F diag(w) V^T (dim N x n): phi^T (C / s^2) phi = ||_m phi||^2.
-        var m = new double[(long)fRows * n];
+        // _m = F diag(w) V^T (dim N x n): phi^T (C / s^2) phi = ||_m phi||^2; with the prior n more rows
+        // sqrt(mu) (sigma_iid / s) w_k v_k^T.
+        var mu = plain.TruncatedRank is null ? SpectralSolve.Square(plain.Lambda * solve.SigmaMax) : 0;
+        var priorRows = withPrior && mu > 0 ? n : 0;
+        var m = new double[(long)(fRows + priorRows) * n];
+        for (var k = 0; k < priorRows; k++)
+        {
+            var c = Math.Sqrt(mu) * plain.NoiseSd / s * w[k];
+            for (var j = 0; j < n; j++)
+            {
+                m[((fRows + k) * n) + j] = c * vt[k + (j * n)];
+            }
+        }
+
         var fw = new double[n];
         for (var r = 0; r < fRows; r++)
         {

@@ -117,6 +117,9 @@ public sealed record StudyChosenBand(string Name, double CoverageH, double Kappa
     /// <summary>Coverage of the sandwich band scaled by <see cref="SandwichWidenedKappa"/>.</summary>
     public double SandwichWidenedCoverageH { get; init; } = double.NaN;
 
+    /// <summary>Coverage of the sandwich band with the ridge's shrinkage over the prior (<c>withPrior</c>), scale 1.</summary>
+    public double SandwichPriorCoverageH { get; init; } = double.NaN;
+
     /// <summary>Median sd of the sandwich band on the test points (scale 1).</summary>
     public double SandwichMedianSdH { get; init; } = double.NaN;
 }
@@ -295,6 +298,9 @@ public static class RegularisationStudy
                         SandwichWidenedKappa = swWidened,
                         SandwichWidenedCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. swSd.Select(v => v * swWidened)]),
                         SandwichMedianSdH = Median(swSd),
+                        SandwichPriorCoverageH = BayesianOutputLayer.Coverage(test.H, atH,
+                            BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withPrior: true)
+                                .PredictiveSd(hidden, test.X, settings.Anchor.X0).H),
                     };
                 }
 
