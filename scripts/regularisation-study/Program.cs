@@ -86,6 +86,8 @@ foreach (var noise in Doubles(options["noise"]))
     var coverageVal = new List<double>();
     var coverageTraj = new List<double>();
     var chosen = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+    var sandwich = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+    var sandwichWidened = new Dictionary<string, List<double>>(StringComparer.Ordinal);
     foreach (var seed in seeds)
     {
         var r = RegularisationStudy.Run(la, new RegularisationStudySettings(system, domain, anchor, train, validation, test, width, options["method"], noise, seed, 992472) { Trajectories = trajectories, Trace = options["curve"] == "yes" ? line => Console.Error.WriteLine($"curve {E(noise)} {seed}: {line}") : null });
@@ -114,7 +116,9 @@ foreach (var noise in Doubles(options["noise"]))
         {
             (chosen.TryGetValue(b.Name, out var list) ? list : chosen[b.Name] = []).Add(b.WidenedCoverageH);
             var a = r.Auto.First(x => x.Name == b.Name);
-            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} |");
+            (sandwich.TryGetValue(b.Name, out var sl) ? sl : sandwich[b.Name] = []).Add(b.SandwichCoverageH);
+            (sandwichWidened.TryGetValue(b.Name, out var wl) ? wl : sandwichWidened[b.Name] = []).Add(b.SandwichWidenedCoverageH);
+            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} | {(noise > 0 ? F(b.SandwichNoise / noise) : E(b.SandwichNoise) + " / 0")} | {F3(b.SandwichCoverageH)} | {E(b.SandwichMedianSdH)} | {F(b.SandwichKappa)} | {F3(b.SandwichKappaCoverageH)} | {F(b.SandwichWidenedKappa)} | {F3(b.SandwichWidenedCoverageH)} | {F3(b.SandwichPriorCoverageH)} |");
         }
     }
 
@@ -125,7 +129,9 @@ foreach (var noise in Doubles(options["noise"]))
         (trajectories is null ? "" : $", trajectory scale {F3(coverageTraj.Min())}..{F3(coverageTraj.Max())} (mean {F3(coverageTraj.Average())})") +
         $"; every run in [0.90, 0.99]: training {(coverage.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}, validation {(coverageVal.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}" +
         (trajectories is null ? "" : $", trajectory scale {(coverageTraj.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")}") +
-        (chosen.Count == 0 ? "" : "; band at the choice, trajectory scale (>= 1 if noisy): " + string.Join(", ", chosen.Select(p => $"{p.Key} {F3(p.Value.Min())}..{F3(p.Value.Max())} ({(p.Value.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")})"))));
+        (chosen.Count == 0 ? "" : "; band at the choice, trajectory scale (>= 1 if noisy): " + string.Join(", ", chosen.Select(p => $"{p.Key} {F3(p.Value.Min())}..{F3(p.Value.Max())} ({(p.Value.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")})"))) +
+        (sandwich.Count == 0 ? "" : "; sandwich band at the choice, scale 1: " + string.Join(", ", sandwich.Select(p => $"{p.Key} {F3(p.Value.Min())}..{F3(p.Value.Max())} ({(p.Value.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")})"))) +
+        (sandwichWidened.Count == 0 ? "" : "; sandwich band, kappa >= 1 if noisy: " + string.Join(", ", sandwichWidened.Select(p => $"{p.Key} {F3(p.Value.Min())}..{F3(p.Value.Max())} ({(p.Value.All(c => c is >= 0.90 and <= 0.99) ? "yes" : "no")})"))));
 }
 
 if (bandLines.Count > 0)
@@ -133,8 +139,8 @@ if (bandLines.Count > 0)
     Console.WriteLine();
     Console.WriteLine("Bands centred on each automatic choice's own solution (BayesianOutputLayer.AtRegularisation), scale kappa from the validation trajectories:");
     Console.WriteLine();
-    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) | sandwich s/true | sandwich cover H | sandwich median sd | sandwich kappa | sandwich cover (kappa) | sandwich kappa >= 1 if noisy | sandwich cover (kappa >= 1 if noisy) | sandwich + prior cover |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     foreach (var line in bandLines)
     {
         Console.WriteLine(line);

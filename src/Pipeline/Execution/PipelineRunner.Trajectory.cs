@@ -116,7 +116,7 @@ public sealed partial class PipelineRunner
         // The reduced problem (one TSQR pass over the rows) is loaded or computed only when the fit or the error bars are
         // computed, and then shared by both.
         Task<ReducedProblem> Reduced() => CachedAsync(e.Reduce, label,
-            () => Task.FromResult(ReducedProblem.FromRows(la, finalHidden, rows.X, rows.Dx, anchor)),
+            () => Task.FromResult(ReducedProblem.FromRows(la, finalHidden, rows.X, rows.Dx, anchor, TrajectoryRowSteps.Of(data.Split.Train))),
             EncodeReduced, DecodeReduced, ct, mine);
         var fit = await CachedAsync(e.Fit, label,
             async () => RegularisedFit(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split.Validation, anchor, t.Regularisation, spec.Domain),
@@ -125,7 +125,7 @@ public sealed partial class PipelineRunner
         var bars = await CachedAsync(e.ErrorBars, label,
             async () => ErrorBars(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split, data.TestPoints, anchor, spec.Domain,
                 t.ErrorBars == TrajectoriesSection.TrajectoryBars, t.Generated is { NoiseSigma: 0 },
-                t.ErrorBars == TrajectoriesSection.TrajectoryBars ? fit.Chosen : null),
+                t.ErrorBars == TrajectoriesSection.TrajectoryBars ? fit.Chosen : null, t.Generated is { Noise: NoiseKind.Absolute }),
             b => b, b => b, ct, mine).ConfigureAwait(false);
 
         var (trainH, testH, testUncorrected) = (double.NaN, double.NaN, double.NaN);
@@ -280,16 +280,23 @@ public sealed partial class PipelineRunner
         return (solve, choice.Chosen, RegularisationSpec.CriterionName(spec.Criterion), choice.Score);
     }
 
-    /// <summary>The reduced-problem artifact: one column of the n x n triangle (column-major) followed by Q^T y; n, the residual norm and m in the metadata.</summary>
+    /// <summary>
+    /// The reduced-problem artifact: one column of the n x n triangle (column-major) followed by Q^T y and (stage version 2)
+    /// the (n - 1) x (n - 1) triangle of the differenced rows (<see cref="ReducedProblem.NoiseTriangle"/>); n, the residual
+    /// norm, m and tr(B B^T) (noise_trace) in the metadata.
+    /// </summary>
     internal static Table EncodeReduced(ReducedProblem p) =>
-        new([new TableColumn("values", [.. p.R, .. p.Qty])],
-            Codecs.Meta(("n", p.N.ToString(CultureInfo.InvariantCulture)), ("residual", Text(p.Residual)), ("rows", p.Rows.ToString(CultureInfo.InvariantCulture))));
+        new([new TableColumn("values", [.. p.R, .. p.Qty, .. p.NoiseTriangle ?? []])],
+            Codecs.Meta(("n", p.N.ToString(CultureInfo.InvariantCulture)), ("residual", Text(p.Residual)), ("rows", p.Rows.ToString(CultureInfo.InvariantCulture)),
+                ("noise_trace", Text(p.NoiseTrace))));
 
     internal static ReducedProblem DecodeReduced(Table t)
     {
         var n = int.Parse(t.Metadata["n"], CultureInfo.InvariantCulture);
         var values = t.Column("values");
-        return new ReducedProblem(values[..(n * n)], n, values[(n * n)..], Num(t.Metadata, "residual"), long.Parse(t.Metadata["rows"], CultureInfo.InvariantCulture));
+        var end = (n * n) + n;
+        var problem = new ReducedProblem(values[..(n * n)], n, values[(n * n)..end], Num(t.Metadata, "residual"), long.Parse(t.Metadata["rows"], CultureInfo.InvariantCulture));
+        return values.Length > end ? problem with { NoiseTriangle = values[end..], NoiseTrace = Num(t.Metadata, "noise_trace") } : problem;
     }
 
     /// <summary>
@@ -303,23 +310,36 @@ public sealed partial class PipelineRunner
 
     /// <summary><see cref="ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra, HiddenLayer, FormulationRows, TrajectorySplit, DataSet?, Anchor, Domain?, bool, bool)"/> on the shared reduced problem.</summary>
     internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor,
-        Domain? domain, bool calibrateOnTrajectories, bool noiseFree, Regularisation? centre = null)
+        Domain? domain, bool calibrateOnTrajectories, bool noiseFree, Regularisation? centre = null, bool absoluteNoise = false)
     {
         var solve = SpectralSolve.Create(la, problem);
 
         // model.error_bars: trajectories — the posterior of the fit's own solution (the H the run reports), not an
-        // evidence-maximised other mean (docs/ALGORITHM.md §2.5); residual: lambda by evidence, as before.
-        var bayes = centre is { } c ? BayesianOutputLayer.AtRegularisation(solve, c) : BayesianOutputLayer.Fit(solve);
+        // evidence-maximised other mean (docs/ALGORITHM.md §2.5); with noisy observations under the rows' correlated noise
+        // (the sandwich covariance of §2.6; coordinate scales: RMS for relative noise, 1 for absolute); residual: lambda by
+        // evidence, as before.
+        var bayes = centre is { } c
+            ? !noiseFree && problem.NoiseTriangle is not null
+                ? BayesianOutputLayer.CorrelatedAtRegularisation(solve, c, hidden, problem,
+                    absoluteNoise ? [.. Enumerable.Repeat(1.0, hidden.InputDim)] : IntegralRows.CoordinateRms(split.Train))
+                : BayesianOutputLayer.AtRegularisation(solve, c)
+            : BayesianOutputLayer.Fit(solve);
         var mean = bayes.MeanNetwork(hidden);
 
         // model.error_bars: trajectories — one scale of the band fitted on the validation trajectories (their parts inside
         // the domain, where the band is claimed, when there is one); residual: scale 1.
+        // The sandwich band (noisy observations) is not rescaled: it carries the observation noise under its true
+        // correlation, and the H-level kappa, dominated by that noise, only moved it out of the window (measured,
+        // docs/RESULTS.md); its fitted value is recorded (trajectory_kappa) as a diagnostic.
         var scale = 1.0;
+        var fittedKappa = double.NaN;
         if (calibrateOnTrajectories)
         {
             var validation = split.Validation ?? throw new InvalidOperationException("model.error_bars: trajectories needs validation trajectories (checked at validation)");
-            scale = TrajectoryBandCalibration.Kappa(bayes, hidden, mean, split.Train, domain is null ? validation : TrajectoryBandCalibration.InDomain(validation, domain),
-                rows.Formulation, rows.MeanSquareStep, rows.MeanStep, noiseFree: noiseFree, widenOnly: centre is not null && !noiseFree);
+            var kappa = TrajectoryBandCalibration.Kappa(bayes, hidden, mean, split.Train, domain is null ? validation : TrajectoryBandCalibration.InDomain(validation, domain),
+                rows.Formulation, rows.MeanSquareStep, rows.MeanStep, noiseFree: noiseFree, widenOnly: centre is not null && !noiseFree && !bayes.IsSandwich);
+            fittedKappa = kappa;
+            scale = bayes.IsSandwich ? 1.0 : kappa;
         }
 
         var dim = hidden.InputDim;
@@ -384,6 +404,7 @@ public sealed partial class PipelineRunner
 
                 // Only when calibrated, so the residual band's artifact is the same as before the option existed.
                 .. calibrateOnTrajectories ? [("band_scale", Text(scale))] : Array.Empty<(string, string)>(),
+                .. bayes.IsSandwich ? [("band", "sandwich"), ("trajectory_kappa", Text(fittedKappa))] : Array.Empty<(string, string)>(),
                 .. centre is { } cr ? [("centre", cr.ToString())] : Array.Empty<(string, string)>(),
             ]));
     }

@@ -138,9 +138,10 @@ public static class StageCatalog
 
     /// <summary>
     /// The reduced least-squares problem of the trajectory fit (docs/ALGORITHM.md §2.4: the triangle, Q^T y, the residual norm
-    /// and the row count from one TSQR pass over the training rows), shared by trajectory-fit and error-bars.
+    /// and the row count from one TSQR pass over the training rows; version 2 adds the triangle of the differenced rows of §2.6
+    /// built in the same pass), shared by trajectory-fit and error-bars.
     /// </summary>
-    public static StageDecl ReducedProblem { get; } = new("reduced-problem", 1);
+    public static StageDecl ReducedProblem { get; } = new("reduced-problem", 2);
 
     /// <summary>The Bayesian output layer's predictive sd of H on the test points and along a test trajectory.</summary>
     public static StageDecl ErrorBars { get; } = new("error-bars", 1);

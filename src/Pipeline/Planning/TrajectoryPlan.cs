@@ -54,7 +54,10 @@ public sealed record TrajectoryPlan(IReadOnlyList<TrajectoryDataNode> Data, IRea
                         // model.error_bars enters the key only when it is not the default (residual): earlier keys stay valid.
                         // model.error_bars: trajectories centres the band on the fit's own solution, so the fit is an input then.
                         var calibrated = t.ErrorBars != TrajectoriesSection.ResidualBars;
-                        List<KeyValuePair<string, string>> bars = calibrated ? [new("calibration", t.ErrorBars), new("centre", "fit")] : [];
+                        // trajectories: with noisy observations (all but generated noise-free ones) the band is the sandwich posterior under
+                        // the rows' correlated noise (band=sandwich; docs/ALGORITHM.md §2.6); noise-free keys are unchanged.
+                        var sandwich = calibrated && t.Generated is not { NoiseSigma: 0 };
+                        List<KeyValuePair<string, string>> bars = calibrated ? [new("calibration", t.ErrorBars), new("centre", "fit"), .. sandwich ? [new KeyValuePair<string, string>("band", "sandwich")] : Array.Empty<KeyValuePair<string, string>>()] : [];
                         var errorBars = b.Node(StageCatalog.ErrorBars, label, [backend, .. anchorParameters, .. bars],
                             [hidden, d.Rows, d.Split, .. d.TestPoints is null ? Array.Empty<StageNode>() : [d.TestPoints], .. calibrated ? [fit] : Array.Empty<StageNode>()]);
                         var evaluate = d.TestPoints is null ? null : b.Node(StageCatalog.TrajectoryEvaluate, label, [], [fit, d.Rows, d.TestPoints]);

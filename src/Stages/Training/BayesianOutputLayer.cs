@@ -52,13 +52,15 @@ public sealed class BayesianOutputLayer
     /// <summary>z of a central 95 % normal band: Phi^-1(0.975).</summary>
     public const double Z95 = 1.959963984540054;
 
-    private readonly double[] _m; // row-major n x n: row i = v_i^T sqrt(w_i), w_i = 1 / (s_i^2 + mu) (ridge) or 1 / s_i^2 kept, 0 dropped (truncation)
+    private readonly double[] _m; // row-major _mRows x n, covariance / sigma^2 = _m^T _m: row i = v_i^T sqrt(w_i), w_i = 1 / (s_i^2 + mu) (ridge) or 1 / s_i^2 kept, 0 dropped (truncation); the sandwich: F diag(w) V^T
+    private readonly int _mRows;
     private readonly double[] _w; // the posterior's variance weights w_i per right singular direction (units of sigma^2)
     private readonly int _n;
 
     private BayesianOutputLayer(SpectralSolve solve, double lambda, PriorPrecisionChoice choice, double[] mean, double noiseSd, double logEvidence, double gamma,
-        NoiseSource source = NoiseSource.TrainingResidual, double? trainingNoiseSd = null, int? truncatedRank = null)
+        NoiseSource source = NoiseSource.TrainingResidual, double? trainingNoiseSd = null, int? truncatedRank = null, double[]? sandwich = null, double? observationNoiseSd = null)
     {
+        ObservationNoiseSd = observationNoiseSd;
         Source = source;
         TrainingNoiseSd = trainingNoiseSd ?? noiseSd;
         Solve = solve;
@@ -75,6 +77,7 @@ public sealed class BayesianOutputLayer
         var vt = solve.VT;
         _m = new double[(long)_n * _n];
         _w = new double[_n];
+        _mRows = _n;
         for (var i = 0; i < _n; i++)
         {
             double scale;
@@ -95,10 +98,189 @@ public sealed class BayesianOutputLayer
                 _m[(i * _n) + j] = vt[i + (j * _n)] * scale;
             }
         }
+
+        if (sandwich is not null)
+        {
+            _m = sandwich;
+            _mRows = sandwich.Length / _n;
+        }
     }
 
     private BayesianOutputLayer Rescaled(double noiseSd, NoiseSource source) =>
-        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank);
+        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank, IsSandwich ? _m : null, ObservationNoiseSd);
+
+    /// <summary>
+    /// The posterior of the fit's solution (as <see cref="AtRegularisation"/>: same mean, same filter) under the correlated
+    /// noise of trajectory rows (docs/ALGORITHM.md §2.6): observation noise e ~ N(0, s^2 diag(g_i^2)) per coordinate i
+    /// (<paramref name="coordinateScales"/> g_i: the coordinates' RMS for relative noise, 1 for absolute), so the rows'
+    /// noise has covariance Sigma = s^2 blockdiag_i(g_i^2 B B^T) and the solution c = G A^T y (G = (A^T A + mu)^-1, or the
+    /// pseudo-inverse on the kept subspace) has the sandwich covariance C = G A^T Sigma A G, A^T Sigma A = s^2 sum_i g_i^2
+    /// diag(d_i) R_D^T R_D diag(d_i) (R_D = <see cref="ReducedProblem.NoiseTriangle"/>, d_i the output block's diagonal,
+    /// the anchor row noise-free). s^2 = ||A c - y||^2 / E with E = tr(Sigma / s^2) - sum_k w_k (2 - f_k) (V^T (A^T Sigma A / s^2) V)_kk,
+    /// the residual's expectation under that model (f_k the filter factors). <see cref="NoiseSd"/> is then s, the
+    /// relative observation noise (also <see cref="ObservationNoiseSd"/>), and every band is sd = s sqrt(phi^T (C / s^2) phi).
+    /// </summary>
+    /// <param name="solve">The SVD of <paramref name="problem"/>.</param>
+    /// <param name="regularisation">The fit's regularisation.</param>
+    /// <param name="hidden">The hidden layer.</param>
+    /// <param name="problem">The reduced problem with its <see cref="ReducedProblem.NoiseTriangle"/>.</param>
+    /// <param name="coordinateScales">g_i per coordinate.</param>
+    /// <param name="withPrior">
+    /// Also the ridge's shrinkage averaged over the prior of §2.5 (c ~ N(0, sigma_iid^2 / mu I), sigma_iid the iid model's
+    /// training estimate): C + sigma_iid^2 mu G^2, which for iid noise makes the sum the §2.5 posterior sigma^2 G. Nothing
+    /// for a truncation (mu = 0). A study option (docs/RESULTS.md), not used by the pipeline.
+    /// </param>
+    public static BayesianOutputLayer CorrelatedAtRegularisation(SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
+        IReadOnlyList<double> coordinateScales, bool withPrior = false)
+    {
+        ArgumentNullException.ThrowIfNull(solve);
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(coordinateScales);
+        var rd = problem.NoiseTriangle ?? throw new ArgumentException("the reduced problem has no noise triangle (trajectory rows only)", nameof(problem));
+        var plain = AtRegularisation(solve, regularisation);
+        var n = solve.N;
+        var width = hidden.Width;
+        var dim = hidden.InputDim;
+        if (width + 1 != n || rd.Length != (long)width * width || coordinateScales.Count != dim)
+        {
+            throw new ArgumentException($"the layer ({width} neurons, {dim} coordinates), the solve ({n} weights), the noise triangle ({rd.Length} entries) and {coordinateScales.Count} coordinate scales do not match");
+        }
+
+        var vt = solve.VT;
+        var sv = solve.S;
+        var w = plain._w;
+
+        // F = stacked g_i R_D diag(d_i) V_(0..N-1, :) (dim N x n, row-major): A^T Sigma A / s^2 = V (F^T F) V^T in the singular basis.
+        var f = new double[(long)dim * width * n];
+        var scaledRow = new double[width];
+        for (var o = 0; o < dim; o++)
+        {
+            var g = coordinateScales[o];
+            for (var a = 0; a < width; a++)
+            {
+                for (var j = 0; j < width; j++)
+                {
+                    scaledRow[j] = j < a ? 0 : g * rd[a + (j * width)] * GradientSystem.DiagonalEntry(hidden, o, j);
+                }
+
+                var dst = f.AsSpan((((o * width) + a) * n), n);
+                for (var j = a; j < width; j++)
+                {
+                    var sj = scaledRow[j];
+                    if (sj == 0)
+                    {
+                        continue;
+                    }
+
+                    for (var k = 0; k < n; k++)
+                    {
+                        dst[k] += sj * vt[k + (j * n)];
+                    }
+                }
+            }
+        }
+
+        var fRows = dim * width;
+        var diagonal = new double[n];
+        for (var r = 0; r < fRows; r++)
+        {
+            var row = f.AsSpan(r * n, n);
+            for (var k = 0; k < n; k++)
+            {
+                diagonal[k] += row[k] * row[k];
+            }
+        }
+
+        var traceSigma = problem.NoiseTrace * coordinateScales.Sum(g => g * g);
+        var expected = traceSigma;
+        for (var k = 0; k < n; k++)
+        {
+            var filter = w[k] * sv[k] * sv[k];
+            expected -= w[k] * (2 - filter) * diagonal[k];
+        }
+
+        double[] kept;
+        if (plain.TruncatedRank is { } rank)
+        {
+            kept = new double[n];
+            Array.Fill(kept, 1.0, 0, rank);
+        }
+        else
+        {
+            kept = solve.Filter(regularisation);
+        }
+
+        var residual = solve.ResidualSquared(kept);
+        var s = expected > 0 ? Math.Sqrt(residual / expected) : double.NaN;
+
+        // _m = F diag(w) V^T (dim N x n): phi^T (C / s^2) phi = ||_m phi||^2; with the prior n more rows
+        // sqrt(mu) (sigma_iid / s) w_k v_k^T.
+        var mu = plain.TruncatedRank is null ? SpectralSolve.Square(plain.Lambda * solve.SigmaMax) : 0;
+        var priorRows = withPrior && mu > 0 ? n : 0;
+        var m = new double[(long)(fRows + priorRows) * n];
+        for (var k = 0; k < priorRows; k++)
+        {
+            var c = Math.Sqrt(mu) * plain.NoiseSd / s * w[k];
+            for (var j = 0; j < n; j++)
+            {
+                m[((fRows + k) * n) + j] = c * vt[k + (j * n)];
+            }
+        }
+
+        var fw = new double[n];
+        for (var r = 0; r < fRows; r++)
+        {
+            var row = f.AsSpan(r * n, n);
+            for (var k = 0; k < n; k++)
+            {
+                fw[k] = row[k] * w[k];
+            }
+
+            var dst = m.AsSpan(r * n, n);
+            for (var j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (var k = 0; k < n; k++)
+                {
+                    sum += fw[k] * vt[k + (j * n)];
+                }
+
+                dst[j] = sum;
+            }
+        }
+
+        return new BayesianOutputLayer(solve, plain.Lambda, PriorPrecisionChoice.Chosen, plain.Mean, s, plain.LogEvidence, plain.WellDetermined,
+            truncatedRank: plain.TruncatedRank, sandwich: m, observationNoiseSd: s);
+    }
+
+    /// <summary>True for the sandwich posterior of <see cref="CorrelatedAtRegularisation"/>.</summary>
+    public bool IsSandwich => _mRows != _n || ObservationNoiseSd is not null;
+
+    /// <summary>
+    /// The correlated model's (<see cref="CorrelatedAtRegularisation"/>) relative observation noise s (coordinate i's
+    /// observation noise sd is s g_i); null for the iid row models.
+    /// </summary>
+    public double? ObservationNoiseSd { get; }
+
+    /// <summary>The posterior covariance of the n output weights in units of <see cref="NoiseSd"/>^2 (n x n, row-major; for tests and small n).</summary>
+    public double[] UnitCovariance()
+    {
+        var c = new double[(long)_n * _n];
+        for (var r = 0; r < _mRows; r++)
+        {
+            var row = _m.AsSpan(r * _n, _n);
+            for (var a = 0; a < _n; a++)
+            {
+                for (var b = 0; b < _n; b++)
+                {
+                    c[(a * _n) + b] += row[a] * row[b];
+                }
+            }
+        }
+
+        return c;
+    }
 
     /// <summary>
     /// Fits the model: lambda from <paramref name="choice"/> over <paramref name="lambdaGrid"/> (default
@@ -336,7 +518,7 @@ public sealed class BayesianOutputLayer
         }
 
         double v = 0;
-        for (var i = 0; i < _n; i++)
+        for (var i = 0; i < _mRows; i++)
         {
             var t = TensorPrimitives.Dot(_m.AsSpan(i * _n, _n), features);
             v += t * t;

@@ -60,6 +60,18 @@ public sealed record ReducedProblem
     public long Rows { get; }
 
     /// <summary>
+    /// Trajectory rows only (<see cref="FromRows(ILinearAlgebra, HiddenLayer, double[][], double[][], Anchor, TrajectoryRowSteps)"/>):
+    /// the N x N triangle R_D (column-major, N = n - 1 hidden neurons) of the differenced rows B^T S — for every trajectory
+    /// and observation l the row s_(l-1) / h_(l-1) - s_l / h_l (s_l = 1 - tanh^2 z at row l's feature point; missing
+    /// terms at the ends zero) — so that R_D^T R_D = S^T B B^T S, the rows' noise covariance seen through the features
+    /// (docs/ALGORITHM.md §2.6). Null otherwise.
+    /// </summary>
+    public double[]? NoiseTriangle { get; init; }
+
+    /// <summary>With <see cref="NoiseTriangle"/>: tr(B B^T) = sum_n 2 / h_n^2 over the rows of one coordinate (<see cref="TrajectoryRowSteps.Trace"/>).</summary>
+    public double NoiseTrace { get; init; } = double.NaN;
+
+    /// <summary>
     /// The reduced problem of a dense system (a tall-skinny QR of [A | b]; for tests and for small systems such as
     /// validation rows).
     /// </summary>
@@ -84,19 +96,123 @@ public sealed record ReducedProblem
         return FromGradientR(la, hidden, r, rRows, anchor, x[0].Length);
     }
 
+    /// <summary>
+    /// <see cref="FromRows(ILinearAlgebra, HiddenLayer, double[][], double[][], Anchor)"/> on trajectory rows, with the
+    /// triangle of the differenced rows (<see cref="NoiseTriangle"/>) built in the same pass: the rows of a trajectory
+    /// come consecutively, so each chunk's S block is differenced (carrying the previous chunk's last row) and absorbed
+    /// by a second TSQR. The triangle, Q^T y and the residual are bit for bit those without <paramref name="steps"/>.
+    /// </summary>
+    public static ReducedProblem FromRows(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx, Anchor anchor, TrajectoryRowSteps steps)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(steps);
+        if (steps.Steps.Length != x[0].Length)
+        {
+            throw new ArgumentException($"{steps.Steps.Length} steps for {x[0].Length} rows", nameof(steps));
+        }
+
+        var (r, rRows, noise) = GradientR(la, hidden, x, dx, steps);
+        return FromGradientR(la, hidden, r, rRows, anchor, x[0].Length) with { NoiseTriangle = noise, NoiseTrace = steps.Trace };
+    }
+
     /// <summary>R of the gradient system [A | b] on (x, dx), absorbed in chunks of <see cref="OutputLayer.DefaultChunkRows"/> rows.</summary>
     internal static (double[] R, int Rows) GradientR(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx)
     {
+        var (r, rows, _) = GradientR(la, hidden, x, dx, null);
+        return (r, rows);
+    }
+
+    /// <summary>With <paramref name="steps"/>: also the N x N triangle of the differenced S rows (<see cref="NoiseTriangle"/>), from the same blocks.</summary>
+    private static (double[] R, int Rows, double[]? Noise) GradientR(ILinearAlgebra la, HiddenLayer hidden, double[][] x, double[][] dx, TrajectoryRowSteps? steps)
+    {
         var k = x[0].Length;
-        var acc = la.CreateQrAccumulator(hidden.Width + dx.Length);
+        var n = hidden.Width;
+        var acc = la.CreateQrAccumulator(n + dx.Length);
+        var noiseAcc = steps is null ? null : la.CreateQrAccumulator(n);
+        bool[] first = [], last = [];
+        var previous = new double[n];
+        if (steps is not null)
+        {
+            first = new bool[k];
+            last = new bool[k];
+            var row = 0;
+            foreach (var count in steps.RowsPerTrajectory)
+            {
+                first[row] = true;
+                last[row + count - 1] = true;
+                row += count;
+            }
+        }
+
         for (var start = 0; start < k; start += OutputLayer.DefaultChunkRows)
         {
             var count = Math.Min(OutputLayer.DefaultChunkRows, k - start);
-            acc.Absorb(GradientSystem.AugmentedBlock(hidden, x, dx, start, count), count);
+            var block = GradientSystem.AugmentedBlock(hidden, x, dx, start, count);
+            acc.Absorb(block, count);
+            if (noiseAcc is not null)
+            {
+                var differenced = DifferencedBlock(block, count, n, start, steps!.Steps, first, last, previous, out var emitted);
+                noiseAcc.Absorb(differenced, emitted);
+            }
         }
 
         var r = acc.GetR(out var rows);
-        return (r, rows);
+        double[]? noise = null;
+        if (noiseAcc is not null)
+        {
+            var rd = noiseAcc.GetR(out var noiseRows);
+            noise = new double[(long)n * n];
+            for (var j = 0; j < n; j++)
+            {
+                rd.AsSpan(j * noiseRows, Math.Min(noiseRows, n)).CopyTo(noise.AsSpan(j * n));
+            }
+        }
+
+        return (r, rows, noise);
+    }
+
+    /// <summary>
+    /// The differenced rows of one chunk (column-major, N columns): for each row k, s_(k-1) / h_(k-1) - s_k / h_k (only
+    /// -s_k / h_k at a trajectory's first row; s_(k-1) from <paramref name="previous"/> across chunks), and after a
+    /// trajectory's last row also s_k / h_k. <paramref name="previous"/> is left holding the chunk's last s_k / h_k.
+    /// </summary>
+    private static double[] DifferencedBlock(double[] block, int count, int n, int start, double[] h, bool[] first, bool[] last, double[] previous, out int emitted)
+    {
+        emitted = count;
+        for (var k = start; k < start + count; k++)
+        {
+            emitted += last[k] ? 1 : 0;
+        }
+
+        var rows = emitted;
+        var result = new double[(long)rows * n];
+        var current = new double[n];
+        var e = 0;
+        for (var k = 0; k < count; k++)
+        {
+            var g = start + k;
+            var inv = 1 / h[g];
+            for (var j = 0; j < n; j++)
+            {
+                current[j] = block[(j * count) + k] * inv;
+                result[(j * rows) + e] = (first[g] ? 0 : previous[j]) - current[j];
+            }
+
+            e++;
+            if (last[g])
+            {
+                for (var j = 0; j < n; j++)
+                {
+                    result[(j * rows) + e] = current[j];
+                }
+
+                e++;
+            }
+
+            current.CopyTo(previous, 0);
+        }
+
+        return result;
     }
 
     /// <summary>

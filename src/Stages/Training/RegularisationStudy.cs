@@ -98,6 +98,30 @@ public sealed record StudyChosenBand(string Name, double CoverageH, double Kappa
 
     /// <summary>Coverage of the band scaled by <see cref="WidenedKappa"/>.</summary>
     public double WidenedCoverageH { get; init; } = double.NaN;
+
+    /// <summary>The sandwich posterior under the rows' correlated noise (<see cref="BayesianOutputLayer.CorrelatedAtRegularisation"/>): its estimated relative observation noise s (NaN: not built).</summary>
+    public double SandwichNoise { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the sandwich band, scale 1.</summary>
+    public double SandwichCoverageH { get; init; } = double.NaN;
+
+    /// <summary>kappa fitted to the sandwich band on the validation trajectories (unconstrained).</summary>
+    public double SandwichKappa { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the sandwich band scaled by <see cref="SandwichKappa"/>.</summary>
+    public double SandwichKappaCoverageH { get; init; } = double.NaN;
+
+    /// <summary>kappa of the sandwich band, &gt;= 1 when the observations are noisy.</summary>
+    public double SandwichWidenedKappa { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the sandwich band scaled by <see cref="SandwichWidenedKappa"/>.</summary>
+    public double SandwichWidenedCoverageH { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the sandwich band with the ridge's shrinkage over the prior (<c>withPrior</c>), scale 1.</summary>
+    public double SandwichPriorCoverageH { get; init; } = double.NaN;
+
+    /// <summary>Median sd of the sandwich band on the test points (scale 1).</summary>
+    public double SandwichMedianSdH { get; init; } = double.NaN;
 }
 
 /// <summary>Everything one study run measured.</summary>
@@ -135,6 +159,7 @@ public static class RegularisationStudy
         var hidden = Hidden(la, settings, trainX, trainDx);
         SpectralSolve solve;
         ValidationRows rows;
+        ReducedProblem? reduced = null;
         if (settings.Trajectories is { Whitened: true })
         {
             var rms = IntegralRows.CoordinateRms(sets!.Value.Train);
@@ -144,7 +169,10 @@ public static class RegularisationStudy
         }
         else
         {
-            solve = SpectralSolve.Create(la, ReducedProblem.FromRows(la, hidden, trainX, trainDx, settings.Anchor));
+            // Trajectory rows: with the triangle of the differenced rows (the same pass; R, Q^T y and the residual unchanged).
+            reduced = sets is { } ts ? ReducedProblem.FromRows(la, hidden, trainX, trainDx, settings.Anchor, TrajectoryRowSteps.Of(ts.Train))
+                : ReducedProblem.FromRows(la, hidden, trainX, trainDx, settings.Anchor);
+            solve = SpectralSolve.Create(la, reduced);
             rows = new ValidationRows(solve, GradientSystem.Full(hidden, validationX, validationDx, settings.Anchor));
         }
 
@@ -247,12 +275,36 @@ public static class RegularisationStudy
                     formulation, meanSquareStep, t.Dt, t.Whitened);
                 var widened = TrajectoryBandCalibration.Kappa(at, hidden, atMean, bandSets.Train, TrajectoryBandCalibration.InDomain(bandSets.Validation, settings.Domain),
                     formulation, meanSquareStep, t.Dt, t.Whitened, widenOnly: settings.NoiseRelative > 0);
-                chosenBands.Add(new StudyChosenBand(a.Name, BayesianOutputLayer.Coverage(test.H, atH, atSd), atKappa,
+                var band = new StudyChosenBand(a.Name, BayesianOutputLayer.Coverage(test.H, atH, atSd), atKappa,
                     BayesianOutputLayer.Coverage(test.H, atH, [.. atSd.Select(v => v * atKappa)]), Median(atSd))
                 {
                     WidenedKappa = widened,
                     WidenedCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. atSd.Select(v => v * widened)]),
-                });
+                };
+                if (reduced?.NoiseTriangle is not null)
+                {
+                    // The sandwich posterior under the rows' correlated noise (docs/ALGORITHM.md §2.6), relative noise: scales = RMS.
+                    var sw = BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train));
+                    var (swSd, _) = sw.PredictiveSd(hidden, test.X, settings.Anchor.X0);
+                    var inDomain = TrajectoryBandCalibration.InDomain(bandSets.Validation, settings.Domain);
+                    var swKappa = TrajectoryBandCalibration.Kappa(sw, hidden, atMean, bandSets.Train, inDomain, formulation, meanSquareStep, t.Dt);
+                    var swWidened = TrajectoryBandCalibration.Kappa(sw, hidden, atMean, bandSets.Train, inDomain, formulation, meanSquareStep, t.Dt, widenOnly: settings.NoiseRelative > 0);
+                    band = band with
+                    {
+                        SandwichNoise = sw.NoiseSd,
+                        SandwichCoverageH = BayesianOutputLayer.Coverage(test.H, atH, swSd),
+                        SandwichKappa = swKappa,
+                        SandwichKappaCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. swSd.Select(v => v * swKappa)]),
+                        SandwichWidenedKappa = swWidened,
+                        SandwichWidenedCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. swSd.Select(v => v * swWidened)]),
+                        SandwichMedianSdH = Median(swSd),
+                        SandwichPriorCoverageH = BayesianOutputLayer.Coverage(test.H, atH,
+                            BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withPrior: true)
+                                .PredictiveSd(hidden, test.X, settings.Anchor.X0).H),
+                    };
+                }
+
+                chosenBands.Add(band);
             }
         }
 

@@ -16,7 +16,8 @@ public static class TrajectoryBandCalibration
     /// corrected as on the test points and the observation noise's variance sum_i sigma_i^2 (dH/dx_i(x_n)^2 + dH/dx_i(x_0)^2)
     /// from the *estimated* noise: sigma_i = sigma s_i (s_i the coordinate's RMS over the training observations), sigma the
     /// training-residual estimate itself for whitened rows (their noise is sigma) and sigma_row dt / (sqrt 2 rms(s)) for
-    /// midpoint rows (their row noise is sqrt 2 sigma_i / dt; <paramref name="dt"/> the observation step, the mean step if uneven);
+    /// midpoint rows (their row noise is sqrt 2 sigma_i / dt; <paramref name="dt"/> the observation step, the mean step if uneven), and
+    /// <see cref="BayesianOutputLayer.ObservationNoiseSd"/> when the layer has one (the correlated-noise posterior);
     /// with <paramref name="noiseFree"/> (observations known to be exact) no noise share at all. <paramref name="widenOnly"/>:
     /// kappa &gt;= 1 (docs/ALGORITHM.md §2.5: with noisy observations the noise share dominates the change along a trajectory,
     /// and the fitted kappa can fall far below 1 by over-explaining it; the posterior already carries the noise, so the
@@ -27,7 +28,8 @@ public static class TrajectoryBandCalibration
     {
         var rms = IntegralRows.CoordinateRms(train);
         var rmsAll = Math.Sqrt(rms.Average(v => v * v));
-        var sigma = whitened ? bayes.TrainingNoiseSd : bayes.TrainingNoiseSd * dt / (Math.Sqrt(2) * rmsAll);
+        // The correlated-noise posterior (BayesianOutputLayer.CorrelatedAtRegularisation) estimates the relative observation noise itself.
+        var sigma = bayes.ObservationNoiseSd ?? (whitened ? bayes.TrainingNoiseSd : bayes.TrainingNoiseSd * dt / (Math.Sqrt(2) * rmsAll));
         var states = new List<double[][]>();
         var energies = new List<double[]>();
         var variances = new List<double[]>();

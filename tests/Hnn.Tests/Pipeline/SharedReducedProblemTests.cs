@@ -35,7 +35,11 @@ public sealed class SharedReducedProblemTests
 
             // A-SWIM: the first stage's fit (its own hidden layer) and the final layer's shared reduced problem: 2 passes over
             // the 400 training rows (20 trajectories x 20 steps, 2 coordinates); before the shared stage the error bars made a third.
-            Assert.Equal(2, counting.Passes);
+            // Since reduced-problem version 2 the final pass also feeds a second accumulator from the same blocks: the N = 40
+            // columns of the differenced rows (docs/ALGORITHM.md §2.6), 400 + 20 rows (one more per trajectory).
+            Assert.Equal(2, counting.PassesOver(40 + 2));
+            Assert.Equal(3, counting.Passes);
+            Assert.Equal([420L], counting.RowsOf(40));
             Assert.Single(runner.Records, r => r.Stage == "reduced-problem" && !r.Cached);
             Assert.Contains(runner.Records, r => r.Stage == "trajectory-fit" && !r.Cached);
             Assert.Contains(runner.Records, r => r.Stage == "error-bars" && !r.Cached);
@@ -95,6 +99,24 @@ public sealed class SharedReducedProblemTests
                 {
                     return _created.Count(a => a.DataRows > 1);
                 }
+            }
+        }
+
+        /// <summary>Passes over data rows by accumulators of <paramref name="cols"/> columns.</summary>
+        public int PassesOver(int cols)
+        {
+            lock (_created)
+            {
+                return _created.Count(a => a.DataRows > 1 && a.Cols == cols);
+            }
+        }
+
+        /// <summary>The data rows each accumulator of <paramref name="cols"/> columns absorbed.</summary>
+        public long[] RowsOf(int cols)
+        {
+            lock (_created)
+            {
+                return [.. _created.Where(a => a.DataRows > 1 && a.Cols == cols).Select(a => a.DataRows)];
             }
         }
 

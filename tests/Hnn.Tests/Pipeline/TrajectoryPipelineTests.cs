@@ -193,16 +193,16 @@ public sealed class TrajectoryPipelineTests
 
         // Same fit (only error-bars recomputed, everything else — the shared reduced problem included — from the first run's
         // cache), another band: the posterior of the fit's own solution (ridge 3.78e-5 chosen by validation) instead of the
-        // evidence's, its scale fitted on the 10 validation trajectories and, the observations being noisy, not below 1
-        // (docs/ALGORITHM.md §2.5). Measured with `hnn run pipelines/examples/pendulum-trajectories.yaml --set
-        // model.error_bars=trajectories` (Haswell): median sd 2.85e-3 against the residual band's 2.80e-3, coverage 100 %
-        // (99.1 % residual): conservative — the iid row model over-counts the midpoint rows' correlated noise (docs/RESULTS.md).
-        // Before the centre moved to the fit's solution this printed 1.55e-3 and 94.8 %, but the same fitted scale fell to
-        // coverage 0.2 % on seeds 3943 and 1 with 5 validation trajectories. Tolerances: sd ratio within [0.9, 1.3], coverage >= 95 %.
+        // evidence's, and, the observations being noisy, under the midpoint rows' correlated noise (the sandwich covariance,
+        // docs/ALGORITHM.md §2.6), not rescaled. Measured with `hnn run pipelines/examples/pendulum-trajectories.yaml --set
+        // model.error_bars=trajectories` (Haswell): median sd 7.94e-4 against the residual band's 2.80e-3 (ratio 0.284),
+        // coverage 78.3 % (99.1 % residual) — below the 90-99 % window: the band carries the noise, not the strong ridge's
+        // bias (docs/RESULTS.md). The iid band with kappa >= 1 it replaces printed 2.85e-3 and 100 %. Tolerances: sd ratio
+        // within [0.2, 0.4], coverage within [0.70, 0.90].
         Assert.Equal(D(t0, "test_h_corrected"), D(t1, "test_h_corrected"));
         Assert.All(CliSandbox.Stages(dir), s => Assert.True(s.Cached == (s.Stage != "error-bars"), $"{s.Stage} cached: {s.Cached}"));
-        Assert.InRange(D(t1, "median_sd") / D(t0, "median_sd"), 0.9, 1.3);
-        Assert.InRange(D(t1, "coverage95"), 0.95, 1.0);
+        Assert.InRange(D(t1, "median_sd") / D(t0, "median_sd"), 0.2, 0.4);
+        Assert.InRange(D(t1, "coverage95"), 0.70, 0.90);
     }
 
     public static TheoryData<string, string[], string[]> BadConfigs => new()
