@@ -49,10 +49,18 @@ public static class LearnedSystemsCommand
                 var names = pr.GetValue(systems)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(n => n is "kepler" or "fput" ? n : throw new ArgumentException($"--systems: '{n}' is not one of kepler, fput"))
                     .ToList();
-                var n = pr.GetValue(seeds);
-                if (n < 1 || names.Count == 0 || pr.GetValue(keplerWidth) < 1 || pr.GetValue(fputWidth) < 1 || pr.GetValue(keplerTrajectories) < 1 || pr.GetValue(fputTrajectories) < 1)
+                if (names.Count == 0)
                 {
-                    throw new ArgumentException("--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty");
+                    throw new ArgumentException("--systems: empty; allowed: kepler, fput (comma-separated)");
+                }
+
+                var n = pr.GetValue(seeds);
+                foreach (var (option, value) in new[] { ("--seeds", n), ("--kepler-width", pr.GetValue(keplerWidth)), ("--fput-width", pr.GetValue(fputWidth)), ("--kepler-trajectories", pr.GetValue(keplerTrajectories)), ("--fput-trajectories", pr.GetValue(fputTrajectories)) })
+                {
+                    if (value < 1)
+                    {
+                        throw new ArgumentException(Inv($"{option} {value}: must be an integer >= 1"));
+                    }
                 }
 
                 foreach (var (option, v) in new[] { ("--kepler-weight-scale", pr.GetValue(keplerScale)), ("--fput-weight-scale", pr.GetValue(fputScale)) })

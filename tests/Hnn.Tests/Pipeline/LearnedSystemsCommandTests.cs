@@ -33,7 +33,10 @@ public sealed class LearnedSystemsCommandTests
 
     [Theory]
     [InlineData("--systems", "pendulum", "--systems: 'pendulum' is not one of kepler, fput")]
-    [InlineData("--seeds", "0", "--seeds, the widths and the trajectory counts must be >= 1 and --systems non-empty")]
+    [InlineData("--seeds", "0", "--seeds 0: must be an integer >= 1")]
+    [InlineData("--fput-width", "0", "--fput-width 0: must be an integer >= 1")]
+    [InlineData("--kepler-trajectories", "-3", "--kepler-trajectories -3: must be an integer >= 1")]
+    [InlineData("--systems", ",", "--systems: empty; allowed: kepler, fput (comma-separated)")]
     public async Task Bad_options_are_exit_2_with_one_line(string option, string value, string message)
     {
         using var stdout = new StringWriter();
