@@ -75,9 +75,10 @@ public sealed class BayesianOutputLayer
         var mu = SpectralSolve.Square(lambda * solve.SigmaMax);
         var s = solve.S;
         var vt = solve.VT;
-        _m = new double[(long)_n * _n];
+        // The band's factor: the sandwich's F diag(w) V^T when given, else the rows v_i^T sqrt(w_i) filled below.
+        _m = sandwich ?? new double[(long)_n * _n];
+        _mRows = _m.Length / _n;
         _w = new double[_n];
-        _mRows = _n;
         for (var i = 0; i < _n; i++)
         {
             double scale;
@@ -93,16 +94,13 @@ public sealed class BayesianOutputLayer
                 _w[i] = denominator > 0 ? 1 / denominator : 0;
             }
 
-            for (var j = 0; j < _n; j++)
+            if (sandwich is null)
             {
-                _m[(i * _n) + j] = vt[i + (j * _n)] * scale;
+                for (var j = 0; j < _n; j++)
+                {
+                    _m[(i * _n) + j] = vt[i + (j * _n)] * scale;
+                }
             }
-        }
-
-        if (sandwich is not null)
-        {
-            _m = sandwich;
-            _mRows = sandwich.Length / _n;
         }
     }
 
@@ -200,16 +198,7 @@ public sealed class BayesianOutputLayer
             expected -= w[k] * (2 - filter) * diagonal[k];
         }
 
-        double[] kept;
-        if (plain.TruncatedRank is { } rank)
-        {
-            kept = new double[n];
-            Array.Fill(kept, 1.0, 0, rank);
-        }
-        else
-        {
-            kept = solve.Filter(regularisation);
-        }
+        var kept = plain.TruncatedRank is { } rank ? solve.TruncationFilter(rank) : solve.Filter(regularisation);
 
         var residual = solve.ResidualSquared(kept);
         var s = expected > 0 ? Math.Sqrt(residual / expected) : double.NaN;
@@ -326,8 +315,7 @@ public sealed class BayesianOutputLayer
 
         // Truncation (ridge with lambda = 0 is the plain least-squares solve: truncation at rank(0)).
         var rank = solve.Rank(regularisation.Kind == RegularisationKind.Rcond ? regularisation.Value : 0);
-        var kept = new double[solve.N];
-        Array.Fill(kept, 1.0, 0, rank);
+        var kept = solve.TruncationFilter(rank);
         var freeRows = solve.Rows - rank;
         var s2 = freeRows > 0 ? solve.ResidualSquared(kept) / freeRows : double.NaN;
         return new BayesianOutputLayer(solve, 0, PriorPrecisionChoice.Chosen, solve.SolveFiltered(kept), Math.Sqrt(s2), double.NaN, rank, truncatedRank: rank);
@@ -363,16 +351,7 @@ public sealed class BayesianOutputLayer
             throw new ArgumentException("the validation rows were projected for another solve", nameof(validation));
         }
 
-        double[] filter;
-        if (TruncatedRank is { } k)
-        {
-            filter = new double[_n];
-            Array.Fill(filter, 1.0, 0, k);
-        }
-        else
-        {
-            filter = Solve.Filter(Regularisation.Ridge(Lambda));
-        }
+        var filter = TruncatedRank is { } k ? Solve.TruncationFilter(k) : Solve.Filter(Regularisation.Ridge(Lambda));
 
         var (r, l) = validation.Predictive(filter, _w);
         double sum = 0;

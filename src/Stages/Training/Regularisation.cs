@@ -122,22 +122,27 @@ public sealed class SpectralSolve
     public double[] Filter(Regularisation regularisation)
     {
         regularisation.Checked();
-        var f = new double[N];
         if (regularisation.Kind == RegularisationKind.Rcond)
         {
-            var k = Rank(regularisation.Value);
-            Array.Fill(f, 1.0, 0, k);
-        }
-        else
-        {
-            var l2 = Square(regularisation.Value * _s[0]);
-            for (var i = 0; i < N; i++)
-            {
-                var s2 = _s[i] * _s[i];
-                f[i] = s2 > 0 ? s2 / (s2 + l2) : 0;
-            }
+            return TruncationFilter(Rank(regularisation.Value));
         }
 
+        var f = new double[N];
+        var l2 = Square(regularisation.Value * _s[0]);
+        for (var i = 0; i < N; i++)
+        {
+            var s2 = _s[i] * _s[i];
+            f[i] = s2 > 0 ? s2 / (s2 + l2) : 0;
+        }
+
+        return f;
+    }
+
+    /// <summary>The filter of a truncation that keeps the <paramref name="rank"/> largest singular directions (1 there, 0 after).</summary>
+    public double[] TruncationFilter(int rank)
+    {
+        var f = new double[N];
+        Array.Fill(f, 1.0, 0, rank);
         return f;
     }
 
