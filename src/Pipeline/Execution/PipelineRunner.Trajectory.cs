@@ -320,7 +320,7 @@ public sealed partial class PipelineRunner
         // evidence, as before.
         var bayes = centre is { } c
             ? !noiseFree && problem.NoiseTriangle is not null
-                ? BayesianOutputLayer.CorrelatedAtRegularisation(solve, c, hidden, problem,
+                ? BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, c, hidden, problem,
                     absoluteNoise ? [.. Enumerable.Repeat(1.0, hidden.InputDim)] : IntegralRows.CoordinateRms(split.Train))
                 : BayesianOutputLayer.AtRegularisation(solve, c)
             : BayesianOutputLayer.Fit(solve);

@@ -118,6 +118,7 @@ public sealed class BayesianOutputLayer
     /// the residual's expectation under that model (f_k the filter factors). <see cref="NoiseSd"/> is then s, the
     /// relative observation noise (also <see cref="ObservationNoiseSd"/>), and every band is sd = s sqrt(phi^T (C / s^2) phi).
     /// </summary>
+    /// <param name="la">The backend whose matrix product forms F and F diag(w) V^T.</param>
     /// <param name="solve">The SVD of <paramref name="problem"/>.</param>
     /// <param name="regularisation">The fit's regularisation.</param>
     /// <param name="hidden">The hidden layer.</param>
@@ -128,9 +129,10 @@ public sealed class BayesianOutputLayer
     /// training estimate): C + sigma_iid^2 mu G^2, which for iid noise makes the sum the §2.5 posterior sigma^2 G. Nothing
     /// for a truncation (mu = 0). A study option (docs/RESULTS.md), not used by the pipeline.
     /// </param>
-    public static BayesianOutputLayer CorrelatedAtRegularisation(SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
+    public static BayesianOutputLayer CorrelatedAtRegularisation(Hnn.Stages.Numerics.ILinearAlgebra la, SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
         IReadOnlyList<double> coordinateScales, bool withPrior = false)
     {
+        ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(solve);
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(problem);
@@ -149,45 +151,33 @@ public sealed class BayesianOutputLayer
         var sv = solve.S;
         var w = plain._w;
 
-        // F = stacked g_i R_D diag(d_i) V_(0..N-1, :) (dim N x n, row-major): A^T Sigma A / s^2 = V (F^T F) V^T in the singular basis.
-        var f = new double[(long)dim * width * n];
-        var scaledRow = new double[width];
+        // F = stacked g_i R_D diag(d_i) V_(0..N-1, :) (dim N x n, column-major, leading dimension dim N): A^T Sigma A / s^2 =
+        // V (F^T F) V^T in the singular basis. Block o is one dgemm: (R_D diag(g_o d_o)) (N x N) times V's first N rows,
+        // which are the transpose of V^T's first N columns (n x N, leading dimension n).
+        var fRows = dim * width;
+        var f = new double[(long)fRows * n];
+        var scaled = new double[(long)width * width];
         for (var o = 0; o < dim; o++)
         {
             var g = coordinateScales[o];
-            for (var a = 0; a < width; a++)
+            for (var j = 0; j < width; j++)
             {
-                for (var j = 0; j < width; j++)
+                var dj = g * GradientSystem.DiagonalEntry(hidden, o, j);
+                var column = scaled.AsSpan(j * width, width);
+                for (var a = 0; a <= j; a++)
                 {
-                    scaledRow[j] = j < a ? 0 : g * rd[a + (j * width)] * GradientSystem.DiagonalEntry(hidden, o, j);
-                }
-
-                var dst = f.AsSpan((((o * width) + a) * n), n);
-                for (var j = a; j < width; j++)
-                {
-                    var sj = scaledRow[j];
-                    if (sj == 0)
-                    {
-                        continue;
-                    }
-
-                    for (var k = 0; k < n; k++)
-                    {
-                        dst[k] += sj * vt[k + (j * n)];
-                    }
+                    column[a] = rd[a + (j * width)] * dj;
                 }
             }
+
+            la.Multiply(false, true, width, n, width, scaled, width, vt, n, f.AsSpan(o * width), fRows);
         }
 
-        var fRows = dim * width;
         var diagonal = new double[n];
-        for (var r = 0; r < fRows; r++)
+        for (var k = 0; k < n; k++)
         {
-            var row = f.AsSpan(r * n, n);
-            for (var k = 0; k < n; k++)
-            {
-                diagonal[k] += row[k] * row[k];
-            }
+            var column = f.AsSpan(k * fRows, fRows);
+            diagonal[k] = TensorPrimitives.Dot(column, column);
         }
 
         var traceSigma = problem.NoiseTrace * coordinateScales.Sum(g => g * g);
@@ -217,27 +207,13 @@ public sealed class BayesianOutputLayer
             }
         }
 
-        var fw = new double[n];
-        for (var r = 0; r < fRows; r++)
+        // F diag(w) in place, then _m^T = V (F diag(w))^T: n x dim N column-major, which is _m's row-major layout.
+        for (var k = 0; k < n; k++)
         {
-            var row = f.AsSpan(r * n, n);
-            for (var k = 0; k < n; k++)
-            {
-                fw[k] = row[k] * w[k];
-            }
-
-            var dst = m.AsSpan(r * n, n);
-            for (var j = 0; j < n; j++)
-            {
-                double sum = 0;
-                for (var k = 0; k < n; k++)
-                {
-                    sum += fw[k] * vt[k + (j * n)];
-                }
-
-                dst[j] = sum;
-            }
+            TensorPrimitives.Multiply(f.AsSpan(k * fRows, fRows), w[k], f.AsSpan(k * fRows, fRows));
         }
+
+        la.Multiply(true, true, n, fRows, n, vt, n, f, fRows, m, n);
 
         return new BayesianOutputLayer(solve, plain.Lambda, PriorPrecisionChoice.Chosen, plain.Mean, s, plain.LogEvidence, plain.WellDetermined,
             truncatedRank: plain.TruncatedRank, sandwich: m, observationNoiseSd: s);

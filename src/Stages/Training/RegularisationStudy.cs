@@ -284,7 +284,7 @@ public static class RegularisationStudy
                 if (reduced?.NoiseTriangle is not null)
                 {
                     // The sandwich posterior under the rows' correlated noise (docs/ALGORITHM.md §2.6), relative noise: scales = RMS.
-                    var sw = BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train));
+                    var sw = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train));
                     var (swSd, _) = sw.PredictiveSd(hidden, test.X, settings.Anchor.X0);
                     var inDomain = TrajectoryBandCalibration.InDomain(bandSets.Validation, settings.Domain);
                     var swKappa = TrajectoryBandCalibration.Kappa(sw, hidden, atMean, bandSets.Train, inDomain, formulation, meanSquareStep, t.Dt);
@@ -299,7 +299,7 @@ public static class RegularisationStudy
                         SandwichWidenedCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. swSd.Select(v => v * swWidened)]),
                         SandwichMedianSdH = Median(swSd),
                         SandwichPriorCoverageH = BayesianOutputLayer.Coverage(test.H, atH,
-                            BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withPrior: true)
+                            BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withPrior: true)
                                 .PredictiveSd(hidden, test.X, settings.Anchor.X0).H),
                     };
                 }

@@ -21,10 +21,13 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
     /// C = G A^T Sigma A G with G = (A^T A + mu I)^-1 by Gauss-Jordan, s^2 = ||r||^2 / tr((I - H) Sigma (I - H)^T) with
     /// H = A G A^T. The layer's covariance and noise must equal these to 1e-10 relative.
     /// </summary>
+    /// The layer's products run through the managed backend's loops and (when the library loads) LAPACK's dgemm.
     [Theory]
-    [InlineData(0.1)]
-    [InlineData(0.0)]
-    public void Sandwich_covariance_and_noise_match_a_dense_computation(double lambda)
+    [InlineData(0.1, false)]
+    [InlineData(0.0, false)]
+    [InlineData(0.1, true)]
+    [InlineData(0.0, true)]
+    public void Sandwich_covariance_and_noise_match_a_dense_computation(double lambda, bool native)
     {
         var rng = new Random(7);
         double R() => (rng.NextDouble() * 2) - 1;
@@ -54,7 +57,8 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
         double[] g = [0.7, 1.3];
         var solve = SpectralSolve.Create(la, problem);
         var regularisation = lambda > 0 ? Regularisation.Ridge(lambda) : Regularisation.Rcond(1e-14);
-        var layer = BayesianOutputLayer.CorrelatedAtRegularisation(solve, regularisation, hidden, problem, g);
+        ILinearAlgebra product = native && LapackLinearAlgebra.TryCreate(out var lapack, out _) ? lapack : la;
+        var layer = BayesianOutputLayer.CorrelatedAtRegularisation(product, solve, regularisation, hidden, problem, g);
         Assert.Equal(solve.N, layer.TruncatedRank ?? solve.N); // full rank: the truncated case is the plain inverse
 
         // Dense brute force.
@@ -215,6 +219,92 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
         }
 
         Assert.Equal(s * Math.Sqrt(q), layer.StandardDeviation(phi), s * Math.Sqrt(q) * 1e-10);
+    }
+
+    /// <summary>
+    /// The band's factor F diag(w) V^T is formed by two matrix products through the backend (dgemm under LAPACK). Against
+    /// the previous implementation's plain loops (kept here as the reference: F row by row over the triangle's upper part,
+    /// then each row times diag(w) V^T) on a medium problem (width 60, 2 coordinates, 12 trajectories of 8 steps), the unit
+    /// covariance and the noise estimate agree to 1e-12 relative (summation order only; measured 1.3e-13 for truncation at
+    /// rcond 1e-5, 7.7e-15 for ridge 1e-3, Haswell), for ridge and truncation.
+    /// </summary>
+    [Theory]
+    [InlineData(1e-3)]
+    [InlineData(0.0)]
+    public void Sandwich_products_by_the_backend_equal_the_plain_loops(double lambda)
+    {
+        var rng = new Random(11);
+        double R() => (rng.NextDouble() * 2) - 1;
+        const int width = 60;
+        var hidden = new HiddenLayer([[.. Enumerable.Range(0, width).Select(_ => 1.5 * R())], [.. Enumerable.Range(0, width).Select(_ => 1.5 * R())]],
+            [.. Enumerable.Range(0, width).Select(_ => 0.5 * R())]);
+        var series = Enumerable.Range(0, 12).Select(m =>
+            new TrajectorySeries($"t{m}", [.. Enumerable.Range(0, 9).Select(i => 0.1 * i)], [[.. Enumerable.Range(0, 9).Select(_ => R())], [.. Enumerable.Range(0, 9).Select(_ => R())]])).ToList();
+        var set = new TrajectorySet(series);
+        var rows = Formulations.Rows(set, TargetFormulation.Midpoint);
+        var managed = new ManagedLinearAlgebra();
+        ILinearAlgebra la = LapackLinearAlgebra.TryCreate(out var lapack, out _) ? lapack : managed;
+        var problem = ReducedProblem.FromRows(managed, hidden, rows.X, rows.Dx, new Anchor([0.0, 0.0], 0.0), TrajectoryRowSteps.Of(set));
+        var solve = SpectralSolve.Create(managed, problem);
+        double[] g = [0.7, 1.3];
+        var regularisation = lambda > 0 ? Regularisation.Ridge(lambda) : Regularisation.Rcond(1e-5);
+        var layer = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, regularisation, hidden, problem, g);
+
+        // The previous loops.
+        var n = solve.N;
+        var vt = solve.VT;
+        var rd = problem.NoiseTriangle!;
+        var mu = lambda > 0 ? Math.Pow(lambda * solve.SigmaMax, 2) : 0;
+        var rank = layer.TruncatedRank;
+        var w = Enumerable.Range(0, n).Select(i => rank is { } k ? (i < k ? 1 / (solve.S[i] * solve.S[i]) : 0) : 1 / ((solve.S[i] * solve.S[i]) + mu)).ToArray();
+        var fRows = 2 * width;
+        var f = new double[fRows * n];
+        for (var o = 0; o < 2; o++)
+        {
+            for (var a = 0; a < width; a++)
+            {
+                for (var j = a; j < width; j++)
+                {
+                    var sj = g[o] * rd[a + (j * width)] * GradientSystem.DiagonalEntry(hidden, o, j);
+                    for (var k = 0; k < n; k++)
+                    {
+                        f[(((o * width) + a) * n) + k] += sj * vt[k + (j * n)];
+                    }
+                }
+            }
+        }
+
+        var reference = new double[n * n];
+        var row = new double[n];
+        for (var r = 0; r < fRows; r++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (var k = 0; k < n; k++)
+                {
+                    sum += f[(r * n) + k] * w[k] * vt[k + (j * n)];
+                }
+
+                row[j] = sum;
+            }
+
+            for (var a = 0; a < n; a++)
+            {
+                for (var b = 0; b < n; b++)
+                {
+                    reference[(a * n) + b] += row[a] * row[b];
+                }
+            }
+        }
+
+        var unit = layer.UnitCovariance();
+        var scale = reference.Max(Math.Abs);
+        var worst = Enumerable.Range(0, n * n).Max(i => Math.Abs(unit[i] - reference[i])) / scale;
+        output.WriteLine($"lambda {lambda} ({la.Name}): max |C - C_loops| / max |C_loops| = {worst:E2}, rank {rank?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "ridge"}");
+        Assert.True(worst <= 1e-12, $"{worst:E3}");
+        var plain = BayesianOutputLayer.CorrelatedAtRegularisation(managed, solve, regularisation, hidden, problem, g);
+        Assert.Equal(plain.NoiseSd, layer.NoiseSd, plain.NoiseSd * 1e-12);
     }
 
     /// <summary>
