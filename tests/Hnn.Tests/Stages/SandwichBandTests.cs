@@ -219,6 +219,61 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
         }
 
         Assert.Equal(s * Math.Sqrt(q), layer.StandardDeviation(phi), s * Math.Sqrt(q) * 1e-10);
+
+        // The bias term (withBias, docs/ALGORITHM.md §2.6): C / s^2 + (tau / s)^2 (I - G A^T A)^2, and I - G A^T A = mu G for
+        // ridge (zero for the full-rank truncation), with tau the empirical-Bayes prior sd.
+        var biased = BayesianOutputLayer.CorrelatedAtRegularisation(product, solve, regularisation, hidden, problem, g, withBias: true);
+        var tau = biased.BiasPriorSd;
+        Assert.True(tau > 0 && double.IsFinite(tau), $"tau {tau}");
+        var shrink = Mul(inv, inv);
+        var biasedUnit = biased.UnitCovariance();
+        for (var a = 0; a < n; a++)
+        {
+            for (var c = 0; c < n; c++)
+            {
+                var dense = cov[a, c] + (tau * tau / (s * s) * mu * mu * shrink[a, c]);
+                var denseScale = scale + (tau * tau / (s * s) * mu * mu * Enumerable.Range(0, n).Max(i => shrink[i, i]));
+                Assert.True(Math.Abs(biasedUnit[(a * n) + c] - dense) <= 1e-10 * denseScale, $"C_bias[{a},{c}] {biasedUnit[(a * n) + c]:E12} vs dense {dense:E12}");
+            }
+        }
+
+        // tau^2 maximises the marginal likelihood of beta_k = s_k (v_k . c) + noise, the noise's variance from the dense
+        // A^T Sigma A: s^2 (v_k^T A^T Sigma A v_k) / s_k^2.
+        var sv = solve.S.ToArray();
+        var beta = solve.Beta;
+        double Nll(double t)
+        {
+            double sum = 0;
+            for (var kk = 0; kk < n; kk++)
+            {
+                double quad = 0;
+                for (var a = 0; a < n; a++)
+                {
+                    for (var c = 0; c < n; c++)
+                    {
+                        quad += solve.VT[kk + (a * n)] * asa[a, c] * solve.VT[kk + (c * n)];
+                    }
+                }
+
+                var v = (sv[kk] * sv[kk] * t) + (s * s * quad / (sv[kk] * sv[kk]));
+                sum += Math.Log(v) + (beta[kk] * beta[kk] / v);
+            }
+
+            return sum;
+        }
+
+        var t2 = tau * tau;
+        output.WriteLine($"lambda {lambda}: tau {tau:E6}, NLL {Nll(t2):F9} vs x1.001 {Nll(t2 * 1.001):F9}, /1.001 {Nll(t2 / 1.001):F9}");
+        Assert.True(Nll(t2) <= Nll(t2 * 1.001) && Nll(t2) <= Nll(t2 / 1.001), "tau^2 is not the likelihood's maximum");
+
+        // The spread of one run's coverage under the band's own model: each point's error is N(0, sd^2) under it, so the
+        // mean coverage over draws is 0.95 (2000 draws: its sampling sd is at most sqrt(0.95 x 0.05 / 2000) = 0.005; margin 3 sd).
+        double[][] points = [[.. Enumerable.Range(0, 300).Select(_ => R())], [.. Enumerable.Range(0, 300).Select(_ => R())]];
+        var pointSd = layer.PredictiveSd(hidden, points, anchor.X0).H;
+        var draws = layer.ModelCoverageDraws(hidden, points, anchor.X0, pointSd, 2000, 5);
+        output.WriteLine($"lambda {lambda}: model coverage mean {draws.Average():F4}, min {draws.Min():F3}, max {draws.Max():F3}");
+        Assert.InRange(draws.Average(), 0.935, 0.965);
+        Assert.Equal(draws, layer.ModelCoverageDraws(hidden, points, anchor.X0, pointSd, 2000, 5)); // seeded
     }
 
     /// <summary>
