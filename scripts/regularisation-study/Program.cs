@@ -126,7 +126,7 @@ foreach (var noise in Doubles(options["noise"]))
             var a = r.Auto.First(x => x.Name == b.Name);
             (sandwich.TryGetValue(b.Name, out var sl) ? sl : sandwich[b.Name] = []).Add(b.SandwichCoverageH);
             (sandwichWidened.TryGetValue(b.Name, out var wl) ? wl : sandwichWidened[b.Name] = []).Add(b.SandwichWidenedCoverageH);
-            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} | {(noise > 0 ? F(b.SandwichNoise / noise) : E(b.SandwichNoise) + " / 0")} | {F3(b.SandwichCoverageH)} | {E(b.SandwichMedianSdH)} | {F(b.SandwichKappa)} | {F3(b.SandwichKappaCoverageH)} | {F(b.SandwichWidenedKappa)} | {F3(b.SandwichWidenedCoverageH)} | {F3(b.SandwichPriorCoverageH)} | {E(b.SandwichBiasTau)} | {F3(b.SandwichBiasCoverageH)} | {E(b.SandwichBiasMedianSdH)} | {F3(b.SandwichModelCoverage.Q05)} / {F3(b.SandwichModelCoverage.Q50)} / {F3(b.SandwichModelCoverage.Q95)} | {F(b.SandwichModelCoverage.InWindow)} |");
+            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} | {(noise > 0 ? F(b.SandwichNoise / noise) : E(b.SandwichNoise) + " / 0")} | {F3(b.SandwichCoverageH)} | {E(b.SandwichMedianSdH)} | {F(b.SandwichKappa)} | {F3(b.SandwichKappaCoverageH)} | {F(b.SandwichWidenedKappa)} | {F3(b.SandwichWidenedCoverageH)} | {F3(b.SandwichPriorCoverageH)} | {E(b.SandwichBiasTau)} | {F3(b.SandwichBiasCoverageH)} | {E(b.SandwichBiasMedianSdH)} | {F3(b.SandwichModelCoverage.Q05)} / {F3(b.SandwichModelCoverage.Q50)} / {F3(b.SandwichModelCoverage.Q95)} | {F(b.SandwichModelCoverage.InWindow)} | {F(b.SandwichBestScaleInWindow.InWindow)} ({F(b.SandwichBestScaleInWindow.Kappa)}) |");
         }
     }
 
@@ -147,8 +147,8 @@ if (bandLines.Count > 0)
     Console.WriteLine();
     Console.WriteLine("Bands centred on each automatic choice's own solution (BayesianOutputLayer.AtRegularisation), scale kappa from the validation trajectories:");
     Console.WriteLine();
-    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) | sandwich s/true | sandwich cover H | sandwich median sd | sandwich kappa | sandwich cover (kappa) | sandwich kappa >= 1 if noisy | sandwich cover (kappa >= 1 if noisy) | sandwich + prior cover | bias tau (EB) | sandwich + bias cover | sandwich + bias median sd | sandwich cover under its own model (5 / 50 / 95 %) | own model: P(cover in [0.90, 0.99]) |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) | sandwich s/true | sandwich cover H | sandwich median sd | sandwich kappa | sandwich cover (kappa) | sandwich kappa >= 1 if noisy | sandwich cover (kappa >= 1 if noisy) | sandwich + prior cover | bias tau (EB) | sandwich + bias cover | sandwich + bias median sd | sandwich cover under its own model (5 / 50 / 95 %) | own model: P(cover in [0.90, 0.99]) | own model: best P over band scales 0.7-1.5 (scale) |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     foreach (var line in bandLines)
     {
         Console.WriteLine(line);

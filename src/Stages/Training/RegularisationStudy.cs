@@ -137,6 +137,12 @@ public sealed record StudyChosenBand(string Name, double CoverageH, double Kappa
     /// draws seeded by the model seed): the 5 %, 50 % and 95 % quantiles and the fraction of draws in [0.90, 0.99].
     /// </summary>
     public (double Q05, double Q50, double Q95, double InWindow) SandwichModelCoverage { get; init; } = (double.NaN, double.NaN, double.NaN, double.NaN);
+
+    /// <summary>
+    /// The largest fraction of the own model's draws in [0.90, 0.99] over band scales kappa in {0.7, 0.8, ..., 1.5} (the draws'
+    /// errors from the unscaled model, the band z kappa sd), and that kappa: what any rescaling of a correct band could reach.
+    /// </summary>
+    public (double Kappa, double InWindow) SandwichBestScaleInWindow { get; init; } = (double.NaN, double.NaN);
 }
 
 /// <summary>Everything one study run measured.</summary>
@@ -327,6 +333,10 @@ public static class RegularisationStudy
                         SandwichBiasMedianSdH = Median(biasSd),
                         SandwichModelCoverage = (draws[(int)(0.05 * (draws.Length - 1))], draws[(draws.Length - 1) / 2], draws[(int)(0.95 * (draws.Length - 1))],
                             draws.Count(c => c >= 0.90 && c <= 0.99) / (double)draws.Length),
+                        SandwichBestScaleInWindow = Enumerable.Range(7, 9).Select(i => i / 10.0)
+                            .Select(k => (k, sw.ModelCoverageDraws(hidden, test.X, settings.Anchor.X0, swSd, 400, (ulong)settings.ModelSeed, BayesianOutputLayer.Z95 * k)
+                                .Count(c => c >= 0.90 && c <= 0.99) / 400.0))
+                            .MaxBy(p => p.Item2),
                     };
                 }
 
