@@ -8,12 +8,20 @@ using Hnn.Stages.Training;
 // Usage: regularisation-study [--system pendulum|mass-spring] [--method a-swim] [--width 200] [--train 2500]
 //        [--validation 500] [--test 2500] [--noise 0,1e-4,1e-3,1e-2] [--seeds 3943,1,2]
 //        [--rows derivatives|midpoint|midpoint-whitened] [--dt 0.1] [--steps 10] [--curve no|yes]
+//        or: regularisation-study --bench-sandwich WIDTH DOF RUNS
 // With --rows midpoint the rows come from generated noisy trajectories (midpoint target) and --train / --validation
 // count trajectories of --steps steps of --dt each (defaults then 250 / 50: 2500 / 500 rows); midpoint-whitened fits the
 // output layer on the whitened integral rows (IntegralRows, docs/ALGORITHM.md §2.6). On midpoint rows two more criteria
 // are compared: domain (the validation trajectories' rows inside the box) and levels (their whitened level rows), and a
 // second table gives the band centred on each choice's own solution. --curve yes prints (stderr) every fixed value's test
 // errors and every criterion's score.
+// --bench-sandwich WIDTH DOF RUNS: times the sandwich band's products instead (Hnn.RegularisationStudy.SandwichBench, docs/BENCHMARKS.md).
+if (args is ["--bench-sandwich", var benchWidth, var benchDof, var benchRuns])
+{
+    return Hnn.RegularisationStudy.SandwichBench.Run(int.Parse(benchWidth, CultureInfo.InvariantCulture), int.Parse(benchDof, CultureInfo.InvariantCulture),
+        int.Parse(benchRuns, CultureInfo.InvariantCulture));
+}
+
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
     ["system"] = "pendulum",
@@ -118,7 +126,7 @@ foreach (var noise in Doubles(options["noise"]))
             var a = r.Auto.First(x => x.Name == b.Name);
             (sandwich.TryGetValue(b.Name, out var sl) ? sl : sandwich[b.Name] = []).Add(b.SandwichCoverageH);
             (sandwichWidened.TryGetValue(b.Name, out var wl) ? wl : sandwichWidened[b.Name] = []).Add(b.SandwichWidenedCoverageH);
-            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} | {(noise > 0 ? F(b.SandwichNoise / noise) : E(b.SandwichNoise) + " / 0")} | {F3(b.SandwichCoverageH)} | {E(b.SandwichMedianSdH)} | {F(b.SandwichKappa)} | {F3(b.SandwichKappaCoverageH)} | {F(b.SandwichWidenedKappa)} | {F3(b.SandwichWidenedCoverageH)} | {F3(b.SandwichPriorCoverageH)} |");
+            bandLines.Add($"| {E(noise)} | {seed} | {b.Name} | {a.Choice.Chosen} | {E(a.Result.TestH)} | {F3(b.CoverageH)} | {F(b.Kappa)} | {F3(b.TrajectoryCoverageH)} | {E(b.MedianSdH * b.Kappa)} | {F(b.WidenedKappa)} | {F3(b.WidenedCoverageH)} | {(noise > 0 ? F(b.SandwichNoise / noise) : E(b.SandwichNoise) + " / 0")} | {F3(b.SandwichCoverageH)} | {E(b.SandwichMedianSdH)} | {F(b.SandwichKappa)} | {F3(b.SandwichKappaCoverageH)} | {F(b.SandwichWidenedKappa)} | {F3(b.SandwichWidenedCoverageH)} | {F3(b.SandwichPriorCoverageH)} | {E(b.SandwichBiasTau)} | {F3(b.SandwichBiasCoverageH)} | {E(b.SandwichBiasMedianSdH)} | {F3(b.SandwichModelCoverage.Q05)} / {F3(b.SandwichModelCoverage.Q50)} / {F3(b.SandwichModelCoverage.Q95)} | {F(b.SandwichModelCoverage.InWindow)} | {F(b.SandwichBestScaleInWindow.InWindow)} ({F(b.SandwichBestScaleInWindow.Kappa)}) |");
         }
     }
 
@@ -139,8 +147,8 @@ if (bandLines.Count > 0)
     Console.WriteLine();
     Console.WriteLine("Bands centred on each automatic choice's own solution (BayesianOutputLayer.AtRegularisation), scale kappa from the validation trajectories:");
     Console.WriteLine();
-    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) | sandwich s/true | sandwich cover H | sandwich median sd | sandwich kappa | sandwich cover (kappa) | sandwich kappa >= 1 if noisy | sandwich cover (kappa >= 1 if noisy) | sandwich + prior cover |");
-    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    Console.WriteLine("| noise | data seed | choice | chosen | test H | cover H (training scale) | kappa (traj) | cover H (traj) | median sd (traj) | kappa >= 1 if noisy | cover H (kappa >= 1 if noisy) | sandwich s/true | sandwich cover H | sandwich median sd | sandwich kappa | sandwich cover (kappa) | sandwich kappa >= 1 if noisy | sandwich cover (kappa >= 1 if noisy) | sandwich + prior cover | bias tau (EB) | sandwich + bias cover | sandwich + bias median sd | sandwich cover under its own model (5 / 50 / 95 %) | own model: P(cover in [0.90, 0.99]) | own model: best P over band scales 0.7-1.5 (scale) |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     foreach (var line in bandLines)
     {
         Console.WriteLine(line);

@@ -125,7 +125,7 @@ public sealed partial class PipelineRunner
         var bars = await CachedAsync(e.ErrorBars, label,
             async () => ErrorBars(la, await Reduced().ConfigureAwait(false), finalHidden, rows, data.Split, data.TestPoints, anchor, spec.Domain,
                 t.ErrorBars == TrajectoriesSection.TrajectoryBars, t.Generated is { NoiseSigma: 0 },
-                t.ErrorBars == TrajectoriesSection.TrajectoryBars ? fit.Chosen : null, t.Generated is { Noise: NoiseKind.Absolute }),
+                t.ErrorBars == TrajectoriesSection.TrajectoryBars ? fit.Chosen : null, t.Generated is { Noise: NoiseKind.Absolute }, e.ModelSeed),
             b => b, b => b, ct, mine).ConfigureAwait(false);
 
         var (trainH, testH, testUncorrected) = (double.NaN, double.NaN, double.NaN);
@@ -299,6 +299,9 @@ public sealed partial class PipelineRunner
         return values.Length > end ? problem with { NoiseTriangle = values[end..], NoiseTrace = Num(t.Metadata, "noise_trace") } : problem;
     }
 
+    /// <summary>Draws of <see cref="BayesianOutputLayer.ModelCoverageDraws"/> for the sandwich band's diagnostics.</summary>
+    internal const int ModelCoverageDrawCount = 200;
+
     /// <summary>
     /// The Bayesian output layer (prior precision by evidence; docs/ALGORITHM.md §2.4) on the same rows: predictive sd of
     /// H - H(x0) at the uniform test points (kind 0) and at the observed states of the first test trajectory (kind 1),
@@ -310,7 +313,7 @@ public sealed partial class PipelineRunner
 
     /// <summary><see cref="ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra, HiddenLayer, FormulationRows, TrajectorySplit, DataSet?, Anchor, Domain?, bool, bool)"/> on the shared reduced problem.</summary>
     internal static Table ErrorBars(Hnn.Stages.Numerics.ILinearAlgebra la, ReducedProblem problem, HiddenLayer hidden, FormulationRows rows, TrajectorySplit split, DataSet? testPoints, Anchor anchor,
-        Domain? domain, bool calibrateOnTrajectories, bool noiseFree, Regularisation? centre = null, bool absoluteNoise = false)
+        Domain? domain, bool calibrateOnTrajectories, bool noiseFree, Regularisation? centre = null, bool absoluteNoise = false, ulong diagnosticSeed = 0)
     {
         var solve = SpectralSolve.Create(la, problem);
 
@@ -318,10 +321,10 @@ public sealed partial class PipelineRunner
         // evidence-maximised other mean (docs/ALGORITHM.md §2.5); with noisy observations under the rows' correlated noise
         // (the sandwich covariance of §2.6; coordinate scales: RMS for relative noise, 1 for absolute); residual: lambda by
         // evidence, as before.
+        double[] CoordinateScales() => absoluteNoise ? [.. Enumerable.Repeat(1.0, hidden.InputDim)] : IntegralRows.CoordinateRms(split.Train);
         var bayes = centre is { } c
             ? !noiseFree && problem.NoiseTriangle is not null
-                ? BayesianOutputLayer.CorrelatedAtRegularisation(solve, c, hidden, problem,
-                    absoluteNoise ? [.. Enumerable.Repeat(1.0, hidden.InputDim)] : IntegralRows.CoordinateRms(split.Train))
+                ? BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, c, hidden, problem, CoordinateScales())
                 : BayesianOutputLayer.AtRegularisation(solve, c)
             : BayesianOutputLayer.Fit(solve);
         var mean = bayes.MeanNetwork(hidden);
@@ -390,6 +393,27 @@ public sealed partial class PipelineRunner
         var h = Corrected(mean, x, rows, anchor);
         var names = Codecs.CoordinateNames(dim / 2);
         var coverage = pointCount == 0 ? double.NaN : BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), sd.AsSpan(0, pointCount));
+
+        // Diagnostics of the sandwich band (docs/ALGORITHM.md §2.6; not applied to the band): the coverage with the
+        // regularisation's bias under the empirical-Bayes prior, and the spread of one run's coverage under the band's own model.
+        List<(string, string)> diagnostics = [];
+        if (bayes.IsSandwich && centre is { } reported && pointCount > 0)
+        {
+            var testX = x.Select(column => column[..pointCount]).ToArray();
+            var biased = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, reported, hidden, problem, CoordinateScales(), withBias: true);
+            var biasSd = biased.PredictiveSd(hidden, testX, anchor.X0).H;
+            var draws = bayes.ModelCoverageDraws(hidden, testX, anchor.X0, sd.AsSpan(0, pointCount), ModelCoverageDrawCount, diagnosticSeed).Order().ToArray();
+            diagnostics.AddRange(
+            [
+                ("bias_tau", Text(biased.BiasPriorSd)),
+                ("coverage95_with_bias", Text(BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), biasSd))),
+                ("model_coverage95_q05", Text(draws[(int)(0.05 * (draws.Length - 1))])),
+                ("model_coverage95_q50", Text(draws[(draws.Length - 1) / 2])),
+                ("model_coverage95_q95", Text(draws[(int)(0.95 * (draws.Length - 1))])),
+                ("model_coverage95_in_window", Text(draws.Count(v => v is >= 0.90 and <= 0.99) / (double)draws.Length)),
+            ]);
+        }
+
         var sorted = (pointCount > 0 ? sd[..pointCount] : sd[pointCount..]).Order().ToArray();
         return new Table(
             [new TableColumn("kind", kind), new TableColumn("t", time), .. names.Select((n, i) => new TableColumn(n, x[i])),
@@ -404,7 +428,7 @@ public sealed partial class PipelineRunner
 
                 // Only when calibrated, so the residual band's artifact is the same as before the option existed.
                 .. calibrateOnTrajectories ? [("band_scale", Text(scale))] : Array.Empty<(string, string)>(),
-                .. bayes.IsSandwich ? [("band", "sandwich"), ("trajectory_kappa", Text(fittedKappa))] : Array.Empty<(string, string)>(),
+                .. bayes.IsSandwich ? [("band", "sandwich"), ("trajectory_kappa", Text(fittedKappa)), .. diagnostics] : Array.Empty<(string, string)>(),
                 .. centre is { } cr ? [("centre", cr.ToString())] : Array.Empty<(string, string)>(),
             ]));
     }

@@ -143,8 +143,11 @@ public static class StageCatalog
     /// </summary>
     public static StageDecl ReducedProblem { get; } = new("reduced-problem", 2);
 
-    /// <summary>The Bayesian output layer's predictive sd of H on the test points and along a test trajectory.</summary>
-    public static StageDecl ErrorBars { get; } = new("error-bars", 1);
+    /// <summary>
+    /// The Bayesian output layer's predictive sd of H on the test points and along a test trajectory. Version 2: the sandwich
+    /// band's products by dgemm through the backend (docs/ALGORITHM.md §2.6; its sd differs from version 1's in the last bits).
+    /// </summary>
+    public static StageDecl ErrorBars { get; } = new("error-bars", 2);
 
     /// <summary>H errors (uncorrected and corrected) on uniform test points of the known system.</summary>
     public static StageDecl TrajectoryEvaluate { get; } = new("trajectory-evaluate", 1);

@@ -26,6 +26,15 @@ public interface ILinearAlgebra
     /// </summary>
     SvdResult Svd(ReadOnlySpan<double> a, int m, int n);
 
+    /// <summary>
+    /// General matrix product C = op(A) op(B) with dgemm semantics (alpha = 1, beta = 0): op(A) is m x k, op(B) is k x n,
+    /// C is m x n; all column-major with leading dimensions <paramref name="lda"/>, <paramref name="ldb"/>,
+    /// <paramref name="ldc"/> (op(X) = X^T when its flag is set). C's m x n entries are overwritten, A and B are not
+    /// modified. The default is the managed loop of <see cref="ManagedGemm"/>; the LAPACK backend calls dgemm.
+    /// </summary>
+    void Multiply(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc) =>
+        ManagedGemm.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc);
+
     /// <summary>Starts a streaming (tall-skinny) QR of a matrix with <paramref name="cols"/> columns.</summary>
     IQrAccumulator CreateQrAccumulator(int cols);
 
@@ -97,4 +106,56 @@ public interface IQrAccumulator
     /// Returns a copy.
     /// </summary>
     double[] GetR(out int rows);
+}
+
+/// <summary>The managed matrix product behind <see cref="ILinearAlgebra.Multiply"/> (column-major, plain loops).</summary>
+public static class ManagedGemm
+{
+    /// <summary>C = op(A) op(B), see <see cref="ILinearAlgebra.Multiply"/>.</summary>
+    public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc)
+    {
+        Check(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        for (var j = 0; j < n; j++)
+        {
+            var cj = c.Slice(j * ldc, m);
+            cj.Clear();
+            for (var p = 0; p < k; p++)
+            {
+                var bpj = transposeB ? b[j + (p * ldb)] : b[p + (j * ldb)];
+                if (bpj == 0)
+                {
+                    continue;
+                }
+
+                if (transposeA)
+                {
+                    for (var i = 0; i < m; i++)
+                    {
+                        cj[i] += a[p + (i * lda)] * bpj;
+                    }
+                }
+                else
+                {
+                    var ap = a.Slice(p * lda, m);
+                    for (var i = 0; i < m; i++)
+                    {
+                        cj[i] += ap[i] * bpj;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Throws unless the dimensions and leading dimensions fit the spans.</summary>
+    public static void Check(bool transposeA, bool transposeB, int m, int n, int k, int aLength, int lda, int bLength, int ldb, int cLength, int ldc)
+    {
+        var (aRows, aCols) = transposeA ? (k, m) : (m, k);
+        var (bRows, bCols) = transposeB ? (n, k) : (k, n);
+        if (m < 0 || n < 0 || k < 0 || lda < Math.Max(1, aRows) || ldb < Math.Max(1, bRows) || ldc < Math.Max(1, m)
+            || (aCols > 0 && (long)lda * (aCols - 1) + aRows > aLength) || (bCols > 0 && (long)ldb * (bCols - 1) + bRows > bLength)
+            || (n > 0 && (long)ldc * (n - 1) + m > cLength))
+        {
+            throw new ArgumentException($"matrix product {m} x {n} x {k}: the spans ({aLength}, {bLength}, {cLength}) or leading dimensions ({lda}, {ldb}, {ldc}) do not fit");
+        }
+    }
 }

@@ -241,6 +241,27 @@ public sealed unsafe class LapackLinearAlgebra : ILinearAlgebra
     /// </summary>
     public int ThreadsSeenByCalls() => _native.GetNumThreads(Threads);
 
+    /// <inheritdoc />
+    public void Multiply(bool transposeA, bool transposeB, int m, int n, int k, ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, Span<double> c, int ldc)
+    {
+        ManagedGemm.Check(transposeA, transposeB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+
+        if (k == 0 || !_native.HasGemm)
+        {
+            ManagedGemm.Multiply(transposeA, transposeB, m, n, k, a, lda, b, ldb, c, ldc);
+            return;
+        }
+
+        fixed (double* pa = a, pb = b, pc = c)
+        {
+            _native.Gemm(Threads, transposeA, transposeB, m, n, k, pa, lda, pb, ldb, pc, ldc);
+        }
+    }
+
     /// <summary>C = A B for square n x n column-major matrices through dgemm (benchmarks use it as the yardstick).</summary>
     public void MultiplySquare(int n, double[] a, double[] b, double[] c)
     {

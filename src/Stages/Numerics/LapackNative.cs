@@ -199,6 +199,17 @@ internal sealed unsafe class LapackNative
         _dgemm(&no, &no, &n, &n, &n, &one, a, &n, b, &n, &zero, c, &n, 1, 1);
     }
 
+    /// <summary>C = op(A) op(B) (m x n, inner k; column-major with leading dimensions), through dgemm_.</summary>
+    public void Gemm(int threads, bool transposeA, bool transposeB, int m, int n, int k, double* a, int lda, double* b, int ldb, double* c, int ldc)
+    {
+        if (_dgemm == null)
+            throw new InvalidOperationException("dgemm_ is not exported by " + LibraryPath);
+        byte ta = transposeA ? (byte)'T' : (byte)'N', tb = transposeB ? (byte)'T' : (byte)'N';
+        double one = 1, zero = 0;
+        using var scope = Gate.Enter(threads);
+        _dgemm(&ta, &tb, &m, &n, &k, &one, a, &lda, b, &ldb, &zero, c, &ldc, 1, 1);
+    }
+
     /// <summary>Blocked QR of the m x n matrix <paramref name="a"/> (compact WY, T is nb x min(m, n)).</summary>
     public void Geqrt(int threads, int m, int n, int nb, double* a, int lda, double* t, int ldt, double* work)
     {

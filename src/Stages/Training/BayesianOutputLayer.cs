@@ -105,7 +105,7 @@ public sealed class BayesianOutputLayer
     }
 
     private BayesianOutputLayer Rescaled(double noiseSd, NoiseSource source) =>
-        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank, IsSandwich ? _m : null, ObservationNoiseSd);
+        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank, IsSandwich ? _m : null, ObservationNoiseSd) { BiasPriorSd = BiasPriorSd };
 
     /// <summary>
     /// The posterior of the fit's solution (as <see cref="AtRegularisation"/>: same mean, same filter) under the correlated
@@ -118,6 +118,7 @@ public sealed class BayesianOutputLayer
     /// the residual's expectation under that model (f_k the filter factors). <see cref="NoiseSd"/> is then s, the
     /// relative observation noise (also <see cref="ObservationNoiseSd"/>), and every band is sd = s sqrt(phi^T (C / s^2) phi).
     /// </summary>
+    /// <param name="la">The backend whose matrix product forms F and F diag(w) V^T.</param>
     /// <param name="solve">The SVD of <paramref name="problem"/>.</param>
     /// <param name="regularisation">The fit's regularisation.</param>
     /// <param name="hidden">The hidden layer.</param>
@@ -128,9 +129,16 @@ public sealed class BayesianOutputLayer
     /// training estimate): C + sigma_iid^2 mu G^2, which for iid noise makes the sum the §2.5 posterior sigma^2 G. Nothing
     /// for a truncation (mu = 0). A study option (docs/RESULTS.md), not used by the pipeline.
     /// </param>
-    public static BayesianOutputLayer CorrelatedAtRegularisation(SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
-        IReadOnlyList<double> coordinateScales, bool withPrior = false)
+    /// <param name="withBias">
+    /// Also the regularisation's bias averaged over an isotropic prior c ~ N(0, tau^2 I) whose tau is fitted by empirical
+    /// Bayes on the reduced SVD under the same correlated noise (docs/ALGORITHM.md §2.6, <see cref="BiasPriorSd"/>): the error
+    /// of c is G A^T e - (I - G A^T A) c, so the band adds tau^2 sum_k (1 - f_k)^2 (v_k . phi)^2 (f_k the filter factors:
+    /// the ridge's shrinkage, the truncation's dropped directions). A study option (docs/RESULTS.md).
+    /// </param>
+    public static BayesianOutputLayer CorrelatedAtRegularisation(Hnn.Stages.Numerics.ILinearAlgebra la, SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
+        IReadOnlyList<double> coordinateScales, bool withPrior = false, bool withBias = false)
     {
+        ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(solve);
         ArgumentNullException.ThrowIfNull(hidden);
         ArgumentNullException.ThrowIfNull(problem);
@@ -149,45 +157,33 @@ public sealed class BayesianOutputLayer
         var sv = solve.S;
         var w = plain._w;
 
-        // F = stacked g_i R_D diag(d_i) V_(0..N-1, :) (dim N x n, row-major): A^T Sigma A / s^2 = V (F^T F) V^T in the singular basis.
-        var f = new double[(long)dim * width * n];
-        var scaledRow = new double[width];
+        // F = stacked g_i R_D diag(d_i) V_(0..N-1, :) (dim N x n, column-major, leading dimension dim N): A^T Sigma A / s^2 =
+        // V (F^T F) V^T in the singular basis. Block o is one dgemm: (R_D diag(g_o d_o)) (N x N) times V's first N rows,
+        // which are the transpose of V^T's first N columns (n x N, leading dimension n).
+        var fRows = dim * width;
+        var f = new double[(long)fRows * n];
+        var scaled = new double[(long)width * width];
         for (var o = 0; o < dim; o++)
         {
             var g = coordinateScales[o];
-            for (var a = 0; a < width; a++)
+            for (var j = 0; j < width; j++)
             {
-                for (var j = 0; j < width; j++)
+                var dj = g * GradientSystem.DiagonalEntry(hidden, o, j);
+                var column = scaled.AsSpan(j * width, width);
+                for (var a = 0; a <= j; a++)
                 {
-                    scaledRow[j] = j < a ? 0 : g * rd[a + (j * width)] * GradientSystem.DiagonalEntry(hidden, o, j);
-                }
-
-                var dst = f.AsSpan((((o * width) + a) * n), n);
-                for (var j = a; j < width; j++)
-                {
-                    var sj = scaledRow[j];
-                    if (sj == 0)
-                    {
-                        continue;
-                    }
-
-                    for (var k = 0; k < n; k++)
-                    {
-                        dst[k] += sj * vt[k + (j * n)];
-                    }
+                    column[a] = rd[a + (j * width)] * dj;
                 }
             }
+
+            la.Multiply(false, true, width, n, width, scaled, width, vt, n, f.AsSpan(o * width), fRows);
         }
 
-        var fRows = dim * width;
         var diagonal = new double[n];
-        for (var r = 0; r < fRows; r++)
+        for (var k = 0; k < n; k++)
         {
-            var row = f.AsSpan(r * n, n);
-            for (var k = 0; k < n; k++)
-            {
-                diagonal[k] += row[k] * row[k];
-            }
+            var column = f.AsSpan(k * fRows, fRows);
+            diagonal[k] = TensorPrimitives.Dot(column, column);
         }
 
         var traceSigma = problem.NoiseTrace * coordinateScales.Sum(g => g * g);
@@ -207,7 +203,9 @@ public sealed class BayesianOutputLayer
         // sqrt(mu) (sigma_iid / s) w_k v_k^T.
         var mu = plain.TruncatedRank is null ? SpectralSolve.Square(plain.Lambda * solve.SigmaMax) : 0;
         var priorRows = withPrior && mu > 0 ? n : 0;
-        var m = new double[(long)(fRows + priorRows) * n];
+        var tau = withBias ? EmpiricalBayesPriorSd(solve, diagonal, s) : double.NaN;
+        var biasRows = withBias && tau > 0 ? n : 0;
+        var m = new double[(long)(fRows + priorRows + biasRows) * n];
         for (var k = 0; k < priorRows; k++)
         {
             var c = Math.Sqrt(mu) * plain.NoiseSd / s * w[k];
@@ -217,31 +215,155 @@ public sealed class BayesianOutputLayer
             }
         }
 
-        var fw = new double[n];
-        for (var r = 0; r < fRows; r++)
+        // The bias rows (tau / s) (1 - f_k) v_k^T: their Gram is tau^2 (I - G A^T A)^2 / s^2 in units of s^2.
+        for (var k = 0; k < biasRows; k++)
         {
-            var row = f.AsSpan(r * n, n);
-            for (var k = 0; k < n; k++)
-            {
-                fw[k] = row[k] * w[k];
-            }
-
-            var dst = m.AsSpan(r * n, n);
+            var c = tau / s * (1 - kept[k]);
             for (var j = 0; j < n; j++)
             {
-                double sum = 0;
-                for (var k = 0; k < n; k++)
-                {
-                    sum += fw[k] * vt[k + (j * n)];
-                }
-
-                dst[j] = sum;
+                m[((fRows + priorRows + k) * n) + j] = c * vt[k + (j * n)];
             }
         }
 
+        // F diag(w) in place, then _m^T = V (F diag(w))^T: n x dim N column-major, which is _m's row-major layout.
+        for (var k = 0; k < n; k++)
+        {
+            TensorPrimitives.Multiply(f.AsSpan(k * fRows, fRows), w[k], f.AsSpan(k * fRows, fRows));
+        }
+
+        la.Multiply(true, true, n, fRows, n, vt, n, f, fRows, m, n);
+
         return new BayesianOutputLayer(solve, plain.Lambda, PriorPrecisionChoice.Chosen, plain.Mean, s, plain.LogEvidence, plain.WellDetermined,
-            truncatedRank: plain.TruncatedRank, sandwich: m, observationNoiseSd: s);
+            truncatedRank: plain.TruncatedRank, sandwich: m, observationNoiseSd: s)
+        { BiasPriorSd = tau };
     }
+
+    /// <summary>
+    /// tau of the prior c ~ N(0, tau^2 I) by empirical Bayes on the reduced SVD (docs/ALGORITHM.md §2.6): beta_k = u_k^T Q^T y =
+    /// s_k (v_k . c) + (noise), the noise of variance s^2 D_k / s_k^2 (D_k = (V^T A^T Sigma A V)_kk / s^2, the sandwich's
+    /// diagonal), so marginally beta_k ~ N(0, s_k^2 tau^2 + s^2 D_k / s_k^2) (the noise's correlation between directions
+    /// neglected); tau^2 maximises that likelihood (grid in log tau^2 around the moment estimate, golden-section refined).
+    /// </summary>
+    internal static double EmpiricalBayesPriorSd(SpectralSolve solve, ReadOnlySpan<double> diagonal, double s)
+    {
+        var sv = solve.S.ToArray();
+        var beta = solve.Beta;
+        var noise = new double[sv.Length];
+        double b2 = 0, s2 = 0;
+        for (var k = 0; k < sv.Length; k++)
+        {
+            noise[k] = sv[k] > 0 ? s * s * diagonal[k] / (sv[k] * sv[k]) : double.NaN;
+            b2 += beta[k] * beta[k];
+            s2 += sv[k] * sv[k];
+        }
+
+        if (!(s2 > 0) || !(b2 > 0) || double.IsNaN(s))
+        {
+            return double.NaN;
+        }
+
+        var t0 = b2 / s2;
+        double Nll(double t)
+        {
+            double sum = 0;
+            for (var k = 0; k < sv.Length; k++)
+            {
+                if (sv[k] > 0)
+                {
+                    var v = (sv[k] * sv[k] * t) + noise[k];
+                    if (v > 0)
+                    {
+                        sum += Math.Log(v) + (beta[k] * beta[k] / v);
+                    }
+                }
+            }
+
+            return sum;
+        }
+
+        var grid = Enumerable.Range(0, 121).Select(i => t0 * Math.Pow(10, -24 + (i * 0.25))).ToArray();
+        var (t, _, _) = RegularisationChoice.MinimiseLog(grid, Nll);
+        return Math.Sqrt(t);
+    }
+
+    /// <summary>The empirical-Bayes prior sd tau of the bias term (<see cref="CorrelatedAtRegularisation"/> with withBias); NaN without it.</summary>
+    public double BiasPriorSd { get; private init; } = double.NaN;
+
+    /// <summary>
+    /// The coverage one realisation would have if this posterior were exactly right: <paramref name="draws"/> errors
+    /// delta c ~ N(0, covariance) (standard normals from <paramref name="seed"/>), each giving the fraction of the points whose
+    /// |phi(x) . delta c| &lt;= z sd(x) — the spread of a single run's coverage under the model itself, for points whose errors
+    /// are correlated (docs/RESULTS.md). <paramref name="sd"/> is <see cref="PredictiveSd"/>'s H at the same points and anchor.
+    /// </summary>
+    public double[] ModelCoverageDraws(HiddenLayer hidden, double[][] x, double[]? anchorX0, ReadOnlySpan<double> sd, int draws, ulong seed, double z = Z95)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        ArgumentNullException.ThrowIfNull(x);
+        var dim = hidden.InputDim;
+        var count = x.Length == 0 ? 0 : x[0].Length;
+        if (sd.Length != count || hidden.Width + 1 != _n)
+        {
+            throw new ArgumentException($"{sd.Length} sd for {count} points, or the layer ({hidden.Width} neurons) does not match the model ({_n - 1})");
+        }
+
+        var phi0 = new double[_n];
+        if (anchorX0 is not null)
+        {
+            for (var j = 0; j < hidden.Width; j++)
+            {
+                phi0[j] = Math.Tanh(hidden.PreActivation(j, anchorX0));
+            }
+
+            phi0[hidden.Width] = 1;
+        }
+
+        // Rows phi(x_k)^T (count x n) once; each draw is delta c = NoiseSd _m^T zeta.
+        var features = new double[(long)count * _n];
+        var point = new double[dim];
+        for (var k = 0; k < count; k++)
+        {
+            for (var i = 0; i < dim; i++)
+            {
+                point[i] = x[i][k];
+            }
+
+            var row = features.AsSpan(k * _n, _n);
+            for (var j = 0; j < hidden.Width; j++)
+            {
+                row[j] = Math.Tanh(hidden.PreActivation(j, point)) - phi0[j];
+            }
+
+            row[hidden.Width] = 1 - phi0[hidden.Width];
+        }
+
+        var rng = new Hnn.Datasets.Rng(seed, "model-coverage");
+        var result = new double[draws];
+        var delta = new double[_n];
+        for (var d = 0; d < draws; d++)
+        {
+            Array.Clear(delta);
+            for (var r = 0; r < _mRows; r++)
+            {
+                TensorPrimitives.MultiplyAdd(_m.AsSpan(r * _n, _n), NoiseSd * rng.NextNormal(), delta, delta);
+            }
+
+            var inside = 0;
+            for (var k = 0; k < count; k++)
+            {
+                if (Math.Abs(TensorPrimitives.Dot(features.AsSpan(k * _n, _n), delta)) <= z * sd[k])
+                {
+                    inside++;
+                }
+            }
+
+            result[d] = count == 0 ? double.NaN : (double)inside / count;
+        }
+
+        return result;
+    }
+
+    /// <summary>A copy of the band's factor M (row-major, n columns; covariance / <see cref="NoiseSd"/>^2 = M^T M), for tests and benchmarks.</summary>
+    public double[] Factor() => (double[])_m.Clone();
 
     /// <summary>True for the sandwich posterior of <see cref="CorrelatedAtRegularisation"/>.</summary>
     public bool IsSandwich => _mRows != _n || ObservationNoiseSd is not null;

@@ -122,6 +122,27 @@ public sealed record StudyChosenBand(string Name, double CoverageH, double Kappa
 
     /// <summary>Median sd of the sandwich band on the test points (scale 1).</summary>
     public double SandwichMedianSdH { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the sandwich band plus the regularisation's bias under the empirical-Bayes prior (<c>withBias</c>), scale 1.</summary>
+    public double SandwichBiasCoverageH { get; init; } = double.NaN;
+
+    /// <summary>That prior's tau (<see cref="BayesianOutputLayer.BiasPriorSd"/>).</summary>
+    public double SandwichBiasTau { get; init; } = double.NaN;
+
+    /// <summary>Median sd of the sandwich + bias band.</summary>
+    public double SandwichBiasMedianSdH { get; init; } = double.NaN;
+
+    /// <summary>
+    /// The scale-1 sandwich band's coverage under its own model (<see cref="BayesianOutputLayer.ModelCoverageDraws"/>, 400
+    /// draws seeded by the model seed): the 5 %, 50 % and 95 % quantiles and the fraction of draws in [0.90, 0.99].
+    /// </summary>
+    public (double Q05, double Q50, double Q95, double InWindow) SandwichModelCoverage { get; init; } = (double.NaN, double.NaN, double.NaN, double.NaN);
+
+    /// <summary>
+    /// The largest fraction of the own model's draws in [0.90, 0.99] over band scales kappa in {0.7, 0.8, ..., 1.5} (the draws'
+    /// errors from the unscaled model, the band z kappa sd), and that kappa: what any rescaling of a correct band could reach.
+    /// </summary>
+    public (double Kappa, double InWindow) SandwichBestScaleInWindow { get; init; } = (double.NaN, double.NaN);
 }
 
 /// <summary>Everything one study run measured.</summary>
@@ -284,7 +305,7 @@ public static class RegularisationStudy
                 if (reduced?.NoiseTriangle is not null)
                 {
                     // The sandwich posterior under the rows' correlated noise (docs/ALGORITHM.md §2.6), relative noise: scales = RMS.
-                    var sw = BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train));
+                    var sw = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train));
                     var (swSd, _) = sw.PredictiveSd(hidden, test.X, settings.Anchor.X0);
                     var inDomain = TrajectoryBandCalibration.InDomain(bandSets.Validation, settings.Domain);
                     var swKappa = TrajectoryBandCalibration.Kappa(sw, hidden, atMean, bandSets.Train, inDomain, formulation, meanSquareStep, t.Dt);
@@ -299,8 +320,23 @@ public static class RegularisationStudy
                         SandwichWidenedCoverageH = BayesianOutputLayer.Coverage(test.H, atH, [.. swSd.Select(v => v * swWidened)]),
                         SandwichMedianSdH = Median(swSd),
                         SandwichPriorCoverageH = BayesianOutputLayer.Coverage(test.H, atH,
-                            BayesianOutputLayer.CorrelatedAtRegularisation(solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withPrior: true)
+                            BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withPrior: true)
                                 .PredictiveSd(hidden, test.X, settings.Anchor.X0).H),
+                    };
+                    var biased = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withBias: true);
+                    var biasSd = biased.PredictiveSd(hidden, test.X, settings.Anchor.X0).H;
+                    var draws = sw.ModelCoverageDraws(hidden, test.X, settings.Anchor.X0, swSd, 400, (ulong)settings.ModelSeed).Order().ToArray();
+                    band = band with
+                    {
+                        SandwichBiasCoverageH = BayesianOutputLayer.Coverage(test.H, atH, biasSd),
+                        SandwichBiasTau = biased.BiasPriorSd,
+                        SandwichBiasMedianSdH = Median(biasSd),
+                        SandwichModelCoverage = (draws[(int)(0.05 * (draws.Length - 1))], draws[(draws.Length - 1) / 2], draws[(int)(0.95 * (draws.Length - 1))],
+                            draws.Count(c => c >= 0.90 && c <= 0.99) / (double)draws.Length),
+                        SandwichBestScaleInWindow = Enumerable.Range(7, 9).Select(i => i / 10.0)
+                            .Select(k => (k, sw.ModelCoverageDraws(hidden, test.X, settings.Anchor.X0, swSd, 400, (ulong)settings.ModelSeed, BayesianOutputLayer.Z95 * k)
+                                .Count(c => c >= 0.90 && c <= 0.99) / 400.0))
+                            .MaxBy(p => p.Item2),
                     };
                 }
 
