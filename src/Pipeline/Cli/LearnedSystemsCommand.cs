@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Hnn.Pipeline.Config;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Rollout;
 using Hnn.Stages.Training;
@@ -54,6 +55,8 @@ public static class LearnedSystemsCommand
                     throw new ArgumentException("--systems: empty; allowed: kepler, fput (comma-separated)");
                 }
 
+                Repeats.CheckOption("--systems", pr.GetValue(systems)!, names, n => n, "system");
+
                 var n = pr.GetValue(seeds);
                 foreach (var (option, value) in new[] { ("--seeds", n), ("--kepler-width", pr.GetValue(keplerWidth)), ("--fput-width", pr.GetValue(fputWidth)), ("--kepler-trajectories", pr.GetValue(keplerTrajectories)), ("--fput-trajectories", pr.GetValue(fputTrajectories)) })
                 {
@@ -100,7 +103,7 @@ public static class LearnedSystemsCommand
                     new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude)), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InputException)
             {
                 stderr.WriteLine($"error: {ex.Message}");
                 setExit(Commands.BadInput);
