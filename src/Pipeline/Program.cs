@@ -61,7 +61,7 @@ public static class HnnCli
 {
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var storeOption = new Option<string?>("--store") { Description = $"Artifact store directory (default: the pipeline's run.store, else {PipelineLoader.DefaultStore})" };
+        var storeOption = new Option<string?>("--store") { Description = $"Artifact store directory (default: {PipelineLoader.DefaultStore} in the working directory; for run and plan the pipeline's run.store when it sets one)" };
         var setOption = new Option<string[]>("--set") { Description = "Override a config value: key.path=value (YAML), e.g. --set model.widths=[500,1000]; repeatable", AllowMultipleArgumentsPerToken = false };
         var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var quietOption = new Option<bool>("--quiet", "-q") { Description = "Warnings and errors only" };
