@@ -11,8 +11,8 @@ namespace Hnn.Pipeline.Cli;
 /// </summary>
 internal static class ErrorLog
 {
-    /// <summary>The <see cref="Exception.Data"/> entry naming the file the trace was written to.</summary>
-    public const string PathKey = "hnn.error_log";
+    /// <summary>The file each exception's trace was written to (beside it: the exception itself is not changed).</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Exception, string> Written = [];
 
     /// <summary>The file name of a run's trace (in its run folder).</summary>
     public const string RunFileName = "error.log";
@@ -27,18 +27,19 @@ internal static class ErrorLog
 
     /// <summary>
     /// Writes the trace of <paramref name="e"/> to <paramref name="path"/> (the temporary folder's file when null or
-    /// when that write fails), records the file on the exception and returns it; null if no file could be written.
+    /// when that write fails), records the file beside the exception and returns it; null if no file could be written.
     /// </summary>
     public static string? Write(Exception e, string? path = null)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (e.Data[PathKey] is string written)
+        if (Written.TryGetValue(e, out var written))
         {
             return written;
         }
 
-        var text = string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} hnn {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}{Environment.NewLine}{(StageFailedException.Where(e) is { } where ? where + Environment.NewLine : string.Empty)}{e}{Environment.NewLine}");
-        foreach (var candidate in new[] { path, Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"hnn-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log")) })
+        var now = TimeProvider.System.GetUtcNow();
+        var text = string.Create(CultureInfo.InvariantCulture, $"{now:yyyy-MM-ddTHH:mm:ssZ} hnn {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}{Environment.NewLine}{(StageFailedException.Where(e) is { } where ? where + Environment.NewLine : string.Empty)}{e}{Environment.NewLine}");
+        foreach (var candidate in new[] { path, Path.Combine(Path.GetTempPath(), string.Create(CultureInfo.InvariantCulture, $"hnn-error-{now:yyyyMMdd-HHmmss}-{Environment.ProcessId}.log")) })
         {
             if (candidate is null)
             {
@@ -49,7 +50,7 @@ internal static class ErrorLog
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(candidate))!);
                 File.WriteAllText(candidate, text);
-                e.Data[PathKey] = candidate;
+                Written.AddOrUpdate(e, candidate);
                 return candidate;
             }
             catch (Exception io) when (io is IOException or UnauthorizedAccessException)

@@ -22,20 +22,23 @@ public sealed class StageFailedException : Exception
     {
     }
 
-    /// <summary>The <see cref="Exception.Data"/> entry <see cref="Note"/> writes: "stage STAGE (LABEL, key KEY)".</summary>
-    public const string WhereKey = "hnn.stage";
+    /// <summary>
+    /// Where exceptions came from (<see cref="Note"/>), held beside them: the exception objects themselves are not
+    /// changed (an exception that crosses to another silo is serialized as it was thrown).
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Exception, string> Places = [];
 
     /// <summary>
-    /// Records on an exception thrown by a stage's compute which stage and experiment it came from (the innermost
-    /// stage, once), without wrapping it: its type stays, so the callers that catch it (a failed rollout is a finding,
-    /// not a reason to stop) still do. Returns false, for use as an exception filter.
+    /// Records which stage and experiment an exception thrown by a stage's compute came from (the innermost stage,
+    /// once), without wrapping or changing it: its type stays, so the callers that catch it (a failed rollout is a
+    /// finding, not a reason to stop) still do. Returns false, for use as an exception filter.
     /// </summary>
     public static bool Note(Exception e, string stage, string label, string key)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (e is not OperationCanceledException && !e.Data.Contains(WhereKey))
+        if (e is not OperationCanceledException)
         {
-            e.Data[WhereKey] = $"stage {stage} ({label}, key {key})";
+            Places.TryAdd(e, $"stage {stage} ({label}, key {key})");
         }
 
         return false;
@@ -45,7 +48,7 @@ public sealed class StageFailedException : Exception
     public static string? Where(Exception e) => e switch
     {
         StageFailedException { Stage: { } stage, Label: var label } => $"stage {stage} ({label})",
-        { Data: var d } when d.Contains(WhereKey) => d[WhereKey] as string,
+        _ when Places.TryGetValue(e, out var place) => place,
         AggregateException { InnerExceptions.Count: > 0 } a => Where(a.InnerExceptions[0]),
         { InnerException: { } inner } => Where(inner),
         _ => null,
