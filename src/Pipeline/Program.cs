@@ -61,7 +61,7 @@ public static class HnnCli
 {
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var storeOption = new Option<string?>("--store") { Description = $"Artifact store directory (default: the pipeline's run.store, else {PipelineLoader.DefaultStore})" };
+        var storeOption = new Option<string?>("--store") { Description = $"Artifact store directory (default: {PipelineLoader.DefaultStore} in the working directory; for run and plan the pipeline's run.store when it sets one)" };
         var setOption = new Option<string[]>("--set") { Description = "Override a config value: key.path=value (YAML), e.g. --set model.widths=[500,1000]; repeatable", AllowMultipleArgumentsPerToken = false };
         var verboseOption = new Option<bool>("--verbose", "-v") { Description = "Debug logging" };
         var quietOption = new Option<bool>("--quiet", "-q") { Description = "Warnings and errors only" };
@@ -172,8 +172,35 @@ public static class HnnCli
 
         // ProcessTerminationTimeout = null: signals are handled by Main (graceful stop, manifest written), not by
         // System.CommandLine, which would kill the process two seconds after a signal.
-        var code = await parsed.InvokeAsync(
-            new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null }, ct).ConfigureAwait(false);
+        // EnableDefaultExceptionHandler = false: an exception no command caught is not printed with its stack trace by
+        // System.CommandLine but given the one-line form here (the trace goes to a file; -v / --verbose prints it too).
+        int code;
+        try
+        {
+            code = await parsed.InvokeAsync(
+                new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Commands.Failure;
+        }
+        catch (InputException e)
+        {
+            await stderr.WriteLineAsync($"error: {OneLine(e.Message)}").ConfigureAwait(false);
+            return Commands.BadInput;
+        }
+        catch (Exception e) when (ErrorLog.IsInternal(e) || e is IOException or UnauthorizedAccessException)
+        {
+            var path = ErrorLog.IsInternal(e) ? ErrorLog.Write(e) : null;
+            if (path is not null && args.Any(a => a is "-v" or "--verbose"))
+            {
+                await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            }
+
+            await stderr.WriteLineAsync(path is null ? $"error: {OneLine(e.Message)}" : ErrorLog.Line(e, path)).ConfigureAwait(false);
+            return Commands.Failure;
+        }
+
         return code != 0 ? code : exit;
     }
 
@@ -247,7 +274,14 @@ public static class HnnCli
         }
         catch (Exception e)
         {
-            log.Error(e, "failed: {Message}", OneLine(e.Message));
+            // An internal failure: one line (what failed, where the trace is); the trace in a file, on stderr only with -v.
+            var path = ErrorLog.Write(e);
+            if (log.IsEnabled(LogEventLevel.Debug))
+            {
+                log.Error(e, "failed: {Message}", OneLine(e.Message));
+            }
+
+            await stderr.WriteLineAsync(ErrorLog.Line(e, path)).ConfigureAwait(false);
             return Commands.Failure;
         }
     }
@@ -266,6 +300,11 @@ public static class HnnCli
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             stderr.WriteLine($"error: {OneLine(e.Message)}");
+            return Commands.Failure;
+        }
+        catch (Exception e) when (ErrorLog.IsInternal(e))
+        {
+            stderr.WriteLine(ErrorLog.Line(e, ErrorLog.Write(e)));
             return Commands.Failure;
         }
     }

@@ -33,7 +33,7 @@ public static partial class CliChecks
         return match ?? throw new InputException($"{option} '{Shown.Cut(value)}': not allowed; allowed: {string.Join(", ", allowed)}");
     }
 
-    /// <summary>A comma-separated list of seeds: at least one, each an integer in [0, 2^64 - 1].</summary>
+    /// <summary>A comma-separated list of seeds: at least one, each an integer in [0, 2^64 - 1], none twice.</summary>
     public static IReadOnlyList<ulong> Seeds(string option, string text)
     {
         var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -48,6 +48,7 @@ public static partial class CliChecks
             seeds.Add(seed);
         }
 
+        Repeats.CheckOption(option, text, seeds, s => s.ToString(CultureInfo.InvariantCulture), "seed");
         return seeds.Count > 0
             ? seeds
             : throw new InputException($"{option} '{Shown.Cut(text)}': lists no seed; allowed: comma-separated non-negative integers, e.g. 1,2,3");

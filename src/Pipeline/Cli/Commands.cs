@@ -124,6 +124,12 @@ public static class Commands
                 status = "interrupted";
                 throw;
             }
+            catch (Exception e) when (ErrorLog.IsInternal(e))
+            {
+                // The full trace goes beside the failed run's manifest; the terminal gets one line naming it (Program.Guard).
+                ErrorLog.Write(e, Path.Combine(dir, ErrorLog.RunFileName));
+                throw;
+            }
             finally
             {
                 lock (manifestLock)

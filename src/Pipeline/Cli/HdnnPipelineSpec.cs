@@ -113,6 +113,8 @@ public sealed class HdnnPipelineSpec
                 Fail("models", $"'{m[..Math.Min(m.Length, 40)]}'", string.Join(", ", ModelNames));
         }
 
+        foreach (var m in Models.Where(m => Models.Count(x => string.Equals(x, m, StringComparison.OrdinalIgnoreCase)) > 1).Take(1))
+            Fail("models", $"[{string.Join(", ", Models.Take(10))}]", $"each model once ('{m[..Math.Min(m.Length, 40)]}' appears {Repeats.Times(Models.Count(x => string.Equals(x, m, StringComparison.OrdinalIgnoreCase)))})");
         if (Layers < 1 || Layers > 4096)
             Fail("layers", Layers, "an integer in [1, 4096]");
         if (!double.IsFinite(TEnd) || TEnd <= 0 || TEnd > 1000)

@@ -71,6 +71,8 @@ public sealed class HigStudySpec
 
         if (spec.Train < 1 || spec.Test < 1 || spec.Seeds.Count == 0)
             throw new InputException($"{path}: need train >= 1, test >= 1 and at least one seed");
+        if (spec.Seeds.FirstOrDefault(s => spec.Seeds.Count(x => x == s) > 1) is var seed && spec.Seeds.Count(x => x == seed) > 1)
+            throw new InputException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{path}: hig.seeds: {seed} appears {Repeats.Times(spec.Seeds.Count(x => x == seed))} (each seed once)"));
         return spec;
     }
 

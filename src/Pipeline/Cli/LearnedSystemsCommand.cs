@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Hnn.Pipeline.Config;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Rollout;
 using Hnn.Stages.Training;
@@ -54,6 +55,8 @@ public static class LearnedSystemsCommand
                     throw new ArgumentException("--systems: empty; allowed: kepler, fput (comma-separated)");
                 }
 
+                Repeats.CheckOption("--systems", pr.GetValue(systems)!, names, n => n, "system");
+
                 var n = pr.GetValue(seeds);
                 foreach (var (option, value) in new[] { ("--seeds", n), ("--kepler-width", pr.GetValue(keplerWidth)), ("--fput-width", pr.GetValue(fputWidth)), ("--kepler-trajectories", pr.GetValue(keplerTrajectories)), ("--fput-trajectories", pr.GetValue(fputTrajectories)) })
                 {
@@ -83,7 +86,19 @@ public static class LearnedSystemsCommand
 
                 if (pr.GetValue(fputQuarticWidth) < 0)
                 {
-                    throw new ArgumentException("--fput-width-beta1 must be >= 0 (0: --fput-width)");
+                    throw new ArgumentException(Inv($"--fput-width-beta1 {pr.GetValue(fputQuarticWidth)}: must be an integer >= 0 (0: --fput-width)"));
+                }
+
+                // Checked before any work (a bad --backend or --plot-dir used to fail after the fits, or with a .NET message).
+                CliChecks.OneOf("--backend", pr.GetValue(backend)!, ["auto", "lapack", "managed"], ignoreCase: true);
+                if (pr.GetValue(plotDir) is { } dir)
+                {
+                    CliChecks.OutputFolder("--plot-dir", dir);
+                }
+
+                if (pr.GetValue(sweep) is { } checkedGrid)
+                {
+                    ParseGrid(checkedGrid);
                 }
 
                 var la = LinearAlgebraBackends.Resolve(pr.GetValue(backend)!, out var note);
@@ -100,7 +115,7 @@ public static class LearnedSystemsCommand
                     new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude)), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
-            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+            catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InputException)
             {
                 stderr.WriteLine($"error: {ex.Message}");
                 setExit(Commands.BadInput);
@@ -189,29 +204,65 @@ public static class LearnedSystemsCommand
         }
     }
 
-    private static void Sweep(ILinearAlgebra la, string grid, ulong dataSeed, ulong modelSeed, TextWriter stdout)
+    /// <summary>The parts of a --scale-sweep grid, each checked (one line naming the part, its value and what is allowed).</summary>
+    private static (string[] Parts, string[] Methods, List<int> Widths, List<double> Scales, int Points) ParseGrid(string grid)
     {
         var parts = grid.Split(';', StringSplitOptions.TrimEntries);
+        string Bad(string part, string value, string allowed) => $"--scale-sweep '{Shown.Cut(grid)}': {part} '{Shown.Cut(value)}' is not allowed; allowed: {allowed}";
         if (parts.Length is < 5 or > 6 || (parts.Length == 6 && parts[5] != "both"))
         {
-            throw new ArgumentException($"--scale-sweep: '{grid}' is not 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]'");
+            throw new ArgumentException($"--scale-sweep '{Shown.Cut(grid)}': is not 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]', e.g. 'kepler;a-swim;400;0.1,1;2000'");
+        }
+
+        var sys = parts[0].Split(':');
+        if (!(parts[0] == "kepler" || (sys.Length == 3 && sys[0] == "fput" && sys.Skip(1).All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x)))))
+        {
+            throw new ArgumentException(Bad("SYSTEM", parts[0], "kepler or fput:ALPHA:BETA (numbers), e.g. fput:0.25:0"));
         }
 
         static string[] List(string v) => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var widths = List(parts[2]).Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
-        var scales = List(parts[3]).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
-        var points = int.Parse(parts[4], CultureInfo.InvariantCulture);
-        if (widths.Any(w => w < 1) || points < 2 || scales.Any(v => !Hnn.Stages.Sampling.WeightScale.IsValid(v)))
+        string[] methods = ["elm", "u-swim", "a-swim"];
+        var chosen = List(parts[1]);
+        if (chosen.Length == 0 || chosen.FirstOrDefault(m => !methods.Contains(m)) is { } badMethod)
         {
-            throw new ArgumentException($"--scale-sweep: widths must be >= 1, points >= 2 and scales in (0, {Hnn.Stages.Sampling.WeightScale.Max}]");
+            throw new ArgumentException(Bad("METHODS", chosen.Length == 0 ? parts[1] : chosen.First(m => !methods.Contains(m)), "comma-separated elm, u-swim, a-swim"));
         }
 
+        var widths = new List<int>();
+        foreach (var w in List(parts[2]))
+        {
+            widths.Add(int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : throw new ArgumentException(Bad("WIDTHS", w, "comma-separated integers >= 1")));
+        }
+
+        var scales = new List<double>();
+        foreach (var t in List(parts[3]))
+        {
+            scales.Add(double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && Hnn.Stages.Sampling.WeightScale.IsValid(v)
+                ? v
+                : throw new ArgumentException(Bad("SCALES", t, Inv($"comma-separated numbers in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"))));
+        }
+
+        if (widths.Count == 0 || scales.Count == 0)
+        {
+            throw new ArgumentException(Bad(widths.Count == 0 ? "WIDTHS" : "SCALES", widths.Count == 0 ? parts[2] : parts[3], "at least one value"));
+        }
+
+        var points = int.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p >= 2 ? p : throw new ArgumentException(Bad("POINTS", parts[4], "an integer >= 2"));
+        Repeats.CheckOption("--scale-sweep", grid, chosen, m => m, "method");
+        Repeats.CheckOption("--scale-sweep", grid, widths, w => w.ToString(CultureInfo.InvariantCulture), "width");
+        Repeats.CheckOption("--scale-sweep", grid, scales, v => v.ToString("R", CultureInfo.InvariantCulture), "scale");
+        return (parts, chosen, widths, scales, points);
+    }
+
+    private static void Sweep(ILinearAlgebra la, string grid, ulong dataSeed, ulong modelSeed, TextWriter stdout)
+    {
+        var (parts, chosen, widths, scales, points) = ParseGrid(grid);
         var both = parts.Length == 6;
         stdout.WriteLine(Inv($"Exact derivatives at {points} states of {parts[0]} (data seed {dataSeed}, model seed {modelSeed}), rcond 1e-13, 2000 test states; biases {(both ? "scaled with the weights (ablation)" : "as the sampler sets them")}"));
         stdout.WriteLine();
         stdout.WriteLine("| system | method | width | weight scale | rank | test H | train H |");
         stdout.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var method in List(parts[1]))
+        foreach (var method in chosen)
         {
             foreach (var w in widths)
             {

@@ -52,6 +52,9 @@ public static class LimitedDataCommand
                     throw new ArgumentException(forms.Count == 0 ? "--formulations: lists none; allowed: finite-difference, midpoint" : "--h: lists no step; allowed: comma-separated numbers > 0, e.g. 0.1,0.2");
                 }
 
+                Repeats.CheckOption("--formulations", pr.GetValue(formulations)!, forms, f => f.ToName(), "formulation");
+                Repeats.CheckOption("--h", pr.GetValue(steps)!, hs, h => h.ToString("R", CultureInfo.InvariantCulture), "step");
+
                 // Every option checked before the first fit (and the plot path before the runs, not after them).
                 var n = CliChecks.AtLeast("--seeds", pr.GetValue(seeds), 1);
                 CliChecks.AtLeast("--train", pr.GetValue(train), 2);

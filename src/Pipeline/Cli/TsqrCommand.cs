@@ -66,10 +66,12 @@ public static class TsqrCommand
                     n = 20_000;
                 }
 
-                if (n < 2 || w < 1 || l < 1 || c < 1 || k < 1)
-                {
-                    throw new InputException($"--rows {n}, --width {w}, --lanes {l}, --chunk-rows {c}, --cores {k}: must be at least 2, 1, 1, 1, 1");
-                }
+                // Each option named on its own (was one message listing all five).
+                CliChecks.AtLeast("--rows", n, 2);
+                CliChecks.AtLeast("--width", w, 1);
+                CliChecks.AtLeast("--lanes", l, 1);
+                CliChecks.AtLeast("--chunk-rows", c, 1);
+                CliChecks.AtLeast("--cores", k, 1);
 
                 var la = BlasKernel.Resolve("auto", log, out var note, out _);
                 var system = SystemRegistry.Create("mass-spring");

@@ -70,6 +70,17 @@ public static partial class PipelineLoader
                 throw new InputException($"{path}: sweep.{Shown.Cut(key)}: must be a non-empty list of scalar values, e.g. [1e-10, 1e-13]");
             }
 
+            for (var i = 1; i < list.Items.Count; i++)
+            {
+                var text = ((ScalarNode)list.Items[i]).Value!;
+                var first = list.Items.Take(i).Select((n, j) => (Text: ((ScalarNode)n).Value!, j)).FirstOrDefault(x => SameSweepValue(x.Text, text), (Text: string.Empty, j: -1)).j;
+                if (first >= 0)
+                {
+                    var count = list.Items.Count(n => SameSweepValue(((ScalarNode)n).Value!, text));
+                    throw new InputException($"{path}: sweep.{Shown.Cut(key)}[{i}]: {Shown.Cut(text)} appears {Repeats.Times(count)} (each value once; first at sweep.{Shown.Cut(key)}[{first}])");
+                }
+            }
+
             variants *= list.Items.Count;
             axes.Add((key, list.Items.ToList()));
         }
@@ -81,6 +92,13 @@ public static partial class PipelineLoader
 
         return axes;
     }
+
+    /// <summary>Two sweep values that give the same variant: the same number (1e-3 and 0.001), or the same text.</summary>
+    private static bool SameSweepValue(string a, string b) =>
+        double.TryParse(a, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x)
+        && double.TryParse(b, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var y)
+            ? x.Equals(y)
+            : string.Equals(a.Trim(), b.Trim(), StringComparison.Ordinal);
 
     private static IEnumerable<List<(string Key, ConfigNode Value)>> Cartesian(List<(string Key, List<ConfigNode> Values)> axes)
     {

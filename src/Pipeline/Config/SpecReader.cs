@@ -229,7 +229,7 @@ internal sealed class SpecReader(string file, MapNode? root = null)
         System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(file))!, path));
 
     /// <summary>
-    /// <c>seed:</c> or <c>seeds:</c> of a section (not both): distinct seeds in order; <paramref name="fallback"/> alone
+    /// <c>seed:</c> or <c>seeds:</c> of a section (not both): the seeds in order (a repeated seed is refused); <paramref name="fallback"/> alone
     /// when neither is given; none when the section is absent.
     /// </summary>
     public List<ulong> Seeds(MapNode? map, string section, ulong fallback)
@@ -248,14 +248,21 @@ internal sealed class SpecReader(string file, MapNode? root = null)
         var node = map["seeds"] ?? map["seed"];
         var key = map["seeds"] is not null ? "seeds" : "seed";
         NotEmpty(node, $"{section}.{key}", "seed");
+        var listed = new List<(ConfigNode?, int, ulong)>();
         foreach (var (n, i) in OneOrMany(node).Select((n, i) => (n, i)))
         {
             var s = Integer(n, $"{section}.{key}[{i}]", 0, long.MaxValue);
-            if (s is not null && !seeds.Contains((ulong)s))
+            if (s is not null)
             {
-                seeds.Add((ulong)s);
+                listed.Add((n, i, (ulong)s));
+                if (!seeds.Contains((ulong)s))
+                {
+                    seeds.Add((ulong)s);
+                }
             }
         }
+
+        Repeats.Check(this, $"{section}.{key}", listed, s => s.ToString(CultureInfo.InvariantCulture), "seed");
 
         if (node is null)
         {

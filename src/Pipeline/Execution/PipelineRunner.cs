@@ -383,7 +383,17 @@ public sealed partial class PipelineRunner
         var cached = await _store.TryReadAsync(stage, key, ct).ConfigureAwait(false);
         if (cached is not null)
         {
-            var value = decode(cached);
+            T value;
+            try
+            {
+                value = decode(cached);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Sealed (so not a torn or edited file, which the store sets aside) but not what this stage's codec reads.
+                throw StageFailedException.Decode(stage, label, _store.PathFor(stage, key), e);
+            }
+
             var original = _store.ReadComputeSeconds(stage, key) ?? Codecs.Seconds(cached);
             Record(new StageRecord(stage, key, true, sw.Elapsed.TotalSeconds, original), sink);
             log.Information("{Stage} {Label}: cached {Key} (computed in {Seconds:F2} s, loaded in {Load:F3} s)", stage, label, key, original, sw.Elapsed.TotalSeconds);
@@ -392,7 +402,16 @@ public sealed partial class PipelineRunner
 
         log.Debug("{Stage} {Label}: computing {Key}", stage, label, key);
         using var live = StageProgress.Begin(stage, label); // a status line while it runs, on a terminal (Cli/LiveProgress.cs)
-        var result = await Task.Run(compute, ct).ConfigureAwait(false);
+        T result;
+        try
+        {
+            result = await Task.Run(compute, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (StageFailedException.Note(e, stage, label, key))
+        {
+            throw; // never reached: Note only records where the exception came from (its type, and who catches it, stay)
+        }
+
         var seconds = sw.Elapsed.TotalSeconds;
         var table = encode(result);
         var meta = new Dictionary<string, string>(table.Metadata) { ["hnn.stage"] = stage };

@@ -28,7 +28,44 @@ public sealed class BadInputTests
         { "--set without =", string.Empty, string.Empty, ["model.widths"], ["--set 'model.widths'", "key.path=value"] },
         { "--set of an unknown key", string.Empty, string.Empty, ["model.widht=[3]"], ["model.widht", "did you mean 'model.widths'"] },
         { "non-finite rcond", string.Empty, string.Empty, ["model.rcond=.nan"], ["model.rcond", "finite"] },
+
+        // Session-6 keys (audit of 2026-12-03; a list as run.distributed_fit said "must be a string").
+        { "distributed_fit yes", string.Empty, string.Empty, ["run.distributed_fit=yes"], ["{file}: run.distributed_fit: 'yes' is not allowed; allowed: true, false"] },
+        { "distributed_fit list", string.Empty, string.Empty, ["run.distributed_fit=[true]"], ["{file}: run.distributed_fit: a list is not allowed; allowed: true, false (default false)"] },
+        { "distributed_fit local", string.Empty, string.Empty, ["run.distributed_fit=true"], ["run.distributed_fit: true is allowed only with run.executor: orleans"] },
+        { "weight_scale 0", string.Empty, string.Empty, ["model.weight_scale=0"], ["model.weight_scale: 0 is not allowed: must be in (0, 1000000]"] },
+        { "weight_scale too large", string.Empty, string.Empty, ["model.weight_scale=1e7"], ["model.weight_scale: 10000000 is not allowed: must be in (0, 1000000]"] },
+        { "weight_scale text", string.Empty, string.Empty, ["model.weight_scale=abc"], ["model.weight_scale: 'abc' is not a number"] },
+        { "error_bars without trajectories", string.Empty, string.Empty, ["model.error_bars=trajectories"], ["model.error_bars: is only allowed with data.trajectories"] },
+        { "regularisation without trajectories", string.Empty, string.Empty, ["model.regularisation={auto: {criterion: gcv}}"], ["model.regularisation: is only allowed with data.trajectories"] },
     };
+
+    /// <summary>
+    /// The trajectory path's keys on the shipped example (validate only): each bad value, type or combination is one
+    /// line naming the key, the value and what is allowed.
+    /// </summary>
+    public static TheoryData<string[], string> TrajectoryCases => new()
+    {
+        { ["model.error_bars=foo"], "model.error_bars: 'foo' is not allowed; allowed: residual, trajectories" },
+        { ["model.error_bars=trajectories", "model.regularisation={auto: {criterion: gcv}}", "data.trajectories.validation=0"], "model.error_bars: trajectories needs validation trajectories: set data.trajectories.validation to at least 1" },
+        { ["model.regularisation={auto: {criterion: foo}}"], "model.regularisation.auto.criterion: 'foo' is not allowed; allowed: validation, gcv, validation-domain" },
+        { ["model.regularisation={auto: {kind: lasso}}"], "model.regularisation.auto.kind: 'lasso' is not allowed; allowed: rcond, ridge" },
+        { ["model.regularisation={auto: {criterion: validation-domain}}", "data.trajectories.validation=0"], "data.trajectories.validation: 0 is not allowed with model.regularisation auto by validation-domain: at least one validation trajectory is needed (or use criterion: gcv)" },
+        { ["model.regularisation={ridge: {lambda: -1}}"], "model.regularisation.ridge.lambda: -1 is not allowed: must be >= 0" },
+        { ["model.regularisation={ridge: 1e-8}"], "model.regularisation.ridge: '1e-8' is not allowed: must be a mapping, e.g. ridge: {lambda: 1e-8}" },
+        { ["model.regularisation={rcond: 1e-10}"], "model.regularisation.rcond: '1e-10' is not allowed: rcond takes no value here (its value is model.rcond)" },
+        { ["model.regularisation=lasso"], "model.regularisation: 'lasso' is not allowed; allowed: rcond, ridge, auto" },
+        { ["model.regularisation={auto: {criterion: gcv, folds: 5}}"], "model.regularisation.auto.folds: unknown key" },
+    };
+
+    [Theory]
+    [MemberData(nameof(TrajectoryCases))]
+    public async Task Bad_trajectory_setting_exits_2_with_one_line(string[] sets, string expected)
+    {
+        var pipeline = Path.Combine(RepoRoot.Find(), "pipelines", "examples", "pendulum-trajectories.yaml");
+        var r = await CliSandbox.InvokeAsync(["validate", pipeline, .. sets.SelectMany(s => new[] { "--set", s })]);
+        CliAssert.BadInput(r, [$"{pipeline}: {expected}"]);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -97,6 +134,31 @@ public sealed class BadInputTests
         { ["plan", "{pipeline}", "--store", "/etc/hnn"], ["--store: '/etc/hnn' is not allowed", "system directory /etc"] },
         { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "{file}"], ["--store: '", "' is not allowed: it is a file, not a folder"] },
         { ["hdnn", "{repo}/pipelines/hdnn/swiss-roll.yaml", "--store", "/etc/passwd"], ["--store: '/etc/passwd' is not allowed"] },
+
+        // Session-6 commands (audit of 2026-12-03: tsqr named all five sizes in one message; learned-systems gave .NET
+        // parse messages for a bad --scale-sweep part, "(Parameter 'choice')" for --backend, and exit 1 after every
+        // fit for a --plot-dir that is a file).
+        { ["tsqr", "--width", "0"], ["--width 0: must be an integer >= 1"] },
+        { ["tsqr", "--rows", "1"], ["--rows 1: must be an integer >= 2"] },
+        { ["tsqr", "--lanes", "0"], ["--lanes 0: must be an integer >= 1"] },
+        { ["tsqr", "--data", "{file}"], ["--data {file}: must be a .parquet file"] },
+        { ["tsqr", "--data", "{root}/none.parquet"], ["{root}/none.parquet: data file not found"] },
+        { ["tsqr", "--cluster", "foo:bar"], ["--cluster: 'foo:bar' is not a cluster address; allowed: localhost:PORT"] },
+        { ["learned-systems", "--scale-sweep", "kepler;foo;10;1;100"], ["--scale-sweep 'kepler;foo;10;1;100': METHODS 'foo' is not allowed; allowed: comma-separated elm, u-swim, a-swim"] },
+        { ["learned-systems", "--scale-sweep", "kepler;elm;x;1;100"], ["WIDTHS 'x' is not allowed; allowed: comma-separated integers >= 1"] },
+        { ["learned-systems", "--scale-sweep", "fput:a:0;elm;10;1;100"], ["SYSTEM 'fput:a:0' is not allowed; allowed: kepler or fput:ALPHA:BETA"] },
+        { ["learned-systems", "--scale-sweep", "kepler;elm;10;0;100"], ["SCALES '0' is not allowed; allowed: comma-separated numbers in (0, 1000000]"] },
+        { ["learned-systems", "--scale-sweep", "kepler;elm;10;1;1"], ["POINTS '1' is not allowed; allowed: an integer >= 2"] },
+        { ["learned-systems", "--scale-sweep", "kepler;elm;10"], ["--scale-sweep 'kepler;elm;10': is not 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]'"] },
+        { ["learned-systems", "--plot-dir", "{file}"], ["--plot-dir {file}: is a file; give a folder"] },
+        { ["learned-systems", "--backend", "x"], ["--backend 'x': not allowed; allowed: auto, lapack, managed"] },
+        { ["learned-systems", "--fput-width-beta1", "-1"], ["--fput-width-beta1 -1: must be an integer >= 0"] },
+        { ["learned-systems", "--kepler-weight-scale", "0"], ["--kepler-weight-scale: 0 is not allowed: must be in (0, 1000000]"] },
+        { ["learned-systems", "--fput-amplitude", "11"], ["--fput-amplitude: 11 is not allowed: must be in (0, 10]"] },
+        { ["learned-systems", "--stall-tolerance", "1"], ["--stall-tolerance: 1 is not allowed: must be in [1e-14, 1)"] },
+        { ["learned-systems", "--systems", "mars"], ["--systems: 'mars' is not one of kepler, fput"] },
+        { ["export", "latest", "--format", "xml"], ["--format 'xml' is not allowed; allowed: json, parquet, onnx"] },
+        { ["predict", "latest", "--input", "{file}"], ["Option '--output' is required", "(see 'hnn predict --help')"] },
     };
 
     [Theory]

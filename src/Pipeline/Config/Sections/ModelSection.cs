@@ -61,11 +61,17 @@ internal static class ModelSection
     private static List<SampledMethod> Methods(SpecReader r, MapNode? map, out bool adam, out bool hig)
     {
         var methods = new List<SampledMethod>();
+        var listed = new List<(ConfigNode?, int, (Method Method, string Written))>();
         adam = false;
         hig = false;
         foreach (var (n, i) in r.OneOrMany(map?["methods"]).Select((n, i) => (n, i)))
         {
             var method = n is ScalarNode { Value: not null } s ? Method.Find(s.Value) : null;
+            if (method is not null)
+            {
+                listed.Add((n, i, (method, ((ScalarNode)n).Value!.Trim())));
+            }
+
             if (method is Adam)
             {
                 adam = true;
@@ -88,6 +94,8 @@ internal static class ModelSection
         }
 
         r.NotEmpty(map?["methods"], "model.methods", "method");
+        Repeats.Check(r, "model.methods", listed, m => string.Equals(m.Written, m.Method.Name, StringComparison.Ordinal) ? m.Method.Name : $"'{Shown.Cut(m.Written)}' ({m.Method.Name})", "method",
+            EqualityComparer<(Method Method, string Written)>.Create((a, b) => a.Method == b.Method, m => m.Method.GetHashCode()));
         if (map is not null && map["methods"] is null)
         {
             methods.AddRange(DefaultMethods);
@@ -99,14 +107,21 @@ internal static class ModelSection
     private static List<int> Widths(SpecReader r, MapNode? map)
     {
         var widths = new List<int>();
+        var listed = new List<(ConfigNode?, int, int)>();
         foreach (var (n, i) in r.OneOrMany(map?["widths"]).Select((n, i) => (n, i)))
         {
             var w = r.Integer(n, $"model.widths[{i}]", 1, MaxWidth);
-            if (w is not null && !widths.Contains((int)w))
+            if (w is not null)
             {
-                widths.Add((int)w);
+                listed.Add((n, i, (int)w));
+                if (!widths.Contains((int)w))
+                {
+                    widths.Add((int)w);
+                }
             }
         }
+
+        Repeats.Check(r, "model.widths", listed, w => w.ToString(System.Globalization.CultureInfo.InvariantCulture), "width");
 
         if (map is not null && map["widths"] is null)
         {

@@ -95,6 +95,7 @@ internal static class RolloutSection
         }
 
         r.NotEmpty(node, "rollout.initial", "state (q1..qd, p1..pd), e.g. [[1.5, 0]]");
+        var listed = new List<(ConfigNode?, int, double[])>();
         foreach (var (item, i) in r.ListOfLists(node).Select((n, i) => (n, i)))
         {
             var values = r.OneOrMany(item).Select((n, j) => r.Double(n, $"rollout.initial[{i}][{j}]") is { } v && SpecLimits.Coordinate(r, v, $"rollout.initial[{i}][{j}]") ? v : double.NaN).ToArray();
@@ -103,8 +104,11 @@ internal static class RolloutSection
             if (values.Length != 0 && values.All(double.IsFinite))
             {
                 initial.Add(values);
+                listed.Add((item, i, values));
             }
         }
+
+        Repeats.Check(r, "rollout.initial", listed, v => $"[{string.Join(", ", v.Select(SpecReader.Format))}]", "state", Repeats.Sequence);
 
         return initial;
     }
@@ -142,11 +146,13 @@ internal static class RolloutSection
     {
         r.NotEmpty(map["integrators"], "rollout.integrators", "integrator");
         var integrators = new List<Integrator>();
+        var listed = new List<(ConfigNode?, int, (Integrator Integrator, string Written))>();
         foreach (var (n, i) in r.OneOrMany(map["integrators"]).Select((n, i) => (n, i)))
         {
             var name = (n as ScalarNode)?.Value?.Trim() ?? string.Empty;
             if (Hnn.Stages.Rollout.Integrators.TryParse(name, out var integrator))
             {
+                listed.Add((n, i, (integrator, name)));
                 if (!integrators.Contains(integrator))
                 {
                     integrators.Add(integrator);
@@ -158,6 +164,8 @@ internal static class RolloutSection
             }
         }
 
+        Repeats.Check(r, "rollout.integrators", listed, x => string.Equals(x.Written, x.Integrator.ToName(), StringComparison.Ordinal) ? x.Integrator.ToName() : $"'{Shown.Cut(x.Written)}' ({x.Integrator.ToName()})", "integrator",
+            EqualityComparer<(Integrator Integrator, string Written)>.Create((a, b) => a.Integrator == b.Integrator, x => x.Integrator.GetHashCode()));
         if (map["integrators"] is null)
         {
             integrators.AddRange(DefaultIntegrators);

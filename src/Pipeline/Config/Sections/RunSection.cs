@@ -38,7 +38,12 @@ public static class RunSection
             r.Problem("run.cluster", $"{clusterProblem}; allowed: {Hnn.Cluster.ClusterAddress.Allowed}");
         }
 
-        var distributed = r.String(map, "distributed_fit", "run.distributed_fit", "false", ["true", "false"]) == "true";
+        if (map?["distributed_fit"] is { } df and not ScalarNode)
+        {
+            r.Problem("run.distributed_fit", $"{SpecReader.Describe(df)} is not allowed; allowed: true, false (default false)");
+        }
+
+        var distributed = map?["distributed_fit"] is not (null or ScalarNode) ? false : r.String(map, "distributed_fit", "run.distributed_fit", "false", ["true", "false"]) == "true";
         if (distributed && executor != "orleans")
         {
             r.Problem("run.distributed_fit", "true is allowed only with run.executor: orleans (or hnn run --cluster): it spreads each fit's QR over the silos of the cluster");

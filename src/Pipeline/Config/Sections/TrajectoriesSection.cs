@@ -182,7 +182,7 @@ internal static class TrajectoriesSection
         var validation = (int)(r.Integer(map?["validation"], "data.trajectories.validation", 0, int.MaxValue) ?? (needsValidation ? Math.Max(1, (int)Math.Round(0.2 * count)) : 0));
         if (needsValidation && validation == 0)
         {
-            r.Problem("data.trajectories.validation", "0 is not allowed with model.regularisation auto by validation: at least one validation trajectory is needed (or use criterion: gcv)");
+            r.Problem("data.trajectories.validation", $"0 is not allowed with model.regularisation auto by {(regularisation.Criterion == AutoCriterion.ValidationInDomain ? "validation-domain" : "validation")}: at least one validation trajectory is needed (or use criterion: gcv)");
         }
 
         if (count > 0 && (long)validation + test >= count)
@@ -306,7 +306,13 @@ internal static class TrajectoriesSection
             inner = m.Entries[0].Value as MapNode;
             if (inner is null && m.Entries[0].Value is not null && m.Entries[0].Value is not ScalarNode { Value: null or "" })
             {
-                r.Problem($"model.regularisation.{Shown.Cut(mode)}", "must be a mapping (e.g. ridge: {lambda: 1e-8} or auto: {kind: ridge, criterion: gcv})");
+                var value = SpecReader.Describe(m.Entries[0].Value!);
+                r.Problem($"model.regularisation.{Shown.Cut(mode)}", mode switch
+                {
+                    RegularisationSpec.RcondMode => $"{value} is not allowed: rcond takes no value here (its value is model.rcond); write regularisation: rcond and set model.rcond",
+                    RegularisationSpec.RidgeMode => $"{value} is not allowed: must be a mapping, e.g. ridge: {{lambda: 1e-8}}",
+                    _ => $"{value} is not allowed: must be a mapping (e.g. ridge: {{lambda: 1e-8}} or auto: {{kind: ridge, criterion: gcv}})",
+                });
             }
         }
         else
