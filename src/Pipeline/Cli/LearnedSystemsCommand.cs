@@ -30,6 +30,7 @@ public static class LearnedSystemsCommand
         var keplerSeparable = new Option<bool>("--kepler-separable") { Description = "Kepler: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b)" };
         var keplerScaleQ = new Option<double>("--kepler-weight-scale-q") { Description = "Kepler, separable: the q-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
         var keplerScaleP = new Option<double>("--kepler-weight-scale-p") { Description = "Kepler, separable: the p-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
+        var keplerRcond = new Option<double>("--kepler-rcond") { Description = "Kepler: the solve's truncation rcond (KeplerStudySettings; default 1e-13)", DefaultValueFactory = _ => 1e-13 };
         var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
         var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
         var fputAmplitude = new Option<double>("--fput-amplitude") { Description = "FPUT training states: modal coefficients uniform in [-A, A] (rollouts start at the lowest mode, A = 0.3)", DefaultValueFactory = _ => 0.3 };
@@ -44,7 +45,7 @@ public static class LearnedSystemsCommand
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, fputScale, fputQuarticWidth, fputAmplitude, sweep, stall, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, keplerRcond, fputScale, fputQuarticWidth, fputAmplitude, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -88,6 +89,11 @@ public static class LearnedSystemsCommand
                     }
                 }
 
+                if (!(pr.GetValue(keplerRcond) >= 0 && pr.GetValue(keplerRcond) < 1))
+                {
+                    throw new ArgumentException(Inv($"--kepler-rcond: {pr.GetValue(keplerRcond)} is not allowed: must be in [0, 1)"));
+                }
+
                 if (!(pr.GetValue(stall) >= 1e-14 && pr.GetValue(stall) < 1))
                 {
                     throw new ArgumentException(Inv($"--stall-tolerance: {pr.GetValue(stall)} is not allowed: must be in [1e-14, 1)"));
@@ -117,7 +123,7 @@ public static class LearnedSystemsCommand
                 var keplerLayer = pr.GetValue(keplerSeparable)
                     ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(keplerScaleQ) is > 0 and var sq ? sq : ks, pr.GetValue(keplerScaleP) is > 0 and var sp ? sp : ks)
                     : null;
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer },
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer, Rcond = pr.GetValue(keplerRcond) },
                     new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude)), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
@@ -135,7 +141,11 @@ public static class LearnedSystemsCommand
         /// <summary>The separable layer (Kepler's --kepler-separable), or null.</summary>
         public Hnn.Stages.Sampling.SeparableLayer? Separable { get; init; }
 
-        public string Layer => Separable is { } s ? Inv($"separable layer, weight scales q {s.QScale}, p {s.PScale}") : Inv($"weight scale {WeightScale}");
+        /// <summary>The solve's rcond (Kepler's --kepler-rcond).</summary>
+        public double Rcond { get; init; } = 1e-13;
+
+        public string Layer => (Separable is { } s ? Inv($"separable layer, weight scales q {s.QScale}, p {s.PScale}") : Inv($"weight scale {WeightScale}"))
+            + (Rcond == 1e-13 ? string.Empty : Inv($", rcond {Rcond}"));
     }
 
     private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
@@ -150,7 +160,7 @@ public static class LearnedSystemsCommand
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance, Separable: kepler.Separable));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance, Separable: kepler.Separable, Rcond: kepler.Rcond));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
