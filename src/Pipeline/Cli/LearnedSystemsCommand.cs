@@ -179,7 +179,7 @@ public static class LearnedSystemsCommand
                         new("|A| drift, true H", t, Floor(r.True.MaxRungeLenz), Dashed: true),
                     };
                     var written = Report.Plots.Lines(Path.Combine(plotDir, "kepler-learned-invariant-drift.png"),
-                        Inv($"Kepler learned from trajectories (width {keplerWidth}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
+                        Inv($"Kepler learned from trajectories (width {keplerWidth}{(kepler.Separable is { } sl ? Inv($", separable q {sl.QScale} / p {sl.PScale}") : string.Empty)}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
                     stdout.WriteLine($"plot: {written.Path}");
                 }
             }
