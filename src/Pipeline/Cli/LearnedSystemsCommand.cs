@@ -28,20 +28,25 @@ public static class LearnedSystemsCommand
         var keplerTrajectories = new Option<int>("--kepler-trajectories") { Description = "Training orbits for Kepler (each 20 steps of 0.05)", DefaultValueFactory = _ => 800 };
         var fputTrajectories = new Option<int>("--fput-trajectories") { Description = "Training trajectories for FPUT (each 20 steps of 0.1)", DefaultValueFactory = _ => 300 };
         var keplerScale = new Option<double>("--kepler-weight-scale") { Description = "Samplers' weight scale for Kepler (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var keplerSeparable = new Option<bool>("--kepler-separable") { Description = "Kepler: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b)" };
+        var keplerScaleQ = new Option<double>("--kepler-weight-scale-q") { Description = "Kepler, separable: the q-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
+        var keplerScaleP = new Option<double>("--kepler-weight-scale-p") { Description = "Kepler, separable: the p-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
+        var keplerRcond = new Option<double>("--kepler-rcond") { Description = "Kepler: the solve's truncation rcond (KeplerStudySettings; default 1e-13)", DefaultValueFactory = _ => 1e-13 };
         var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
         var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
         var fputAmplitude = new Option<double>("--fput-amplitude") { Description = "FPUT training states: modal coefficients uniform in [-A, A] (rollouts start at the lowest mode, A = 0.3)", DefaultValueFactory = _ => 0.3 };
         var sweep = new Option<string?>("--scale-sweep")
         {
             Description = "Instead of the studies: test H on exact derivatives vs the weight scale, 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]' "
-                + "(SYSTEM kepler or fput:ALPHA:BETA; METHODS of u-swim, a-swim, elm; 'both': scale the biases too, the ablation), e.g. 'fput:0:0;u-swim;200,400;0.01,1;3000'",
+                + "(SYSTEM kepler or fput:ALPHA:BETA; METHODS of u-swim, a-swim, elm; a scale Q/P: the separable layer with q scale Q and p scale P; "
+                + "'both': scale the biases too, the ablation), e.g. 'fput:0:0;u-swim;200,400;0.01,1,0.5/0.1;3000'",
         };
         var stall = new Option<double>("--stall-tolerance") { Description = "Implicit midpoint's fixed-point stall tolerance (FixedPointSettings; default 1e-10)", DefaultValueFactory = _ => 1e-10 };
         var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, fputScale, fputQuarticWidth, fputAmplitude, sweep, stall, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, keplerRcond, fputScale, fputQuarticWidth, fputAmplitude, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -72,6 +77,24 @@ public static class LearnedSystemsCommand
                     {
                         throw new ArgumentException(Inv($"{option}: {v} is not allowed: must be in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"));
                     }
+                }
+
+                foreach (var (option, v) in new[] { ("--kepler-weight-scale-q", pr.GetValue(keplerScaleQ)), ("--kepler-weight-scale-p", pr.GetValue(keplerScaleP)) })
+                {
+                    if (v != 0 && !Hnn.Stages.Sampling.WeightScale.IsValid(v))
+                    {
+                        throw new ArgumentException(Inv($"{option}: {v} is not allowed: must be 0 (= --kepler-weight-scale) or in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"));
+                    }
+
+                    if (v != 0 && !pr.GetValue(keplerSeparable))
+                    {
+                        throw new ArgumentException(Inv($"{option}: {v} is allowed only with --kepler-separable"));
+                    }
+                }
+
+                if (!(pr.GetValue(keplerRcond) >= 0 && pr.GetValue(keplerRcond) < 1))
+                {
+                    throw new ArgumentException(Inv($"--kepler-rcond: {pr.GetValue(keplerRcond)} is not allowed: must be in [0, 1)"));
                 }
 
                 if (!(pr.GetValue(stall) >= 1e-14 && pr.GetValue(stall) < 1))
@@ -111,7 +134,11 @@ public static class LearnedSystemsCommand
                 }
 
                 var quartic = pr.GetValue(fputQuarticWidth) is > 0 and var q ? q : pr.GetValue(fputWidth);
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), pr.GetValue(keplerScale), 0, pr.GetValue(stall), 0),
+                var ks = pr.GetValue(keplerScale);
+                var keplerLayer = pr.GetValue(keplerSeparable)
+                    ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(keplerScaleQ) is > 0 and var sq ? sq : ks, pr.GetValue(keplerScaleP) is > 0 and var sp ? sp : ks)
+                    : null;
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer, Rcond = pr.GetValue(keplerRcond) },
                     new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude)), pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
@@ -124,7 +151,17 @@ public static class LearnedSystemsCommand
         return command;
     }
 
-    private sealed record Sizes(int Width, int Trajectories, double WeightScale, int QuarticWidth, double StallTolerance, double Amplitude);
+    private sealed record Sizes(int Width, int Trajectories, double WeightScale, int QuarticWidth, double StallTolerance, double Amplitude)
+    {
+        /// <summary>The separable layer (Kepler's --kepler-separable), or null.</summary>
+        public Hnn.Stages.Sampling.SeparableLayer? Separable { get; init; }
+
+        /// <summary>The solve's rcond (Kepler's --kepler-rcond).</summary>
+        public double Rcond { get; init; } = 1e-13;
+
+        public string Layer => (Separable is { } s ? Inv($"separable layer, weight scales q {s.QScale}, p {s.PScale}") : Inv($"weight scale {WeightScale}"))
+            + (Rcond == 1e-13 ? string.Empty : Inv($", rcond {Rcond}"));
+    }
 
     private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
     {
@@ -132,13 +169,13 @@ public static class LearnedSystemsCommand
         var fputWidth = fput.Width;
         if (systems.Contains("kepler"))
         {
-            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}, weight scale {kepler.WeightScale}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
+            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}, {kepler.Layer}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
             stdout.WriteLine();
             stdout.WriteLine("| data seed | model seed | rank | test H uncorrected | test H corrected | L drift learned at t = 10 / max | max L drift true | abs(A) drift learned at t = 10 / max | max abs(A) drift true | max H drift learned | max state error at t = 30 |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance, Separable: kepler.Separable, Rcond: kepler.Rcond));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
@@ -157,7 +194,7 @@ public static class LearnedSystemsCommand
                         new("|A| drift, true H", t, Floor(r.True.MaxRungeLenz), Dashed: true),
                     };
                     var written = Report.Plots.Lines(Path.Combine(plotDir, "kepler-learned-invariant-drift.png"),
-                        Inv($"Kepler learned from trajectories (width {keplerWidth}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
+                        Inv($"Kepler learned from trajectories (width {keplerWidth}{(kepler.Separable is { } sl ? Inv($", separable q {sl.QScale} / p {sl.PScale}") : string.Empty)}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
                     stdout.WriteLine($"plot: {written.Path}");
                 }
             }
@@ -205,7 +242,7 @@ public static class LearnedSystemsCommand
     }
 
     /// <summary>The parts of a --scale-sweep grid, each checked (one line naming the part, its value and what is allowed).</summary>
-    private static (string[] Parts, string[] Methods, List<int> Widths, List<double> Scales, int Points) ParseGrid(string grid)
+    private static (string[] Parts, string[] Methods, List<int> Widths, List<(double Scale, double[]? Layer)> Scales, int Points) ParseGrid(string grid)
     {
         var parts = grid.Split(';', StringSplitOptions.TrimEntries);
         string Bad(string part, string value, string allowed) => $"--scale-sweep '{Shown.Cut(grid)}': {part} '{Shown.Cut(value)}' is not allowed; allowed: {allowed}";
@@ -234,12 +271,15 @@ public static class LearnedSystemsCommand
             widths.Add(int.TryParse(w, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : throw new ArgumentException(Bad("WIDTHS", w, "comma-separated integers >= 1")));
         }
 
-        var scales = new List<double>();
+        // A scale 'Q/P' is the separable layer with q scale Q and p scale P.
+        var scales = new List<(double Scale, double[]? Layer)>();
+        string allowedScales = Inv($"comma-separated numbers in (0, {Hnn.Stages.Sampling.WeightScale.Max}], or Q/P (the separable layer's q and p scales)");
+        static bool Scale(string t, out double v) => double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out v) && Hnn.Stages.Sampling.WeightScale.IsValid(v);
         foreach (var t in List(parts[3]))
         {
-            scales.Add(double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && Hnn.Stages.Sampling.WeightScale.IsValid(v)
-                ? v
-                : throw new ArgumentException(Bad("SCALES", t, Inv($"comma-separated numbers in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"))));
+            scales.Add(t.Split('/') is [var q, var pp]
+                ? Scale(q, out var sq) && Scale(pp, out var sp) ? (1.0, [sq, sp]) : throw new ArgumentException(Bad("SCALES", t, allowedScales))
+                : Scale(t, out var v) ? (v, null) : throw new ArgumentException(Bad("SCALES", t, allowedScales)));
         }
 
         if (widths.Count == 0 || scales.Count == 0)
@@ -250,7 +290,7 @@ public static class LearnedSystemsCommand
         var points = int.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p >= 2 ? p : throw new ArgumentException(Bad("POINTS", parts[4], "an integer >= 2"));
         Repeats.CheckOption("--scale-sweep", grid, chosen, m => m, "method");
         Repeats.CheckOption("--scale-sweep", grid, widths, w => w.ToString(CultureInfo.InvariantCulture), "width");
-        Repeats.CheckOption("--scale-sweep", grid, scales, v => v.ToString("R", CultureInfo.InvariantCulture), "scale");
+        Repeats.CheckOption("--scale-sweep", grid, scales, v => v.Layer is { } l ? Inv($"{l[0]:R}/{l[1]:R}") : v.Scale.ToString("R", CultureInfo.InvariantCulture), "scale");
         return (parts, chosen, widths, scales, points);
     }
 
@@ -258,18 +298,25 @@ public static class LearnedSystemsCommand
     {
         var (parts, chosen, widths, scales, points) = ParseGrid(grid);
         var both = parts.Length == 6;
+        if (both && scales.Any(v => v.Layer is not null))
+        {
+            throw new ArgumentException("--scale-sweep: 'both' (the bias ablation) cannot be combined with a separable scale Q/P");
+        }
+
         stdout.WriteLine(Inv($"Exact derivatives at {points} states of {parts[0]} (data seed {dataSeed}, model seed {modelSeed}), rcond 1e-13, 2000 test states; biases {(both ? "scaled with the weights (ablation)" : "as the sampler sets them")}"));
         stdout.WriteLine();
-        stdout.WriteLine("| system | method | width | weight scale | rank | test H | train H |");
+        stdout.WriteLine("| system | method | width | weight scale (Q/P: separable) | rank | test H | train H |");
         stdout.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var method in chosen)
         {
             foreach (var w in widths)
             {
-                foreach (var scale in scales)
+                foreach (var (scale, layer) in scales)
                 {
-                    var r = WeightScaleSweep.Run(la, parts[0], points, method, w, scale, both, dataSeed, modelSeed);
-                    stdout.WriteLine(Inv($"| {r.System} | {r.Method} | {r.Width} | {r.Scale} | {r.Rank} | {E(r.TestH)} | {E(r.TrainH)} |"));
+                    var separable = layer is { } l ? new Hnn.Stages.Sampling.SeparableLayer(l[0], l[1]) : null;
+                    var r = WeightScaleSweep.Run(la, parts[0], points, method, w, scale, both, dataSeed, modelSeed, separable);
+                    var shown = separable is { } s ? Inv($"{s.QScale}/{s.PScale}") : Inv($"{r.Scale}");
+                    stdout.WriteLine(Inv($"| {r.System} | {r.Method} | {r.Width} | {shown} | {r.Rank} | {E(r.TestH)} | {E(r.TrainH)} |"));
                 }
             }
         }
