@@ -37,6 +37,7 @@ public static class LearnedSystemsCommand
             DefaultValueFactory = _ => "rcond",
         };
         var fputPairs = new Option<string>("--fput-swim-pairs") { Description = "FPUT SWIM candidate pairs: any (published) or across-trajectories (no pair within one trajectory)", DefaultValueFactory = _ => "any" };
+        var fputMethod = new Option<string>("--fput-method") { Description = "FPUT sampler: a-swim (published study) or u-swim", DefaultValueFactory = _ => "a-swim" };
         var fputBetas = new Option<string>("--fput-betas") { Description = "Comma-separated FPUT betas to run, of 0 and 1", DefaultValueFactory = _ => "0,1" };
         var sweep = new Option<string?>("--scale-sweep")
         {
@@ -48,7 +49,7 @@ public static class LearnedSystemsCommand
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, fputScale, fputQuarticWidth, fputAmplitude, fputRegularisation, fputPairs, fputBetas, sweep, stall, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, fputScale, fputQuarticWidth, fputAmplitude, fputRegularisation, fputPairs, fputBetas, fputMethod, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -102,6 +103,11 @@ public static class LearnedSystemsCommand
                     throw new ArgumentException("--fput-betas: empty; allowed: 0, 1 (comma-separated)");
                 }
 
+                if (pr.GetValue(fputMethod) is not ("a-swim" or "u-swim"))
+                {
+                    throw new ArgumentException($"--fput-method: '{pr.GetValue(fputMethod)}' is not allowed: a-swim or u-swim");
+                }
+
                 if (pr.GetValue(fputPairs) is not ("any" or "across-trajectories"))
                 {
                     throw new ArgumentException($"--fput-swim-pairs: '{pr.GetValue(fputPairs)}' is not allowed: any or across-trajectories");
@@ -128,6 +134,7 @@ public static class LearnedSystemsCommand
                         Regularisation = pr.GetValue(fputRegularisation)!,
                         AcrossTrajectories = pr.GetValue(fputPairs) == "across-trajectories",
                         Betas = betas,
+                        Method = pr.GetValue(fputMethod) == "u-swim" ? Hnn.Stages.Sampling.SamplingMethod.USwim : Hnn.Stages.Sampling.SamplingMethod.ASwim,
                     }, pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
@@ -147,6 +154,8 @@ public static class LearnedSystemsCommand
         public bool AcrossTrajectories { get; init; }
 
         public double[] Betas { get; init; } = [0, 1];
+
+        public Hnn.Stages.Sampling.SamplingMethod Method { get; init; } = Hnn.Stages.Sampling.SamplingMethod.ASwim;
     }
 
     private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
@@ -191,7 +200,7 @@ public static class LearnedSystemsCommand
         if (systems.Contains("fput"))
         {
             var notes = new List<string>();
-            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, A-SWIM width {fputWidth} (beta = 1: {fput.QuarticWidth}), weight scale {fput.WeightScale}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120")
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, {Hnn.Stages.Sampling.SamplingMethods.ToName(fput.Method)} width {fputWidth} (beta = 1: {fput.QuarticWidth}), weight scale {fput.WeightScale}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120")
                 + (fput.Regularisation == "rcond" ? "" : $"; regularisation {fput.Regularisation}") + (fput.AcrossTrajectories ? "; SWIM pairs across trajectories" : ""));
             stdout.WriteLine();
             stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
@@ -201,7 +210,7 @@ public static class LearnedSystemsCommand
                 for (var i = 0; i < seeds; i++)
                 {
                     var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: beta == 0 ? fputWidth : fput.QuarticWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: fput.WeightScale, StallTolerance: fput.StallTolerance, Amplitude: fput.Amplitude,
-                        Regularisation: fput.Regularisation, PairsAcrossTrajectories: fput.AcrossTrajectories));
+                        Regularisation: fput.Regularisation, PairsAcrossTrajectories: fput.AcrossTrajectories, Method: fput.Method));
                     if (r.Sweep.Count > 0)
                     {
                         notes.Add(Inv($"beta {beta}, data seed {r.Settings.DataSeed}: reported solve {r.Solve}; test H (uncorrected / corrected) on the same layer: ")

@@ -81,4 +81,32 @@ public sealed class LearnedSystemStudyTests(ITestOutputHelper output)
         Assert.True(small.TestHCorrected < 5e-2, $"s = 0.01: {small.TestHCorrected:E3}");
         Assert.True(small.TestHCorrected < published.TestHCorrected / 2, "the small scale must at least halve the error");
     }
+
+    /// <summary>
+    /// The study's regularisation choice and pairs across trajectories (`--fput-regularisation`, `--fput-swim-pairs`) at the
+    /// size of <see cref="Fput_weight_scale_cuts_the_learned_h_error"/>: auto-ridge by validation trajectories reports the
+    /// sweep of one SVD (rcond 1e-13 and ridge 1e-14..1e-4), and its choice is near the best of that sweep in hindsight.
+    /// Bounds: this test's own measurements (printed) with a margin.
+    /// </summary>
+    [Fact]
+    public void Fput_auto_ridge_and_pairs_across_trajectories_are_measured()
+    {
+        var la = new ManagedLinearAlgebra();
+        FputStudyResult Run(string regularisation, bool across) => LearnedSystemStudy.Fput(la, new FputStudySettings(0, Trajectories: 120, Width: 400, Method: Hnn.Stages.Sampling.SamplingMethod.USwim,
+            Amplitude: 0.4, TestTrajectories: 10, RolloutTime: 5, WeightScale: 0.01, StallTolerance: 1e-8, Regularisation: regularisation, PairsAcrossTrajectories: across));
+        var published = Run("rcond", false);
+        var auto = Run("auto-ridge", false);
+        var across = Run("rcond", true);
+        output.WriteLine($"published {published.TestHCorrected:E3} ({published.Solve}); auto {auto.TestHCorrected:E3} ({auto.Solve}); across {across.TestHCorrected:E3}");
+        output.WriteLine(string.Join("; ", auto.Sweep.Select(x => $"{x.Regularisation} {x.TestHCorrected:E3}")));
+        Assert.Empty(published.Sweep);
+        Assert.Equal("rcond=1E-13", published.Solve);
+        Assert.Equal(12, auto.Sweep.Count);
+        Assert.StartsWith("ridge=", auto.Solve, StringComparison.Ordinal);
+        // The sweep's rcond 1e-13 is the same truncation as the published solve (SVD of the reduced triangle instead of
+        // the structured solve: equal to rounding at full rank).
+        Assert.Equal(published.TestHCorrected, auto.Sweep[0].TestHCorrected, 1e-6);
+        Assert.True(auto.TestHCorrected <= 1.5 * auto.Sweep.Min(x => x.TestHCorrected), $"auto {auto.TestHCorrected:E3}");
+        Assert.True(across.TestHCorrected < 5e-2, $"across {across.TestHCorrected:E3}");
+    }
 }
