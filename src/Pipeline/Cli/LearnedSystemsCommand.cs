@@ -27,7 +27,11 @@ public static class LearnedSystemsCommand
         var keplerTrajectories = new Option<int>("--kepler-trajectories") { Description = "Training orbits for Kepler (each 20 steps of 0.05)", DefaultValueFactory = _ => 800 };
         var fputTrajectories = new Option<int>("--fput-trajectories") { Description = "Training trajectories for FPUT (each 20 steps of 0.1)", DefaultValueFactory = _ => 300 };
         var keplerScale = new Option<double>("--kepler-weight-scale") { Description = "Samplers' weight scale for Kepler (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var keplerSeparable = new Option<bool>("--kepler-separable") { Description = "Kepler: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b)" };
+        var keplerScaleQ = new Option<double>("--kepler-weight-scale-q") { Description = "Kepler, separable: the q-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
+        var keplerScaleP = new Option<double>("--kepler-weight-scale-p") { Description = "Kepler, separable: the p-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
         var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var fputSeparable = new Option<bool>("--fput-separable") { Description = "FPUT: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b), both halves at --fput-weight-scale" };
         var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
         var fputAmplitude = new Option<double>("--fput-amplitude") { Description = "FPUT training states: modal coefficients uniform in [-A, A] (rollouts start at the lowest mode, A = 0.3)", DefaultValueFactory = _ => 0.3 };
         var fputRegularisation = new Option<string>("--fput-regularisation")
@@ -42,14 +46,16 @@ public static class LearnedSystemsCommand
         var sweep = new Option<string?>("--scale-sweep")
         {
             Description = "Instead of the studies: test H on exact derivatives vs the weight scale, 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]' "
-                + "(SYSTEM kepler or fput:ALPHA:BETA; METHODS of u-swim, a-swim, elm; 'both': scale the biases too, the ablation), e.g. 'fput:0:0;u-swim;200,400;0.01,1;3000'",
+                + "(SYSTEM kepler or fput:ALPHA:BETA; METHODS of u-swim, a-swim, elm; a scale Q/P: the separable layer with q scale Q and p scale P; "
+                + "'both': scale the biases too, the ablation), e.g. 'fput:0:0;u-swim;200,400;0.01,1,0.5/0.1;3000'",
         };
         var stall = new Option<double>("--stall-tolerance") { Description = "Implicit midpoint's fixed-point stall tolerance (FixedPointSettings; default 1e-10)", DefaultValueFactory = _ => 1e-10 };
         var backend = new Option<string>("--backend") { Description = "auto, lapack or managed", DefaultValueFactory = _ => "auto" };
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, fputScale, fputQuarticWidth, fputAmplitude, fputRegularisation, fputPairs, fputBetas, fputMethod, sweep, stall, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, fputScale, fputQuarticWidth, fputAmplitude,
+            fputSeparable, fputRegularisation, fputPairs, fputBetas, fputMethod, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -77,6 +83,19 @@ public static class LearnedSystemsCommand
                     if (!Hnn.Stages.Sampling.WeightScale.IsValid(v))
                     {
                         throw new ArgumentException(Inv($"{option}: {v} is not allowed: must be in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"));
+                    }
+                }
+
+                foreach (var (option, v) in new[] { ("--kepler-weight-scale-q", pr.GetValue(keplerScaleQ)), ("--kepler-weight-scale-p", pr.GetValue(keplerScaleP)) })
+                {
+                    if (v != 0 && !Hnn.Stages.Sampling.WeightScale.IsValid(v))
+                    {
+                        throw new ArgumentException(Inv($"{option}: {v} is not allowed: must be 0 (= --kepler-weight-scale) or in (0, {Hnn.Stages.Sampling.WeightScale.Max}]"));
+                    }
+
+                    if (v != 0 && !pr.GetValue(keplerSeparable))
+                    {
+                        throw new ArgumentException(Inv($"{option}: {v} is allowed only with --kepler-separable"));
                     }
                 }
 
@@ -128,13 +147,18 @@ public static class LearnedSystemsCommand
                 }
 
                 var quartic = pr.GetValue(fputQuarticWidth) is > 0 and var q ? q : pr.GetValue(fputWidth);
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), pr.GetValue(keplerScale), 0, pr.GetValue(stall), 0),
+                var ks = pr.GetValue(keplerScale);
+                var keplerLayer = pr.GetValue(keplerSeparable)
+                    ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(keplerScaleQ) is > 0 and var sq ? sq : ks, pr.GetValue(keplerScaleP) is > 0 and var sp ? sp : ks)
+                    : null;
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer },
                     new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude))
                     {
                         Regularisation = pr.GetValue(fputRegularisation)!,
                         AcrossTrajectories = pr.GetValue(fputPairs) == "across-trajectories",
                         Betas = betas,
                         Method = pr.GetValue(fputMethod) == "u-swim" ? Hnn.Stages.Sampling.SamplingMethod.USwim : Hnn.Stages.Sampling.SamplingMethod.ASwim,
+                        Separable = pr.GetValue(fputSeparable) ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(fputScale), pr.GetValue(fputScale)) : null,
                     }, pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
@@ -156,6 +180,11 @@ public static class LearnedSystemsCommand
         public double[] Betas { get; init; } = [0, 1];
 
         public Hnn.Stages.Sampling.SamplingMethod Method { get; init; } = Hnn.Stages.Sampling.SamplingMethod.ASwim;
+
+        /// <summary>The separable layer (Kepler's --kepler-separable), or null.</summary>
+        public Hnn.Stages.Sampling.SeparableLayer? Separable { get; init; }
+
+        public string Layer => Separable is { } s ? Inv($"separable layer, weight scales q {s.QScale}, p {s.PScale}") : Inv($"weight scale {WeightScale}");
     }
 
     private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
@@ -164,13 +193,13 @@ public static class LearnedSystemsCommand
         var fputWidth = fput.Width;
         if (systems.Contains("kepler"))
         {
-            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}, weight scale {kepler.WeightScale}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
+            stdout.WriteLine(Inv($"Kepler 2-D, k = 1, e <= 0.5, {kepler.Trajectories} orbits x 20 steps of 0.05: midpoint rows, A-SWIM width {keplerWidth}, {kepler.Layer}; rollouts: implicit midpoint, dt 0.01, t <= 30, 4 held-out states"));
             stdout.WriteLine();
             stdout.WriteLine("| data seed | model seed | rank | test H uncorrected | test H corrected | L drift learned at t = 10 / max | max L drift true | abs(A) drift learned at t = 10 / max | max abs(A) drift true | max H drift learned | max state error at t = 30 |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance, Separable: kepler.Separable));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
@@ -200,7 +229,7 @@ public static class LearnedSystemsCommand
         if (systems.Contains("fput"))
         {
             var notes = new List<string>();
-            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, {Hnn.Stages.Sampling.SamplingMethods.ToName(fput.Method)} width {fputWidth} (beta = 1: {fput.QuarticWidth}), weight scale {fput.WeightScale}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120")
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, {Hnn.Stages.Sampling.SamplingMethods.ToName(fput.Method)} width {fputWidth} (beta = 1: {fput.QuarticWidth}), {fput.Layer}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120")
                 + (fput.Regularisation == "rcond" ? "" : $"; regularisation {fput.Regularisation}") + (fput.AcrossTrajectories ? "; SWIM pairs across trajectories" : ""));
             stdout.WriteLine();
             stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
@@ -210,7 +239,7 @@ public static class LearnedSystemsCommand
                 for (var i = 0; i < seeds; i++)
                 {
                     var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: beta == 0 ? fputWidth : fput.QuarticWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: fput.WeightScale, StallTolerance: fput.StallTolerance, Amplitude: fput.Amplitude,
-                        Regularisation: fput.Regularisation, PairsAcrossTrajectories: fput.AcrossTrajectories, Method: fput.Method));
+                        Regularisation: fput.Regularisation, PairsAcrossTrajectories: fput.AcrossTrajectories, Method: fput.Method, Separable: fput.Separable));
                     if (r.Sweep.Count > 0)
                     {
                         notes.Add(Inv($"beta {beta}, data seed {r.Settings.DataSeed}: reported solve {r.Solve}; test H (uncorrected / corrected) on the same layer: ")
@@ -264,26 +293,36 @@ public static class LearnedSystemsCommand
 
         static string[] List(string v) => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var widths = List(parts[2]).Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToList();
-        var scales = List(parts[3]).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+        // A scale 'Q/P' is the separable layer with q scale Q and p scale P.
+        var scales = List(parts[3]).Select(v => v.Split('/') is [var q, var p]
+            ? (Scale: 1.0, Layer: (double[]?)[double.Parse(q, CultureInfo.InvariantCulture), double.Parse(p, CultureInfo.InvariantCulture)])
+            : (Scale: double.Parse(v, CultureInfo.InvariantCulture), Layer: null)).ToList();
         var points = int.Parse(parts[4], CultureInfo.InvariantCulture);
-        if (widths.Any(w => w < 1) || points < 2 || scales.Any(v => !Hnn.Stages.Sampling.WeightScale.IsValid(v)))
+        if (widths.Any(w => w < 1) || points < 2 || scales.Any(v => !Hnn.Stages.Sampling.WeightScale.IsValid(v.Scale) || (v.Layer is { } l && l.Any(x => !Hnn.Stages.Sampling.WeightScale.IsValid(x)))))
         {
-            throw new ArgumentException($"--scale-sweep: widths must be >= 1, points >= 2 and scales in (0, {Hnn.Stages.Sampling.WeightScale.Max}]");
+            throw new ArgumentException($"--scale-sweep: widths must be >= 1, points >= 2 and scales (and Q, P of Q/P) in (0, {Hnn.Stages.Sampling.WeightScale.Max}]");
         }
 
         var both = parts.Length == 6;
+        if (both && scales.Any(v => v.Layer is not null))
+        {
+            throw new ArgumentException("--scale-sweep: 'both' (the bias ablation) cannot be combined with a separable scale Q/P");
+        }
+
         stdout.WriteLine(Inv($"Exact derivatives at {points} states of {parts[0]} (data seed {dataSeed}, model seed {modelSeed}), rcond 1e-13, 2000 test states; biases {(both ? "scaled with the weights (ablation)" : "as the sampler sets them")}"));
         stdout.WriteLine();
-        stdout.WriteLine("| system | method | width | weight scale | rank | test H | train H |");
+        stdout.WriteLine("| system | method | width | weight scale (Q/P: separable) | rank | test H | train H |");
         stdout.WriteLine("|---|---|---|---|---|---|---|");
         foreach (var method in List(parts[1]))
         {
             foreach (var w in widths)
             {
-                foreach (var scale in scales)
+                foreach (var (scale, layer) in scales)
                 {
-                    var r = WeightScaleSweep.Run(la, parts[0], points, method, w, scale, both, dataSeed, modelSeed);
-                    stdout.WriteLine(Inv($"| {r.System} | {r.Method} | {r.Width} | {r.Scale} | {r.Rank} | {E(r.TestH)} | {E(r.TrainH)} |"));
+                    var separable = layer is { } l ? new Hnn.Stages.Sampling.SeparableLayer(l[0], l[1]) : null;
+                    var r = WeightScaleSweep.Run(la, parts[0], points, method, w, scale, both, dataSeed, modelSeed, separable);
+                    var shown = separable is { } s ? Inv($"{s.QScale}/{s.PScale}") : Inv($"{r.Scale}");
+                    stdout.WriteLine(Inv($"| {r.System} | {r.Method} | {r.Width} | {shown} | {r.Rank} | {E(r.TestH)} | {E(r.TrainH)} |"));
                 }
             }
         }

@@ -91,6 +91,14 @@ public sealed record ModelSpec(
     /// </summary>
     public double WeightScale { get; init; } = Hnn.Stages.Sampling.WeightScale.Default;
 
+    /// <summary>
+    /// model.separable: the sampled methods' hidden layer is separable (docs/ALGORITHM.md §2.1b; half the neurons on q, half
+    /// on p, so H-hat = V(q) + T(p)), with its q and p weight scales (model.weight_scale, or its {q, p} form); then
+    /// <see cref="WeightScale"/> is 1 and unused. Null (the default) is the full layer and adds nothing to any key or form.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Hnn.Stages.Sampling.SeparableLayer? Separable { get; init; }
+
     /// <summary>The streamed path's default cap on SWIM candidate pairs: max(20 N, 100000).</summary>
     public static int DefaultSwimCandidates(int width) => (int)Math.Min(int.MaxValue, Math.Max(20L * width, 100_000));
 

@@ -98,7 +98,7 @@ public sealed partial class PipelineRunner
         var rowData = new DataSet(spec.Dof, rows.X, rows.Dx, new double[rows.Count]);
         var la = _la.WithThreads(Budget(spec).SolveBlasThreads);
 
-        var hidden = await CachedAsync(e.Sample, label, () => Task.FromResult(e.Method.Draw(rowData, e.Width, e.ModelSeed, e.ElmBias, spec.Model.WeightScale)),
+        var hidden = await CachedAsync(e.Sample, label, () => Task.FromResult(e.Method.Draw(rowData, e.Width, e.ModelSeed, e.ElmBias, spec.Model.WeightScale, spec.Model.Separable)),
             h => Codecs.FromHiddenLayer(h), tab => Codecs.ToHiddenLayer(tab, dim), ct, mine).ConfigureAwait(false);
         if (e.FirstFit is { } firstFit)
         {
@@ -107,7 +107,7 @@ public sealed partial class PipelineRunner
                 () => Task.FromResult(RegularisedFit(la, first, rows, null, anchor, RegularisationSpecOf(spec.Model.Rcond))),
                 f => f.Encode(), TrajectoryFitOutput.Decode(dim), ct, mine).ConfigureAwait(false);
             hidden = await CachedAsync(e.Resample!, label,
-                () => Task.FromResult(e.Method.Redraw(rowData, ParallelChunks.Energy(firstNetwork.Network, rows.X, Share(spec), ct), e.Width, e.ModelSeed, spec.Model.WeightScale)),
+                () => Task.FromResult(e.Method.Redraw(rowData, ParallelChunks.Energy(firstNetwork.Network, rows.X, Share(spec), ct), e.Width, e.ModelSeed, spec.Model.WeightScale, spec.Model.Separable)),
                 h => Codecs.FromHiddenLayer(h), tab => Codecs.ToHiddenLayer(tab, dim), ct, mine).ConfigureAwait(false);
         }
 

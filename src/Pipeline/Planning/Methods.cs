@@ -69,25 +69,27 @@ public abstract record SampledMethod(string Name) : Method(Name)
 
     /// <summary>
     /// The first hidden layer from in-memory training data (the run's and `hnn bench`'s draw), its weights scaled by
-    /// <paramref name="weightScale"/> (model.weight_scale, docs/ALGORITHM.md §2.1a; 1 = the published sampler).
+    /// <paramref name="weightScale"/> (model.weight_scale, docs/ALGORITHM.md §2.1a; 1 = the published sampler). With
+    /// <paramref name="separable"/> (model.separable) the separable layer of <see cref="SeparableSampler"/>, scaled by its
+    /// own q and p scales (<paramref name="weightScale"/> is then not used); null is the full layer, bit for bit as before.
     /// </summary>
-    public abstract HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1);
+    public abstract HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1, SeparableLayer? separable = null);
 
     /// <summary>
     /// The first hidden layer from streamed training data (data.stream_rows): the same draw reading only the rows it
     /// needs; the SWIM family draws at most <paramref name="maxCandidates"/> candidate pairs.
     /// </summary>
-    public abstract Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1);
+    public abstract Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null);
 
     /// <summary>True if a second stage follows the first fit (<see cref="Redraw"/>; A-SWIM).</summary>
     public virtual bool Redraws => false;
 
     /// <summary>The second stage's hidden layer from in-memory data and the first fit's H-hat at the training points.</summary>
-    public virtual HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed, double weightScale = 1) =>
+    public virtual HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed, double weightScale = 1, SeparableLayer? separable = null) =>
         throw new InvalidOperationException($"{Name} has no second stage");
 
     /// <summary>The second stage's hidden layer from streamed data and the first fit's network.</summary>
-    public virtual Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1) =>
+    public virtual Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null) =>
         throw new InvalidOperationException($"{Name} has no second stage");
 
     /// <summary>The method as `hnn bench` names its row (A-SWIM: with a cheaper first stage, that stage's fractions).</summary>
@@ -101,12 +103,24 @@ public abstract record SampledMethod(string Name) : Method(Name)
     internal static IEnumerable<KeyValuePair<string, string>> WeightScaleParameters(double weightScale) =>
         weightScale == WeightScale.Default ? [] : [new("weight_scale", Canon.Of(weightScale))];
 
+    /// <summary>
+    /// The layer's shape and scales in a draw's key: model.weight_scale as <see cref="WeightScaleParameters"/> when the
+    /// layer is not separable (so every earlier key is unchanged); with model.separable, separable = true and both scales.
+    /// </summary>
+    internal static IEnumerable<KeyValuePair<string, string>> LayerParameters(ModelSpec model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Separable is { } s
+            ? [new("separable", "true"), new("weight_scale_q", Canon.Of(s.QScale)), new("weight_scale_p", Canon.Of(s.PScale))]
+            : WeightScaleParameters(model.WeightScale);
+    }
+
     internal override TrainingChain Append(PlanBuilder plan, ExperimentContext c)
     {
         var (firstWidth, firstRows) = FirstStage(c);
         List<KeyValuePair<string, string>> rows = firstRows is { } r ? [new("rows", Canon.Of(r))] : [];
         (double Low, double High)? bias = NeedsBiasRange ? c.ElmBias : null;
-        var (seed, cap, scale) = (c.ModelSeed, c.CandidateCap, c.Spec.Model.WeightScale);
+        var (seed, cap, scale, separable) = (c.ModelSeed, c.CandidateCap, c.Spec.Model.WeightScale, c.Spec.Model.Separable);
         var sample = plan.Node(StageCatalog.Sample, c.Label,
         [
             new("method", First.Name),
@@ -114,14 +128,14 @@ public abstract record SampledMethod(string Name) : Method(Name)
             new("seed", Canon.Of(c.ModelSeed)),
             .. SampleParameters(c),
             .. rows,
-            .. WeightScaleParameters(scale),
+            .. LayerParameters(c.Spec.Model),
         ], [c.Data.Node], async (run, inputs) =>
         {
             // The data access is the data node's value: in memory (A-SWIM's cheaper first stage: its first rows) or streamed.
             var data = (ExperimentData)inputs[0]!;
             return data.Stream is { } stream
-                ? await DrawStreamedAsync(stream, firstWidth, seed, cap, bias, run.Ct, scale).ConfigureAwait(false)
-                : Draw(firstRows is { } n ? PipelineRunner.FirstStageData(data.Train, n) : data.Train, firstWidth, seed, bias, scale);
+                ? await DrawStreamedAsync(stream, firstWidth, seed, cap, bias, run.Ct, scale, separable).ConfigureAwait(false)
+                : Draw(firstRows is { } n ? PipelineRunner.FirstStageData(data.Train, n) : data.Train, firstWidth, seed, bias, scale, separable);
         });
         var fit = plan.Node(StageCatalog.Fit, c.Label, [.. c.FitParameters, .. rows], [sample, c.Data.Node],
             async (run, inputs) => await run.FitAsync((HiddenLayer)inputs[0]!, (ExperimentData)inputs[1]!, firstRows).ConfigureAwait(false));
@@ -134,23 +148,41 @@ public abstract record SampledMethod(string Name) : Method(Name)
     /// <summary>A second stage after the first fit (A-SWIM); by default none.</summary>
     internal virtual SampledChain Second(PlanBuilder plan, ExperimentContext c, SampledChain first) => first;
 
+    /// <summary>The SWIM family's in-memory draw: the full layer (<see cref="SwimStages.Sample"/>) or, with <paramref name="separable"/>, the separable one.</summary>
+    protected static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed, double weightScale, SeparableLayer? separable) =>
+        separable is null ? SwimStages.Sample(x, y, width, seed, weightScale) : SwimStages.SampleSeparable(x, y, width, seed, separable);
+
     /// <summary>U-SWIM from streamed data: uniform pairs among the (capped) candidates, reading back only their 2N points.</summary>
-    protected static async Task<HiddenLayer> UniformStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1)
+    protected static async Task<HiddenLayer> UniformStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
+        if (separable is not null)
+        {
+            // Which pairs a subspace can use depends on the points: every candidate's two points are read back.
+            var every = await data.ReadPointsAsync(pairs.PointsOf(), ct).ConfigureAwait(false);
+            var (q, p) = SwimStages.SelectSeparable(pairs, every, null, width, seed);
+            return SwimStages.WeightsSeparable(pairs, q, p, every, separable);
+        }
+
         var selected = SwimStages.SelectUniform(pairs, width, seed);
         var points = await data.ReadPointsAsync(pairs.PointsOf(selected), ct).ConfigureAwait(false);
         return SwimStages.Weights(pairs, selected, points, weightScale);
     }
 
     /// <summary>SWIM probabilities from streamed data: every candidate's two points read back, y evaluated there by <paramref name="y"/>.</summary>
-    protected static async Task<HiddenLayer> GradientStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, Func<PointSubset, double[]> y, CancellationToken ct, double weightScale = 1)
+    protected static async Task<HiddenLayer> GradientStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, Func<PointSubset, double[]> y, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(y);
         var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
         var all = await data.ReadPointsAsync(pairs.PointsOf(), ct).ConfigureAwait(false);
+        if (separable is not null)
+        {
+            var (q, p) = SwimStages.SelectSeparable(pairs, all, y(all), width, seed);
+            return SwimStages.WeightsSeparable(pairs, q, p, all, separable);
+        }
+
         var chosen = SwimStages.SelectGradient(pairs, all, y(all), width, seed);
         return SwimStages.Weights(pairs, chosen, all, weightScale);
     }
@@ -164,23 +196,25 @@ public sealed record Elm() : SampledMethod("elm")
 
     public override bool NeedsBiasRange => true;
 
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1)
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1, SeparableLayer? separable = null)
     {
         ArgumentNullException.ThrowIfNull(train);
-        return Sample(2 * train.Dof, width, seed, bias, weightScale);
+        return Sample(2 * train.Dof, width, seed, bias, weightScale, separable);
     }
 
     /// <summary>ELM reads no data: the streamed draw is the in-memory one.</summary>
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1)
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        return Task.FromResult(Sample(2 * data.Dof, width, seed, bias, weightScale));
+        return Task.FromResult(Sample(2 * data.Dof, width, seed, bias, weightScale, separable));
     }
 
-    private HiddenLayer Sample(int dim, int width, ulong seed, (double Low, double High)? bias, double weightScale)
+    private HiddenLayer Sample(int dim, int width, ulong seed, (double Low, double High)? bias, double weightScale, SeparableLayer? separable)
     {
         var (low, high) = bias ?? throw new ArgumentNullException(nameof(bias), "ELM needs its bias range");
-        return ElmSampler.Sample(dim, width, low, high, Rng.Derive(seed, SeedLabel), weightScale);
+        return separable is not null
+            ? SeparableSampler.Elm(dim, width, low, high, Rng.Derive(seed, SeedLabel), separable)
+            : ElmSampler.Sample(dim, width, low, high, Rng.Derive(seed, SeedLabel), weightScale);
     }
 
     internal override IEnumerable<KeyValuePair<string, string>> SampleParameters(ExperimentContext c) =>
@@ -193,11 +227,11 @@ public sealed record USwim() : SampledMethod("u-swim")
 
     public override IReadOnlyList<string> Aliases => ["uswim"];
 
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1) =>
-        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), null, width, seed, weightScale);
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1, SeparableLayer? separable = null) =>
+        Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), null, width, seed, weightScale, separable);
 
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1) =>
-        UniformStreamedAsync(data, width, seed, maxCandidates, ct, weightScale);
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null) =>
+        UniformStreamedAsync(data, width, seed, maxCandidates, ct, weightScale, separable);
 }
 
 public sealed record Swim() : SampledMethod("swim")
@@ -206,12 +240,12 @@ public sealed record Swim() : SampledMethod("swim")
 
     public override bool NeedsEnergy => true;
 
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1) =>
-        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), train.H, width, seed, weightScale);
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1, SeparableLayer? separable = null) =>
+        Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), train.H, width, seed, weightScale, separable);
 
     /// <summary>y = the stored true H at every candidate's points.</summary>
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1) =>
-        GradientStreamedAsync(data, width, seed, maxCandidates, all => all.H!, ct, weightScale);
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null) =>
+        GradientStreamedAsync(data, width, seed, maxCandidates, all => all.H!, ct, weightScale, separable);
 }
 
 /// <summary>
@@ -229,20 +263,20 @@ public sealed record ASwim() : SampledMethod("a-swim")
     public override bool Redraws => true;
 
     /// <summary>The first stage: U-SWIM's draw.</summary>
-    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1) => USwim.Instance.Draw(train, width, seed, bias, weightScale);
+    public override HiddenLayer Draw(DataSet train, int width, ulong seed, (double Low, double High)? bias, double weightScale = 1, SeparableLayer? separable = null) => USwim.Instance.Draw(train, width, seed, bias, weightScale, separable);
 
-    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1) =>
-        USwim.Instance.DrawStreamedAsync(data, width, seed, maxCandidates, bias, ct, weightScale);
+    public override Task<HiddenLayer> DrawStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, (double Low, double High)? bias, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null) =>
+        USwim.Instance.DrawStreamedAsync(data, width, seed, maxCandidates, bias, ct, weightScale, separable);
 
     /// <summary>The second stage: SWIM probabilities from the first fit's H-hat at the training points, the same candidates (seed).</summary>
-    public override HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed, double weightScale = 1) =>
-        SwimStages.Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), firstEnergy, width, seed, weightScale);
+    public override HiddenLayer Redraw(DataSet train, double[] firstEnergy, int width, ulong seed, double weightScale = 1, SeparableLayer? separable = null) =>
+        Sample(train?.X ?? throw new ArgumentNullException(nameof(train)), firstEnergy, width, seed, weightScale, separable);
 
     /// <summary>The second stage from streamed data: y = H-hat of <paramref name="first"/> at every candidate's points.</summary>
-    public override Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1)
+    public override Task<HiddenLayer> RedrawStreamedAsync(StreamedData data, Network first, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null)
     {
         ArgumentNullException.ThrowIfNull(first);
-        return GradientStreamedAsync(data, width, seed, maxCandidates, all => first.Energy(all.X), ct, weightScale);
+        return GradientStreamedAsync(data, width, seed, maxCandidates, all => first.Energy(all.X), ct, weightScale, separable);
     }
 
     public override string Describe(ModelSpec model)
@@ -264,17 +298,17 @@ public sealed record ASwim() : SampledMethod("a-swim")
     internal override SampledChain Second(PlanBuilder plan, ExperimentContext c, SampledChain first)
     {
         List<KeyValuePair<string, string>> candidates = c.Data.Streamed ? [new("candidates", Canon.Of(c.CandidateCap))] : [];
-        var (width, seed, cap, scale) = (c.Width, c.ModelSeed, c.CandidateCap, c.Spec.Model.WeightScale);
+        var (width, seed, cap, scale, separable) = (c.Width, c.ModelSeed, c.CandidateCap, c.Spec.Model.WeightScale, c.Spec.Model.Separable);
         var resample = plan.Node(StageCatalog.Resample, c.Label,
-            [new("method", Name), new("width", Canon.Of(c.Width)), new("seed", Canon.Of(c.ModelSeed)), .. candidates, .. WeightScaleParameters(scale)],
+            [new("method", Name), new("width", Canon.Of(c.Width)), new("seed", Canon.Of(c.ModelSeed)), .. candidates, .. LayerParameters(c.Spec.Model)],
             [first.Fit, c.Data.Node], async (run, inputs) =>
             {
                 // The second stage always uses the whole training set.
                 var network = ((FitResult)inputs[0]!).Network;
                 var data = (ExperimentData)inputs[1]!;
                 return data.Stream is { } stream
-                    ? await RedrawStreamedAsync(stream, network, width, seed, cap, run.Ct, scale).ConfigureAwait(false)
-                    : Redraw(data.Train, ParallelChunks.Energy(network, data.Train.X, run.Degree, run.Ct), width, seed, scale);
+                    ? await RedrawStreamedAsync(stream, network, width, seed, cap, run.Ct, scale, separable).ConfigureAwait(false)
+                    : Redraw(data.Train, ParallelChunks.Energy(network, data.Train.X, run.Degree, run.Ct), width, seed, scale, separable);
             });
         var refit = plan.Node(StageCatalog.Fit, c.Label, c.FitParameters, [resample, c.Data.Node],
             async (run, inputs) => await run.FitAsync((HiddenLayer)inputs[0]!, (ExperimentData)inputs[1]!, null).ConfigureAwait(false));

@@ -34,7 +34,7 @@ public sealed record TrajectoryPlan(IReadOnlyList<TrajectoryDataNode> Data, IRea
                         var elmBias = method.NeedsBiasRange ? ElmBias(spec) : ((double, double)?)null;
                         List<KeyValuePair<string, string>> bias = elmBias is { } eb ? [new("bias", Canon.Of([eb.Item1, eb.Item2]))] : [];
                         var sample = b.Node(StageCatalog.Sample, label,
-                            [new("method", method.First.Name), new("width", Canon.Of(width)), new("seed", Canon.Of(seed)), .. bias, .. SampledMethod.WeightScaleParameters(spec.Model.WeightScale)], [d.Rows]);
+                            [new("method", method.First.Name), new("width", Canon.Of(width)), new("seed", Canon.Of(seed)), .. bias, .. SampledMethod.LayerParameters(spec.Model)], [d.Rows]);
                         StageNode? firstFit = null;
                         StageNode? resample = null;
                         var hidden = sample;
@@ -43,7 +43,7 @@ public sealed record TrajectoryPlan(IReadOnlyList<TrajectoryDataNode> Data, IRea
                             firstFit = b.Node(StageCatalog.TrajectoryFit, $"{label}, first stage",
                                 [new("regularisation", RegularisationSpec.RcondMode), new("value", Canon.Of(spec.Model.Rcond)), backend, .. anchorParameters], [sample, d.Rows]);
                             resample = b.Node(StageCatalog.Resample, label,
-                                [new("method", method.Name), new("width", Canon.Of(width)), new("seed", Canon.Of(seed)), .. SampledMethod.WeightScaleParameters(spec.Model.WeightScale)], [firstFit, d.Rows]);
+                                [new("method", method.Name), new("width", Canon.Of(width)), new("seed", Canon.Of(seed)), .. SampledMethod.LayerParameters(spec.Model)], [firstFit, d.Rows]);
                             hidden = resample;
                         }
 

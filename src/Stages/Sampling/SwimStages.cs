@@ -33,6 +33,40 @@ public static class SwimStages
     }
 
     /// <summary>
+    /// The separable U-SWIM / SWIM layer (<see cref="SeparableSampler"/>): the candidates of <see cref="Sample"/> (same seed),
+    /// the q-neurons' and p-neurons' selections from them on their subspaces.
+    /// </summary>
+    public static HiddenLayer SampleSeparable(double[][] x, double[]? y, int width, ulong seed, SeparableLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var pairs = CandidatePairs.Draw(x[0].Length, width, Rng.Derive(seed, "swim/candidates"));
+        var (q, p) = SeparableSampler.Select(pairs, x, y, width, seed);
+        return SeparableSampler.Weights(pairs, q, p, x, layer);
+    }
+
+    /// <summary>
+    /// The separable selection from fetched points (the streamed path): <paramref name="points"/> holds every point the
+    /// pairs touch, <paramref name="y"/> null (U-SWIM) or the values there; returns candidate indices of <paramref name="pairs"/>.
+    /// </summary>
+    public static (int[] Q, int[] P) SelectSeparable(CandidatePairs pairs, PointSubset points, double[]? y, int width, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(points);
+        return SeparableSampler.Select(pairs.Localise(points), points.X, y, width, seed);
+    }
+
+    /// <summary>The separable layer's tanh weights through the selected candidates, from the fetched points.</summary>
+    public static HiddenLayer WeightsSeparable(CandidatePairs pairs, int[] q, int[] p, PointSubset points, SeparableLayer layer)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(q);
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(points);
+        var local = pairs.Localise(points, [.. q, .. p]);
+        return SeparableSampler.Weights(local, [.. Enumerable.Range(0, q.Length)], [.. Enumerable.Range(q.Length, p.Length)], points.X, layer);
+    }
+
+    /// <summary>
     /// The candidate pairs of <see cref="Sample"/> for K = <paramref name="pointCount"/> points, capped at
     /// <paramref name="maxCandidates"/> (the streamed path; see <see cref="CandidatePairs.Draw(int, int, ulong, int)"/>).
     /// </summary>

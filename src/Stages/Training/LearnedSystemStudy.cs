@@ -1,4 +1,5 @@
 using Hnn.Datasets;
+using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Rollout;
 using Hnn.Stages.Sampling;
@@ -11,7 +12,8 @@ namespace Hnn.Stages.Training;
 /// eccentricity uniform in [0, <paramref name="MaxEccentricity"/>], orientation and mean anomaly uniform, prograde or
 /// retrograde with equal odds; closed form by Kepler's equation, so no state comes near q = 0: |q| &gt;= 0.8 (1 - e_max)),
 /// each observed every <paramref name="Dt"/> for <paramref name="Steps"/> steps by DOP853 (tolerance 1e-13), midpoint
-/// rows, <paramref name="Method"/> of width <paramref name="Width"/>, anchor H(1, 0, 0, 1) = -1/2 (a state of the circular orbit a = 1, inside the data). Test: the observations of
+/// rows, <paramref name="Method"/> of width <paramref name="Width"/> (a separable layer with <paramref name="Separable"/>,
+/// docs/ALGORITHM.md §2.1b; then <paramref name="WeightScale"/> is not used), anchor H(1, 0, 0, 1) = -1/2 (a state of the circular orbit a = 1, inside the data). Test: the observations of
 /// <paramref name="TestTrajectories"/> more orbits (seed Derive(data seed, "kepler/test")). Rollouts: the learned (uncorrected)
 /// H and the true H from <paramref name="Rollouts"/> held-out states (seed Derive(data seed, "kepler/rollouts")) with
 /// <paramref name="Integrator"/>, step <paramref name="RolloutDt"/>, to <paramref name="RolloutTime"/>.
@@ -33,7 +35,8 @@ public sealed record KeplerStudySettings(
     double RolloutTime = 30,
     int SaveEvery = 10,
     double WeightScale = 1,
-    double StallTolerance = 1e-10);
+    double StallTolerance = 1e-10,
+    SeparableLayer? Separable = null);
 
 /// <summary>What the Kepler study measured: test H errors and the drift of L and |A| along learned and true rollouts.</summary>
 public sealed record KeplerStudyResult(
@@ -84,7 +87,8 @@ public sealed record FputStudySettings(
     double StallTolerance = 1e-10,
     string Regularisation = "rcond",
     bool PairsAcrossTrajectories = false,
-    int ValidationTrajectories = 10);
+    int ValidationTrajectories = 10,
+    SeparableLayer? Separable = null);
 
 /// <summary>The mode-1 recurrence of one rollout: the dip (minimum share, its time), the first return and the peak after it.</summary>
 /// <param name="DipMinimum">Minimum of mode 1's share E_1 / sum E within the first beat (t &lt; 0.8 T).</param>
@@ -140,7 +144,7 @@ public static class LearnedSystemStudy
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         double[] x0 = [1, 0, 0, 1]; // on the circular orbit a = 1 (inside the data; the default anchor (1, 0, 0, 0) is not)
         var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
-            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
+            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale, settings.Separable);
         var test = KeplerTrajectories(system, settings.TestTrajectories, settings.Steps, settings.Dt, settings.MaxEccentricity, Rng.Derive(settings.DataSeed, "kepler/test"), ct);
         var testX = Observations(test);
         var truth = Energies(system, testX);
@@ -210,7 +214,7 @@ public static class LearnedSystemStudy
         if (settings.Regularisation == "rcond" && !settings.PairsAcrossTrajectories)
         {
             fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, anchor, settings.Rcond,
-                settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
+                settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale, settings.Separable);
         }
         else
         {
@@ -305,11 +309,26 @@ public static class LearnedSystemStudy
             }
         }
 
-        var hidden = SwimStages.Sample(rows.X, null, settings.Width, settings.ModelSeed, settings.WeightScale, groups);
+        HiddenLayer Sample(double[]? y)
+        {
+            if (settings.Separable is not { } layer)
+            {
+                return SwimStages.Sample(rows.X, y, settings.Width, settings.ModelSeed, settings.WeightScale, groups);
+            }
+
+            // The separable selection and weights (SeparableSampler) on the study's candidates: across trajectories or the published ones.
+            var candidates = groups is null
+                ? CandidatePairs.Draw(rows.Count, settings.Width, Rng.Derive(settings.ModelSeed, "swim/candidates"))
+                : CandidatePairs.DrawAcross(groups, settings.Width, Rng.Derive(settings.ModelSeed, "swim/candidates"));
+            var (q, p) = SeparableSampler.Select(candidates, rows.X, y, settings.Width, settings.ModelSeed);
+            return SeparableSampler.Weights(candidates, q, p, rows.X, layer);
+        }
+
+        var hidden = Sample(null);
         if (settings.Method == SamplingMethod.ASwim)
         {
             var first = OutputLayer.Fit(la, hidden, rows.X, rows.Dx, anchor, settings.Rcond, SolveMode.Structured);
-            hidden = SwimStages.Sample(rows.X, first.Network.Energy(rows.X), settings.Width, settings.ModelSeed, settings.WeightScale, groups);
+            hidden = Sample(first.Network.Energy(rows.X));
         }
 
         var solve = SpectralSolve.Create(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor));
@@ -523,7 +542,11 @@ public static class LearnedSystemStudy
 }
 
 /// <summary>One point of <see cref="WeightScaleSweep"/>: test rel. L2 error of H fitted on exact derivatives.</summary>
-public sealed record WeightScalePoint(string System, string Method, int Width, double Scale, bool ScaleBiasesToo, int Rank, double TestH, double TrainH);
+public sealed record WeightScalePoint(string System, string Method, int Width, double Scale, bool ScaleBiasesToo, int Rank, double TestH, double TrainH)
+{
+    /// <summary>The separable layer measured (docs/ALGORITHM.md §2.1b; its scales, <see cref="Scale"/> unused), or null.</summary>
+    public SeparableLayer? Separable { get; init; }
+}
 
 /// <summary>
 /// The weight-scale measurement of docs/RESULTS.md ("The sampled weight scale") on the derivative path: the systems of
@@ -532,13 +555,19 @@ public sealed record WeightScalePoint(string System, string Method, int Width, d
 /// seed, 2000 test states from Derive(data seed, "scale-sweep/test"); rcond 1e-13, anchor as in the studies. Methods u-swim,
 /// a-swim (as <see cref="TrajectoryFit"/>) and elm (biases in [min, max] of the training states). With
 /// <c>scaleBiasesToo</c> the ablation: the published layer with weights and biases both multiplied by s (the window moves
-/// to tanh's inflection point; not a sampler option).
+/// to tanh's inflection point; not a sampler option). With a <see cref="SeparableLayer"/> the separable samplers
+/// (<see cref="SeparableSampler"/>, <see cref="SwimStages.SampleSeparable"/>) at its q and p scales.
 /// </summary>
 public static class WeightScaleSweep
 {
     public static WeightScalePoint Run(ILinearAlgebra la, string system, int points, string method, int width, double scale, bool scaleBiasesToo,
-        ulong dataSeed = 3943, ulong modelSeed = 992472)
+        ulong dataSeed = 3943, ulong modelSeed = 992472, SeparableLayer? separable = null)
     {
+        if (separable is not null && scaleBiasesToo)
+        {
+            throw new ArgumentException("the bias-scaling ablation is not defined for a separable layer", nameof(scaleBiasesToo));
+        }
+
         ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(system);
         HamiltonianSystem sys;
@@ -574,26 +603,32 @@ public static class WeightScaleSweep
         var sampleScale = scaleBiasesToo ? 1 : scale;
         HiddenLayerTransform transform = scaleBiasesToo ? h => ScaleBoth(h, scale) : h => h;
         FitResult Solve(Hnn.Stages.Model.HiddenLayer h) => OutputLayer.Fit(la, transform(h), train.X, train.Dx, anchor, 1e-13, SolveMode.Structured);
+        Hnn.Stages.Model.HiddenLayer Swim(double[]? y) => separable is null
+            ? SwimStages.Sample(train.X, y, width, modelSeed, sampleScale)
+            : SwimStages.SampleSeparable(train.X, y, width, modelSeed, separable);
         FitResult fit;
         switch (method)
         {
             case "elm":
                 var (lo, hi) = (xTrain.Min(r => r.Min()), xTrain.Max(r => r.Max()));
-                fit = Solve(ElmSampler.Sample(xTrain.Length, width, lo, hi, Rng.Derive(modelSeed, "elm"), sampleScale));
+                fit = Solve(separable is null
+                    ? ElmSampler.Sample(xTrain.Length, width, lo, hi, Rng.Derive(modelSeed, "elm"), sampleScale)
+                    : SeparableSampler.Elm(xTrain.Length, width, lo, hi, Rng.Derive(modelSeed, "elm"), separable));
                 break;
             case "u-swim":
-                fit = Solve(SwimStages.Sample(train.X, null, width, modelSeed, sampleScale));
+                fit = Solve(Swim(null));
                 break;
             case "a-swim":
-                var first = Solve(SwimStages.Sample(train.X, null, width, modelSeed, sampleScale));
-                fit = Solve(SwimStages.Sample(train.X, first.Network.Energy(train.X), width, modelSeed, sampleScale));
+                var first = Solve(Swim(null));
+                fit = Solve(Swim(first.Network.Energy(train.X)));
                 break;
             default:
                 throw new ArgumentException($"method '{method}' is not elm, u-swim or a-swim", nameof(method));
         }
 
         return new WeightScalePoint(system, method, width, scale, scaleBiasesToo, fit.Rank,
-            TrajectoryFit.RelativeError(fit.Network.Energy(test.X), test.H), TrajectoryFit.RelativeError(fit.Network.Energy(train.X), train.H));
+            TrajectoryFit.RelativeError(fit.Network.Energy(test.X), test.H), TrajectoryFit.RelativeError(fit.Network.Energy(train.X), train.H))
+        { Separable = separable };
     }
 
     private delegate Hnn.Stages.Model.HiddenLayer HiddenLayerTransform(Hnn.Stages.Model.HiddenLayer h);

@@ -34,25 +34,30 @@ public static class TrajectoryFit
     /// <param name="rcond">Truncation of the solve.</param>
     /// <param name="trueEnergyAtRows">SWIM only: the true H at the rows' feature points.</param>
     /// <param name="weightScale">The samplers' weight scale (docs/ALGORITHM.md §2.1a; 1 = the published samplers).</param>
+    /// <param name="separable">A separable layer (docs/ALGORITHM.md §2.1b; its own q and p scales, <paramref name="weightScale"/> unused), or null.</param>
     public static TrajectoryFitResult Fit(ILinearAlgebra la, FormulationRows rows, SamplingMethod method, int width, ulong modelSeed, Anchor anchor,
-        double rcond, double[]? trueEnergyAtRows = null, double weightScale = 1)
+        double rcond, double[]? trueEnergyAtRows = null, double weightScale = 1, SeparableLayer? separable = null)
     {
+        HiddenLayer Sample(double[]? y) => separable is null
+            ? SwimStages.Sample(rows.X, y, width, modelSeed, weightScale)
+            : SwimStages.SampleSeparable(rows.X, y, width, modelSeed, separable);
+
         ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(rows);
         FitResult fit;
         switch (method)
         {
             case SamplingMethod.USwim:
-                fit = OutputLayer.Fit(la, SwimStages.Sample(rows.X, null, width, modelSeed, weightScale), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
+                fit = OutputLayer.Fit(la, Sample(null), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
                 break;
             case SamplingMethod.ASwim:
-                var first = OutputLayer.Fit(la, SwimStages.Sample(rows.X, null, width, modelSeed, weightScale), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
+                var first = OutputLayer.Fit(la, Sample(null), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
                 // A-SWIM's second stage: SWIM probabilities from the first fit's H-hat at the rows' points, same candidates (seed).
-                fit = OutputLayer.Fit(la, SwimStages.Sample(rows.X, first.Network.Energy(rows.X), width, modelSeed, weightScale), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
+                fit = OutputLayer.Fit(la, Sample(first.Network.Energy(rows.X)), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
                 break;
             case SamplingMethod.Swim:
                 var y = trueEnergyAtRows ?? throw new ArgumentException("SWIM needs the true H at the rows' points", nameof(trueEnergyAtRows));
-                fit = OutputLayer.Fit(la, SwimStages.Sample(rows.X, y, width, modelSeed, weightScale), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
+                fit = OutputLayer.Fit(la, Sample(y), rows.X, rows.Dx, anchor, rcond, SolveMode.Structured);
                 break;
             default:
                 throw new ArgumentException($"method '{method.ToName()}' is not supported here; use u-swim, a-swim or swim", nameof(method));

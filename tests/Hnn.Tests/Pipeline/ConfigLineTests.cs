@@ -33,6 +33,16 @@ public sealed class ConfigLineTests
         Assert.Equal("p.yaml:8: data.train: '1' is not allowed: must be an integer in [2, 536870911]", Problem("train: 600", "train: 1"));
 
     [Fact]
+    public void Per_part_weight_scales_need_a_separable_layer_and_are_checked_each() =>
+        Assert.Equal(
+            ["p.yaml:19: model.weight_scale: a map {q, p} of per-part scales is allowed only with model.separable: true (else one number, e.g. 0.5)",
+             "p.yaml:19: model.weight_scale.p: 0 is not allowed: must be in (0, 1000000] (1 = the published samplers)",
+             "p.yaml:19: model.separable: 'yes' is not allowed; allowed: true, false"],
+            [Problem("rcond: 1.0e-13", "rcond: 1.0e-13\n  weight_scale: {q: 2, p: 0.01}"),
+             Problem("rcond: 1.0e-13", "rcond: 1.0e-13\n  separable: true\n  weight_scale: {q: 2, p: 0}").Replace("p.yaml:20:", "p.yaml:19:", StringComparison.Ordinal),
+             Problem("rcond: 1.0e-13", "rcond: 1.0e-13\n  separable: 'yes'")]);
+
+    [Fact]
     public void Weight_scale_out_of_range_names_its_line_and_the_range() =>
         Assert.Equal("p.yaml:19: model.weight_scale: 0 is not allowed: must be in (0, 1000000] (1 = the published samplers)",
             Problem("rcond: 1.0e-13", "rcond: 1.0e-13\n  weight_scale: 0"));

@@ -85,6 +85,22 @@ public sealed class StreamedDataTests : IDisposable
     }
 
     [Fact]
+    public async Task Separable_swim_family_from_indices_gives_the_in_memory_separable_layers()
+    {
+        var (data, streamed) = await DoublePendulumAsync(2000);
+        const int width = 51;
+        const ulong seed = 992472;
+        var layer = new SeparableLayer(0.5, 0.125);
+        var u = await USwim.Instance.DrawStreamedAsync(streamed, width, seed, int.MaxValue, null, CancellationToken.None, separable: layer);
+        AssertSameLayer(SwimStages.SampleSeparable(data.X, null, width, seed, layer), u);
+        var s = await Swim.Instance.DrawStreamedAsync(streamed, width, seed, int.MaxValue, null, CancellationToken.None, separable: layer);
+        AssertSameLayer(SwimStages.SampleSeparable(data.X, data.H, width, seed, layer), s);
+        var first = (await ParallelFit.FitAsync(new ManagedLinearAlgebra(), u, data.X, data.Dx, new Anchor(new double[4], -3), 1e-13, 512, 1, new ComputeBudget(1, 1), null, CancellationToken.None)).Network;
+        var a = await ASwim.Instance.RedrawStreamedAsync(streamed, first, width, seed, int.MaxValue, CancellationToken.None, separable: layer);
+        AssertSameLayer(SwimStages.SampleSeparable(data.X, first.Energy(data.X), width, seed, layer), a);
+    }
+
+    [Fact]
     public void Capped_candidates_are_the_uncapped_draw_when_the_cap_is_not_binding_and_capped_otherwise()
     {
         var full = CandidatePairs.Draw(1000, 50, 7);

@@ -64,6 +64,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "model.a_swim_first.train_fraction=0.6", ["a-swim:sample", "a-swim:fit"] },
         { "model.a_swim_first.width_fraction=0.6", ["a-swim:sample"] },
         { "model.weight_scale=0.5", ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
+        { "model.separable=true", ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
         { "solver.mode=full", ["fit"] },
         { "solver.chunk_rows=32", ["fit"] },
         { "solver.lanes=3", ["fit"] },
@@ -95,6 +96,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "data.train=3001", ["generate-stream"] },
         { "model.swim_candidates=600", ["u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
         { "model.weight_scale=0.5", ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
+        { "model.separable=true", ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"] },
         { "model.rcond=1.0e-11", ["fit"] },
     };
 
@@ -128,6 +130,7 @@ public sealed class KeyCompletenessTests : IDisposable
         { "model.seeds=[6]", ["sample", "resample"] },
         { "model.elm_bias=[-2, 2]", ["elm:sample"] },
         { "model.weight_scale=0.5", ["sample", "resample"] },
+        { "model.separable=true", ["sample", "resample"] },
     };
 
     [Theory]
@@ -157,6 +160,25 @@ public sealed class KeyCompletenessTests : IDisposable
         {
             Assert.Equal(Roles(_box.Plan(yaml)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(yaml, "model.weight_scale=1")).Select(r => (r.Role, r.Node.Key)));
         }
+    }
+
+    /// <summary>
+    /// model.separable: false (the default) adds nothing to any key; true keys its q and p scales, so a per-part scale
+    /// changes the sampled stages only, and {q: s, p: s} is the same layer (and key) as the number s.
+    /// </summary>
+    [Fact]
+    public void SeparableFalseChangesNoKeyAndItsScalesKeyTheSamples()
+    {
+        foreach (var yaml in new[] { InMemory, StreamedBase, Trajectories })
+        {
+            Assert.Equal(Roles(_box.Plan(yaml)).Select(r => (r.Role, r.Node.Key)), Roles(_box.Plan(yaml, "model.separable=false")).Select(r => (r.Role, r.Node.Key)));
+            Assert.Equal(
+                Roles(_box.Plan(yaml, "model.separable=true", "model.weight_scale=0.5")).Select(r => (r.Role, r.Node.Key)),
+                Roles(_box.Plan(yaml, "model.separable=true", "model.weight_scale={q: 0.5, p: 0.5}")).Select(r => (r.Role, r.Node.Key)));
+        }
+
+        AssertChanges(_box.Plan(InMemory, "model.separable=true"), _box.Plan(InMemory, "model.separable=true", "model.weight_scale={q: 2, p: 0.01}"),
+            ["elm:sample", "u-swim:sample", "a-swim:sample", "swim:sample", "a-swim:resample"], "model.weight_scale={q: 2, p: 0.01}");
     }
 
     [Fact]

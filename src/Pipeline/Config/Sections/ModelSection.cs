@@ -11,7 +11,9 @@ namespace Hnn.Pipeline.Config;
 /// </summary>
 internal static class ModelSection
 {
-    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars", "weight_scale"];
+    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars", "weight_scale", "separable"];
+
+    public static readonly string[] WeightScalePartKeys = ["q", "p"];
 
     public static readonly string[] ASwimFirstKeys = ["train_fraction", "width_fraction"];
 
@@ -48,14 +50,43 @@ internal static class ModelSection
         }
 
         var swimCandidates = (int)(r.Integer(map?["swim_candidates"], "model.swim_candidates", 1, int.MaxValue) ?? 0);
-        var weightScale = r.Double(map?["weight_scale"], "model.weight_scale") ?? WeightScale.Default;
-        if (!WeightScale.IsValid(weightScale))
+        var separable = r.String(map, "separable", "model.separable", "false", ["true", "false"]) == "true";
+        var (weightScale, separableLayer) = Scales(r, map, separable);
+        return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates, WeightScale = weightScale, Separable = separableLayer };
+    }
+
+    /// <summary>
+    /// model.weight_scale: one scale s (both halves of a separable layer) or, only with model.separable: true, a map
+    /// {q: a, p: b} of the q-neurons' and p-neurons' scales (each defaults to 1).
+    /// </summary>
+    private static (double WeightScale, SeparableLayer? Separable) Scales(SpecReader r, MapNode? map, bool separable)
+    {
+        double Scale(ConfigNode? node, string path)
         {
-            r.Problem("model.weight_scale", $"{SpecReader.Format(weightScale)} is not allowed: must be in (0, {SpecReader.Format(WeightScale.Max)}] (1 = the published samplers)");
-            weightScale = WeightScale.Default;
+            var v = r.Double(node, path) ?? WeightScale.Default;
+            if (!WeightScale.IsValid(v))
+            {
+                r.Problem(path, $"{SpecReader.Format(v)} is not allowed: must be in (0, {SpecReader.Format(WeightScale.Max)}] (1 = the published samplers)");
+                return WeightScale.Default;
+            }
+
+            return v;
         }
 
-        return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates, WeightScale = weightScale };
+        if (map?["weight_scale"] is MapNode parts)
+        {
+            if (!separable)
+            {
+                r.Problem("model.weight_scale", "a map {q, p} of per-part scales is allowed only with model.separable: true (else one number, e.g. 0.5)");
+                return (WeightScale.Default, null);
+            }
+
+            r.CheckKeys(parts, "model.weight_scale", WeightScalePartKeys);
+            return (WeightScale.Default, new SeparableLayer(Scale(parts["q"], "model.weight_scale.q"), Scale(parts["p"], "model.weight_scale.p")));
+        }
+
+        var s = Scale(map?["weight_scale"], "model.weight_scale");
+        return separable ? (WeightScale.Default, new SeparableLayer(s, s)) : (s, null);
     }
 
     private static List<SampledMethod> Methods(SpecReader r, MapNode? map, out bool adam, out bool hig)
@@ -166,9 +197,13 @@ internal static class ModelSection
         m.Rcond,
         m.ElmBias is { } b ? new[] { b.Low, b.High } : null,
         new { m.ASwimFirst.TrainFraction, m.ASwimFirst.WidthFraction },
-        m.WeightScale == WeightScale.Default ? null : m.WeightScale);
+        m.Separable is { } s ? new { Q = s.QScale, P = s.PScale } : m.WeightScale == WeightScale.Default ? null : m.WeightScale,
+        m.Separable is null ? null : true);
 
-    /// <summary>The model section's JSON form, in this key order; <c>weight_scale</c> left out when null.</summary>
+    /// <summary>
+    /// The model section's JSON form, in this key order; <c>weight_scale</c> (a number, or {q, p} when separable) and
+    /// <c>separable</c> left out when null.
+    /// </summary>
     private sealed record ModelJson(
         IEnumerable<string> Methods,
         IReadOnlyList<int> Widths,
@@ -176,7 +211,8 @@ internal static class ModelSection
         double Rcond,
         double[]? ElmBias,
         object ASwimFirst,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? WeightScale);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? WeightScale,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Separable);
 
     public static object? StreamToJson(DataSpec d, ModelSpec m) =>
         d.Streamed ? new { d.StreamRows, SwimCandidates = m.Widths.Select(m.CandidateCap).ToArray() } : null;
