@@ -62,6 +62,11 @@ public sealed record KeplerStudyResult(
 /// midpoint rows, anchor H(0) = 0. Test: the observations of <paramref name="TestTrajectories"/> more trajectories (seed
 /// Derive(data seed, "fput/test")). Rollouts of the learned (uncorrected) and the true H from the lowest-mode state of
 /// amplitude <paramref name="RolloutAmplitude"/> at rest to <paramref name="RolloutTime"/>, and the mode energies.
+/// <paramref name="Regularisation"/>: "rcond" (the published solve at <paramref name="Rcond"/>), "rcond=V", "ridge=V",
+/// "auto-ridge" or "auto-rcond" (by the error on the midpoint rows of <paramref name="ValidationTrajectories"/> more
+/// trajectories, seed Derive(data seed, "fput/validation")); <paramref name="PairsAcrossTrajectories"/>: SWIM candidate pairs
+/// only between different trajectories (<see cref="CandidatePairs.DrawAcross"/>); <paramref name="Separable"/>: the separable
+/// layer (docs/ALGORITHM.md §2.1b). The defaults are the published study bit for bit.
 /// </summary>
 public sealed record FputStudySettings(
     double Beta,

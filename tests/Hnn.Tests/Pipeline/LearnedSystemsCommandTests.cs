@@ -37,6 +37,12 @@ public sealed class LearnedSystemsCommandTests
     [InlineData("--fput-width", "0", "--fput-width 0: must be an integer >= 1")]
     [InlineData("--kepler-trajectories", "-3", "--kepler-trajectories -3: must be an integer >= 1")]
     [InlineData("--systems", ",", "--systems: empty; allowed: kepler, fput (comma-separated)")]
+    [InlineData("--fput-regularisation", "ridge=-1", "--fput-regularisation: 'ridge=-1' is not allowed: rcond, rcond=V (0 <= V < 1), ridge=V (V >= 0), auto-ridge or auto-rcond")]
+    [InlineData("--fput-regularisation", "gcv", "--fput-regularisation: 'gcv' is not allowed: rcond, rcond=V (0 <= V < 1), ridge=V (V >= 0), auto-ridge or auto-rcond")]
+    [InlineData("--fput-swim-pairs", "within", "--fput-swim-pairs: 'within' is not allowed: any or across-trajectories")]
+    [InlineData("--fput-method", "elm", "--fput-method: 'elm' is not allowed: a-swim or u-swim")]
+    [InlineData("--fput-betas", "2", "--fput-betas: '2' is not allowed: 0 or 1 (comma-separated)")]
+    [InlineData("--fput-betas", ",", "--fput-betas: empty; allowed: 0, 1 (comma-separated)")]
     public async Task Bad_options_are_exit_2_with_one_line(string option, string value, string message)
     {
         using var stdout = new StringWriter();
