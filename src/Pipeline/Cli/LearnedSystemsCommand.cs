@@ -30,6 +30,7 @@ public static class LearnedSystemsCommand
         var keplerSeparable = new Option<bool>("--kepler-separable") { Description = "Kepler: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b)" };
         var keplerScaleQ = new Option<double>("--kepler-weight-scale-q") { Description = "Kepler, separable: the q-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
         var keplerScaleP = new Option<double>("--kepler-weight-scale-p") { Description = "Kepler, separable: the p-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
+        var keplerRcond = new Option<double>("--kepler-rcond") { Description = "Kepler: the solve's truncation rcond (KeplerStudySettings; default 1e-13)", DefaultValueFactory = _ => 1e-13 };
         var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
         var fputSeparable = new Option<bool>("--fput-separable") { Description = "FPUT: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b), both halves at --fput-weight-scale" };
         var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
@@ -54,7 +55,7 @@ public static class LearnedSystemsCommand
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, fputScale, fputQuarticWidth, fputAmplitude,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, keplerRcond, fputScale, fputQuarticWidth, fputAmplitude,
             fputSeparable, fputRegularisation, fputPairs, fputBetas, fputMethod, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
@@ -97,6 +98,11 @@ public static class LearnedSystemsCommand
                     {
                         throw new ArgumentException(Inv($"{option}: {v} is allowed only with --kepler-separable"));
                     }
+                }
+
+                if (!(pr.GetValue(keplerRcond) >= 0 && pr.GetValue(keplerRcond) < 1))
+                {
+                    throw new ArgumentException(Inv($"--kepler-rcond: {pr.GetValue(keplerRcond)} is not allowed: must be in [0, 1)"));
                 }
 
                 if (!(pr.GetValue(stall) >= 1e-14 && pr.GetValue(stall) < 1))
@@ -151,7 +157,7 @@ public static class LearnedSystemsCommand
                 var keplerLayer = pr.GetValue(keplerSeparable)
                     ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(keplerScaleQ) is > 0 and var sq ? sq : ks, pr.GetValue(keplerScaleP) is > 0 and var sp ? sp : ks)
                     : null;
-                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer },
+                Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer, Rcond = pr.GetValue(keplerRcond) },
                     new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude))
                     {
                         Regularisation = pr.GetValue(fputRegularisation)!,
@@ -184,7 +190,11 @@ public static class LearnedSystemsCommand
         /// <summary>The separable layer (Kepler's --kepler-separable), or null.</summary>
         public Hnn.Stages.Sampling.SeparableLayer? Separable { get; init; }
 
-        public string Layer => Separable is { } s ? Inv($"separable layer, weight scales q {s.QScale}, p {s.PScale}") : Inv($"weight scale {WeightScale}");
+        /// <summary>The solve's rcond (Kepler's --kepler-rcond).</summary>
+        public double Rcond { get; init; } = 1e-13;
+
+        public string Layer => (Separable is { } s ? Inv($"separable layer, weight scales q {s.QScale}, p {s.PScale}") : Inv($"weight scale {WeightScale}"))
+            + (Rcond == 1e-13 ? string.Empty : Inv($", rcond {Rcond}"));
     }
 
     private static void Run(ILinearAlgebra la, IReadOnlyList<string> systems, int seeds, ulong dataSeed, ulong modelSeed, Sizes kepler, Sizes fput, string? plotDir, TextWriter stdout)
@@ -199,7 +209,7 @@ public static class LearnedSystemsCommand
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
             for (var i = 0; i < seeds; i++)
             {
-                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance, Separable: kepler.Separable));
+                var r = LearnedSystemStudy.Kepler(la, new KeplerStudySettings(Trajectories: kepler.Trajectories, Width: keplerWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: kepler.WeightScale, StallTolerance: kepler.StallTolerance, Separable: kepler.Separable, Rcond: kepler.Rcond));
                 if (r.Learned is null)
                 {
                     stdout.WriteLine(Inv($"| {r.Settings.DataSeed} | {r.Settings.ModelSeed} | {r.Rank} | {E(r.TestH)} | {E(r.TestHCorrected)} | learned rollout failed: {r.LearnedRolloutFailure} | {E(r.True.WorstAngularMomentum)} | - | {E(r.True.WorstRungeLenz)} | - | - |"));
@@ -218,7 +228,7 @@ public static class LearnedSystemsCommand
                         new("|A| drift, true H", t, Floor(r.True.MaxRungeLenz), Dashed: true),
                     };
                     var written = Report.Plots.Lines(Path.Combine(plotDir, "kepler-learned-invariant-drift.png"),
-                        Inv($"Kepler learned from trajectories (width {keplerWidth}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
+                        Inv($"Kepler learned from trajectories (width {keplerWidth}{(kepler.Separable is { } sl ? Inv($", separable q {sl.QScale} / p {sl.PScale}") : string.Empty)}): drift of L and |A|, implicit midpoint dt 0.01 (max over 4 orbits)"), "t", "drift (relative)", series, logY: true);
                     stdout.WriteLine($"plot: {written.Path}");
                 }
             }

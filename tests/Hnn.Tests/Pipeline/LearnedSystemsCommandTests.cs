@@ -43,6 +43,9 @@ public sealed class LearnedSystemsCommandTests
     [InlineData("--fput-method", "elm", "--fput-method: 'elm' is not allowed: a-swim or u-swim")]
     [InlineData("--fput-betas", "2", "--fput-betas: '2' is not allowed: 0 or 1 (comma-separated)")]
     [InlineData("--fput-betas", ",", "--fput-betas: empty; allowed: 0, 1 (comma-separated)")]
+    [InlineData("--kepler-weight-scale-q", "2", "--kepler-weight-scale-q: 2 is allowed only with --kepler-separable")]
+    [InlineData("--kepler-weight-scale-p", "-1", "--kepler-weight-scale-p: -1 is not allowed: must be 0 (= --kepler-weight-scale) or in (0, 1000000]")]
+    [InlineData("--kepler-rcond", "1", "--kepler-rcond: 1 is not allowed: must be in [0, 1)")]
     public async Task Bad_options_are_exit_2_with_one_line(string option, string value, string message)
     {
         using var stdout = new StringWriter();

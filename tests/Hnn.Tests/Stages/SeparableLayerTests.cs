@@ -157,7 +157,7 @@ public sealed class SeparableLayerTests(ITestOutputHelper output)
     /// <summary>
     /// Kepler (H = |p|^2 / 2 - 1 / |q|) on exact derivatives at 1500 states of the study's orbits, A-SWIM width 300, data
     /// seed 3943, model seed 992472: measured with `hnn learned-systems --scale-sweep 'kepler;a-swim;300;1,2/0.01;1500'`
-    /// (LAPACK and managed backends, Haswell kernel, the same 3 digits) test rel. L2 error of H 1.20e-2 (rank 189)
+    /// (LAPACK backend under the Haswell and Prescott kernels, and managed: the same 3 digits) test rel. L2 error of H 1.20e-2 (rank 189)
     /// separable with scales q 2, p 0.01 against 1.41e-1 (rank 301) for the full layer at s = 1; bounds with margin 2.5x.
     /// </summary>
     [Fact]
