@@ -33,8 +33,18 @@ public static class LearnedSystemsCommand
         var keplerScaleP = new Option<double>("--kepler-weight-scale-p") { Description = "Kepler, separable: the p-neurons' weight scale (0: --kepler-weight-scale)", DefaultValueFactory = _ => 0 };
         var keplerRcond = new Option<double>("--kepler-rcond") { Description = "Kepler: the solve's truncation rcond (KeplerStudySettings; default 1e-13)", DefaultValueFactory = _ => 1e-13 };
         var fputScale = new Option<double>("--fput-weight-scale") { Description = "Samplers' weight scale for FPUT (docs/ALGORITHM.md §2.1a; 1 = published)", DefaultValueFactory = _ => 1 };
+        var fputSeparable = new Option<bool>("--fput-separable") { Description = "FPUT: a separable hidden layer, H-hat = V(q) + T(p) (docs/ALGORITHM.md §2.1b), both halves at --fput-weight-scale" };
         var fputQuarticWidth = new Option<int>("--fput-width-beta1") { Description = "Hidden-layer width for FPUT with beta = 1 (0: --fput-width)", DefaultValueFactory = _ => 0 };
         var fputAmplitude = new Option<double>("--fput-amplitude") { Description = "FPUT training states: modal coefficients uniform in [-A, A] (rollouts start at the lowest mode, A = 0.3)", DefaultValueFactory = _ => 0.3 };
+        var fputRegularisation = new Option<string>("--fput-regularisation")
+        {
+            Description = "FPUT output-layer solve: rcond (published, rcond 1e-13), rcond=V, ridge=V (lambda relative to s_max), auto-ridge or auto-rcond (by the error on 10 validation trajectories); "
+                + "other than rcond, the test H of rcond 1e-13 and ridge 1e-14..1e-4 on the same layer is printed too",
+            DefaultValueFactory = _ => "rcond",
+        };
+        var fputPairs = new Option<string>("--fput-swim-pairs") { Description = "FPUT SWIM candidate pairs: any (published) or across-trajectories (no pair within one trajectory)", DefaultValueFactory = _ => "any" };
+        var fputMethod = new Option<string>("--fput-method") { Description = "FPUT sampler: a-swim (published study) or u-swim", DefaultValueFactory = _ => "a-swim" };
+        var fputBetas = new Option<string>("--fput-betas") { Description = "Comma-separated FPUT betas to run, of 0 and 1", DefaultValueFactory = _ => "0,1" };
         var sweep = new Option<string?>("--scale-sweep")
         {
             Description = "Instead of the studies: test H on exact derivatives vs the weight scale, 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]' "
@@ -46,7 +56,8 @@ public static class LearnedSystemsCommand
         var plotDir = new Option<string?>("--plot-dir") { Description = "Draw the first run's figures (PNG and SVG) into this folder" };
         var command = new Command("learned-systems", "Kepler and FPUT learned from generated trajectories: test H error, invariant drift and mode-energy recurrence of learned vs true rollouts")
         {
-            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, keplerRcond, fputScale, fputQuarticWidth, fputAmplitude, sweep, stall, backend, plotDir,
+            systems, seeds, dataSeed, modelSeed, keplerWidth, fputWidth, keplerTrajectories, fputTrajectories, keplerScale, keplerSeparable, keplerScaleQ, keplerScaleP, keplerRcond, fputScale, fputQuarticWidth, fputAmplitude,
+            fputSeparable, fputRegularisation, fputPairs, fputBetas, fputMethod, sweep, stall, backend, plotDir,
         };
         command.SetAction(pr =>
         {
@@ -107,6 +118,29 @@ public static class LearnedSystemsCommand
                     throw new ArgumentException(Inv($"--fput-amplitude: {pr.GetValue(fputAmplitude)} is not allowed: must be in (0, 10]"));
                 }
 
+                if (!LearnedSystemStudy.IsFputRegularisation(pr.GetValue(fputRegularisation)!))
+                {
+                    throw new ArgumentException($"--fput-regularisation: '{pr.GetValue(fputRegularisation)}' is not allowed: rcond, rcond=V (0 <= V < 1), ridge=V (V >= 0), auto-ridge or auto-rcond");
+                }
+
+                var betas = pr.GetValue(fputBetas)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(b => b switch { "0" => 0.0, "1" => 1.0, _ => throw new ArgumentException($"--fput-betas: '{b}' is not allowed: 0 or 1 (comma-separated)") })
+                    .Distinct().ToArray();
+                if (betas.Length == 0)
+                {
+                    throw new ArgumentException("--fput-betas: empty; allowed: 0, 1 (comma-separated)");
+                }
+
+                if (pr.GetValue(fputMethod) is not ("a-swim" or "u-swim"))
+                {
+                    throw new ArgumentException($"--fput-method: '{pr.GetValue(fputMethod)}' is not allowed: a-swim or u-swim");
+                }
+
+                if (pr.GetValue(fputPairs) is not ("any" or "across-trajectories"))
+                {
+                    throw new ArgumentException($"--fput-swim-pairs: '{pr.GetValue(fputPairs)}' is not allowed: any or across-trajectories");
+                }
+
                 if (pr.GetValue(fputQuarticWidth) < 0)
                 {
                     throw new ArgumentException(Inv($"--fput-width-beta1 {pr.GetValue(fputQuarticWidth)}: must be an integer >= 0 (0: --fput-width)"));
@@ -139,7 +173,14 @@ public static class LearnedSystemsCommand
                     ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(keplerScaleQ) is > 0 and var sq ? sq : ks, pr.GetValue(keplerScaleP) is > 0 and var sp ? sp : ks)
                     : null;
                 Run(la, names, n, pr.GetValue(dataSeed), pr.GetValue(modelSeed), new(pr.GetValue(keplerWidth), pr.GetValue(keplerTrajectories), ks, 0, pr.GetValue(stall), 0) { Separable = keplerLayer, Rcond = pr.GetValue(keplerRcond) },
-                    new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude)), pr.GetValue(plotDir), stdout);
+                    new(pr.GetValue(fputWidth), pr.GetValue(fputTrajectories), pr.GetValue(fputScale), quartic, pr.GetValue(stall), pr.GetValue(fputAmplitude))
+                    {
+                        Regularisation = pr.GetValue(fputRegularisation)!,
+                        AcrossTrajectories = pr.GetValue(fputPairs) == "across-trajectories",
+                        Betas = betas,
+                        Method = pr.GetValue(fputMethod) == "u-swim" ? Hnn.Stages.Sampling.SamplingMethod.USwim : Hnn.Stages.Sampling.SamplingMethod.ASwim,
+                        Separable = pr.GetValue(fputSeparable) ? new Hnn.Stages.Sampling.SeparableLayer(pr.GetValue(fputScale), pr.GetValue(fputScale)) : null,
+                    }, pr.GetValue(plotDir), stdout);
                 setExit(0);
             }
             catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException or InputException)
@@ -153,6 +194,14 @@ public static class LearnedSystemsCommand
 
     private sealed record Sizes(int Width, int Trajectories, double WeightScale, int QuarticWidth, double StallTolerance, double Amplitude)
     {
+        public string Regularisation { get; init; } = "rcond";
+
+        public bool AcrossTrajectories { get; init; }
+
+        public double[] Betas { get; init; } = [0, 1];
+
+        public Hnn.Stages.Sampling.SamplingMethod Method { get; init; } = Hnn.Stages.Sampling.SamplingMethod.ASwim;
+
         /// <summary>The separable layer (Kepler's --kepler-separable), or null.</summary>
         public Hnn.Stages.Sampling.SeparableLayer? Separable { get; init; }
 
@@ -204,15 +253,24 @@ public static class LearnedSystemsCommand
 
         if (systems.Contains("fput"))
         {
-            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, A-SWIM width {fputWidth} (beta = 1: {fput.QuarticWidth}), weight scale {fput.WeightScale}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120"));
+            var notes = new List<string>();
+            stdout.WriteLine(Inv($"FPUT n = 8, alpha = 0.25, periodic, {fput.Trajectories} trajectories x 20 steps of 0.1 from states in the span of modes 1-3 (modal coefficients in [-{fput.Amplitude}, {fput.Amplitude}]): midpoint rows, {Hnn.Stages.Sampling.SamplingMethods.ToName(fput.Method)} width {fputWidth} (beta = 1: {fput.QuarticWidth}), {fput.Layer}; rollouts from the lowest mode at rest, A = 0.3: implicit midpoint, dt 0.05, t <= 120")
+                + (fput.Regularisation == "rcond" ? "" : $"; regularisation {fput.Regularisation}") + (fput.AcrossTrajectories ? "; SWIM pairs across trajectories" : ""));
             stdout.WriteLine();
             stdout.WriteLine("| beta | data seed | model seed | rank | test H uncorrected | test H corrected | mode-1 dip learned (t) | true (t) | return learned | return true | peak learned | peak true | beat period 2 pi / (2 w1 - w2) |");
             stdout.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-            foreach (var beta in new[] { 0.0, 1.0 })
+            foreach (var beta in fput.Betas)
             {
                 for (var i = 0; i < seeds; i++)
                 {
-                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: beta == 0 ? fputWidth : fput.QuarticWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: fput.WeightScale, StallTolerance: fput.StallTolerance, Amplitude: fput.Amplitude));
+                    var r = LearnedSystemStudy.Fput(la, new FputStudySettings(beta, Trajectories: fput.Trajectories, Width: beta == 0 ? fputWidth : fput.QuarticWidth, DataSeed: dataSeed + (ulong)i, ModelSeed: modelSeed + (ulong)i, WeightScale: fput.WeightScale, StallTolerance: fput.StallTolerance, Amplitude: fput.Amplitude,
+                        Regularisation: fput.Regularisation, PairsAcrossTrajectories: fput.AcrossTrajectories, Method: fput.Method, Separable: fput.Separable));
+                    if (r.Sweep.Count > 0)
+                    {
+                        notes.Add(Inv($"beta {beta}, data seed {r.Settings.DataSeed}: reported solve {r.Solve}; test H (uncorrected / corrected) on the same layer: ")
+                            + string.Join("; ", r.Sweep.Select(x => Inv($"{x.Regularisation} {E(x.TestH)} / {E(x.TestHCorrected)}"))));
+                    }
+
                     if (r.Learned is null || r.LearnedRecurrence is null)
                     {
                         var tf = r.TrueRecurrence;
@@ -236,6 +294,15 @@ public static class LearnedSystemsCommand
                             Inv($"FPUT n = 8, alpha 0.25, beta {beta} learned from trajectories: mode energy shares from the lowest mode, A = 0.3"), "t", "E_k / sum E", series);
                         stdout.WriteLine($"plot: {written.Path}");
                     }
+                }
+            }
+
+            if (notes.Count > 0)
+            {
+                stdout.WriteLine();
+                foreach (var note in notes)
+                {
+                    stdout.WriteLine($"- {note}");
                 }
             }
         }

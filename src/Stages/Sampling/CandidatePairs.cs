@@ -53,6 +53,73 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
         return new CandidatePairs(from, to, pointCount);
     }
 
+    /// <summary>
+    /// Pairs across groups (<c>model.swim_pairs: across-trajectories</c>; docs/ALGORITHM.md §2.1): the same count
+    /// M = K n_rep and the same idx_from as <see cref="Draw(int, int, ulong)"/>, but idx_to uniform among the points of the
+    /// other groups (group[k] is point k's trajectory), so no pair joins two observations of one trajectory — neighbouring
+    /// observations are close and give ridges with very large weights. Needs at least two groups.
+    /// </summary>
+    public static CandidatePairs DrawAcross(int[] group, int width, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        var pointCount = group.Length;
+        if (pointCount < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(group), pointCount, "SWIM needs at least 2 training points");
+        }
+
+        if (width < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
+        }
+
+        var members = new Dictionary<int, List<int>>();
+        for (var k = 0; k < pointCount; k++)
+        {
+            if (!members.TryGetValue(group[k], out var list))
+            {
+                members[group[k]] = list = [];
+            }
+
+            list.Add(k); // ascending
+        }
+
+        if (members.Count < 2)
+        {
+            throw new ArgumentException("pairs across trajectories need points of at least two trajectories", nameof(group));
+        }
+
+        var nRep = Math.Max(1, (int)Math.Ceiling(width / (double)pointCount));
+        var m = checked(pointCount * nRep);
+        var rng = new Rng(seed);
+        var from = new int[m];
+        var to = new int[m];
+        for (var k = 0; k < m; k++)
+        {
+            from[k] = rng.NextInt(pointCount);
+        }
+
+        for (var k = 0; k < m; k++)
+        {
+            var own = members[group[from[k]]];
+            // The j-th point outside the own group: skip the (ascending) members at or below the running index.
+            var index = rng.NextInt(pointCount - own.Count);
+            foreach (var member in own)
+            {
+                if (member > index)
+                {
+                    break;
+                }
+
+                index++;
+            }
+
+            to[k] = index;
+        }
+
+        return new CandidatePairs(from, to, pointCount);
+    }
+
     /// <summary>The distinct point indices (ascending) used by the given candidates (all of them when null).</summary>
     public int[] PointsOf(IEnumerable<int>? candidates = null)
     {

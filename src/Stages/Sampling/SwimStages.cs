@@ -14,9 +14,19 @@ public static class SwimStages
     /// U-SWIM (<paramref name="y"/> null) or SWIM (y = function values at the training points); weights scaled by
     /// <paramref name="weightScale"/> (<see cref="SwimSampler.Weights"/>; the pairs and their selection do not depend on it).
     /// </summary>
-    public static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed, double weightScale = 1)
+    public static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed, double weightScale = 1) => Sample(x, y, width, seed, weightScale, null);
+
+    /// <summary>
+    /// As <see cref="Sample(double[][], double[], int, ulong, double)"/>; with <paramref name="trajectoryOfPoint"/> (the
+    /// trajectory of each training point) the candidate pairs join points of different trajectories only
+    /// (<see cref="CandidatePairs.DrawAcross"/>, same seed); null: the published pairs, bit for bit.
+    /// </summary>
+    public static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed, double weightScale, int[]? trajectoryOfPoint)
     {
-        var pairs = CandidatePairs.Draw(x[0].Length, width, Rng.Derive(seed, "swim/candidates"));
+        ArgumentNullException.ThrowIfNull(x);
+        var pairs = trajectoryOfPoint is null
+            ? CandidatePairs.Draw(x[0].Length, width, Rng.Derive(seed, "swim/candidates"))
+            : CandidatePairs.DrawAcross(trajectoryOfPoint, width, Rng.Derive(seed, "swim/candidates"));
         var probabilities = y is null ? SwimSampler.UniformProbabilities(pairs) : SwimSampler.GradientProbabilities(pairs, x, y);
         var selected = SwimSampler.SelectDistinct(probabilities, width, Rng.Derive(seed, "swim/select"));
         return SwimSampler.Weights(pairs, selected, x, weightScale);

@@ -1,4 +1,5 @@
 using Hnn.Datasets;
+using Hnn.Stages.Model;
 using Hnn.Stages.Numerics;
 using Hnn.Stages.Rollout;
 using Hnn.Stages.Sampling;
@@ -61,6 +62,11 @@ public sealed record KeplerStudyResult(
 /// midpoint rows, anchor H(0) = 0. Test: the observations of <paramref name="TestTrajectories"/> more trajectories (seed
 /// Derive(data seed, "fput/test")). Rollouts of the learned (uncorrected) and the true H from the lowest-mode state of
 /// amplitude <paramref name="RolloutAmplitude"/> at rest to <paramref name="RolloutTime"/>, and the mode energies.
+/// <paramref name="Regularisation"/>: "rcond" (the published solve at <paramref name="Rcond"/>), "rcond=V", "ridge=V",
+/// "auto-ridge" or "auto-rcond" (by the error on the midpoint rows of <paramref name="ValidationTrajectories"/> more
+/// trajectories, seed Derive(data seed, "fput/validation")); <paramref name="PairsAcrossTrajectories"/>: SWIM candidate pairs
+/// only between different trajectories (<see cref="CandidatePairs.DrawAcross"/>); <paramref name="Separable"/>: the separable
+/// layer (docs/ALGORITHM.md §2.1b). The defaults are the published study bit for bit.
 /// </summary>
 public sealed record FputStudySettings(
     double Beta,
@@ -83,7 +89,11 @@ public sealed record FputStudySettings(
     double RolloutTime = 120,
     int SaveEvery = 5,
     double WeightScale = 1,
-    double StallTolerance = 1e-10);
+    double StallTolerance = 1e-10,
+    string Regularisation = "rcond",
+    bool PairsAcrossTrajectories = false,
+    int ValidationTrajectories = 10,
+    SeparableLayer? Separable = null);
 
 /// <summary>The mode-1 recurrence of one rollout: the dip (minimum share, its time), the first return and the peak after it.</summary>
 /// <param name="DipMinimum">Minimum of mode 1's share E_1 / sum E within the first beat (t &lt; 0.8 T).</param>
@@ -91,6 +101,9 @@ public sealed record FputStudySettings(
 /// <param name="ReturnTime">First time the share is back at or above 0.999 after falling below 0.995 (NaN: never).</param>
 /// <param name="PeakTime">Time of the largest share in [0.75 T, 1.25 T] (T = the linear beat period).</param>
 public sealed record Recurrence(double DipMinimum, double DipTime, double ReturnTime, double PeakTime);
+
+/// <summary>Test H error of one regularisation of the FPUT study's final hidden layer (<see cref="FputStudyResult.Sweep"/>).</summary>
+public sealed record RegularisationTestError(string Regularisation, double TestH, double TestHCorrected);
 
 /// <summary>What the FPUT study measured (<see cref="Learned"/> and <see cref="LearnedRecurrence"/> null when the learned rollout failed).</summary>
 public sealed record FputStudyResult(
@@ -106,6 +119,15 @@ public sealed record FputStudyResult(
 {
     /// <summary>Why the learned rollout stopped (then <see cref="Learned"/> is null), or null.</summary>
     public string? LearnedRolloutFailure { get; init; }
+
+    /// <summary>The regularisation of the reported network (<c>rcond=1e-13</c> today; the chosen one for auto).</summary>
+    public string Solve { get; init; } = "rcond=1e-13";
+
+    /// <summary>
+    /// Empty for the published solve (<see cref="FputStudySettings.Regularisation"/> "rcond"); otherwise the test H errors
+    /// of rcond 1e-13 and of ridge lambda = 10^-14 .. 10^-4 on the same hidden layer and rows (one SVD; diagnostics).
+    /// </summary>
+    public IReadOnlyList<RegularisationTestError> Sweep { get; init; } = [];
 }
 
 /// <summary>
@@ -187,11 +209,22 @@ public static class LearnedSystemStudy
         var train = Observe(system, FputStates(system, settings.Trajectories, settings.Modes, settings.Amplitude, new Rng(settings.DataSeed)), settings.Steps, settings.Dt, ct);
         var rows = Formulations.Rows(train, TargetFormulation.Midpoint);
         var x0 = new double[2 * settings.N];
-        var fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, new Anchor(x0, system.Energy(x0)), settings.Rcond,
-            settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale);
+        var anchor = new Anchor(x0, system.Energy(x0));
         var test = Observe(system, FputStates(system, settings.TestTrajectories, settings.Modes, settings.Amplitude, new Rng(Rng.Derive(settings.DataSeed, "fput/test"))), settings.Steps, settings.Dt, ct);
         var testX = Observations(test);
         var truth = Energies(system, testX);
+        TrajectoryFitResult fit;
+        var solveName = Hnn.Stages.Training.Regularisation.Rcond(settings.Rcond).ToString();
+        IReadOnlyList<RegularisationTestError> sweep = [];
+        if (settings.Regularisation == "rcond" && !settings.PairsAcrossTrajectories)
+        {
+            fit = TrajectoryFit.Fit(la, rows, settings.Method, settings.Width, settings.ModelSeed, anchor, settings.Rcond,
+                settings.Method == SamplingMethod.Swim ? Energies(system, rows.X) : null, settings.WeightScale, settings.Separable);
+        }
+        else
+        {
+            (fit, solveName, sweep) = FputRegularisedFit(la, system, settings, train, rows, anchor, testX, truth, ct);
+        }
 
         var start = system.LowestModeState(settings.RolloutAmplitude);
         var starts = new double[start.Length][];
@@ -214,7 +247,7 @@ public static class LearnedSystemStudy
         {
             return new FputStudyResult(settings, TrajectoryFit.RelativeError(fit.Energy(testX), truth), TrajectoryFit.RelativeError(fit.CorrectedEnergy(testX), truth),
                 fit.Rank, period, null, trueModes, null, RecurrenceOf(trueModes, period))
-            { LearnedRolloutFailure = ex.Message };
+            { LearnedRolloutFailure = ex.Message, Solve = solveName, Sweep = sweep };
         }
 
         var learnedModes = InvariantDiagnostics.ModeEnergies(system, learned);
@@ -226,7 +259,125 @@ public static class LearnedSystemStudy
             learnedModes,
             trueModes,
             RecurrenceOf(learnedModes, period),
-            RecurrenceOf(trueModes, period));
+            RecurrenceOf(trueModes, period))
+        { Solve = solveName, Sweep = sweep };
+    }
+
+    /// <summary>The FPUT study's regularisation spellings: rcond (published), rcond=V, ridge=V, auto-ridge, auto-rcond.</summary>
+    public static bool IsFputRegularisation(string spec) => spec is "rcond" or "auto-ridge" or "auto-rcond" || TryFixed(spec, out _);
+
+    private static bool TryFixed(string spec, out Regularisation regularisation)
+    {
+        regularisation = default;
+        var parts = spec.Split('=');
+        if (parts.Length != 2 || parts[0] is not ("rcond" or "ridge")
+            || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v))
+        {
+            return false;
+        }
+
+        var kind = parts[0] == "rcond" ? RegularisationKind.Rcond : RegularisationKind.Ridge;
+        if (!(v >= 0 && double.IsFinite(v) && (kind == RegularisationKind.Ridge || v < 1)))
+        {
+            return false;
+        }
+
+        regularisation = new Regularisation(kind, v);
+        return true;
+    }
+
+    /// <summary>
+    /// A-SWIM (or U-SWIM) on the rows with the regularisation of the settings from the SVD of the reduced problem
+    /// (<see cref="SpectralSolve"/>); the first A-SWIM stage keeps rcond (it only sets the pair probabilities). auto-*:
+    /// the lambda or rcond minimising the relative error on the midpoint rows of <see cref="FputStudySettings.ValidationTrajectories"/>
+    /// more trajectories (seed Derive(data seed, "fput/validation")). Optionally the pairs across trajectories.
+    /// </summary>
+    private static (TrajectoryFitResult Fit, string Solve, IReadOnlyList<RegularisationTestError> Sweep) FputRegularisedFit(ILinearAlgebra la, Fput system,
+        FputStudySettings settings, TrajectorySet train, FormulationRows rows, Anchor anchor, double[][] testX, double[] truth, CancellationToken ct)
+    {
+        if (settings.Method is not (SamplingMethod.ASwim or SamplingMethod.USwim))
+        {
+            throw new ArgumentException($"the FPUT study's regularisations need u-swim or a-swim, not '{settings.Method.ToName()}'");
+        }
+
+        int[]? groups = null;
+        if (settings.PairsAcrossTrajectories)
+        {
+            groups = new int[rows.Count];
+            var k = 0;
+            for (var m = 0; m < train.Trajectories.Count; m++)
+            {
+                for (var n = 0; n < train.Trajectories[m].Steps; n++)
+                {
+                    groups[k++] = m;
+                }
+            }
+        }
+
+        HiddenLayer Sample(double[]? y)
+        {
+            if (settings.Separable is not { } layer)
+            {
+                return SwimStages.Sample(rows.X, y, settings.Width, settings.ModelSeed, settings.WeightScale, groups);
+            }
+
+            // The separable selection and weights (SeparableSampler) on the study's candidates: across trajectories or the published ones.
+            var candidates = groups is null
+                ? CandidatePairs.Draw(rows.Count, settings.Width, Rng.Derive(settings.ModelSeed, "swim/candidates"))
+                : CandidatePairs.DrawAcross(groups, settings.Width, Rng.Derive(settings.ModelSeed, "swim/candidates"));
+            var (q, p) = SeparableSampler.Select(candidates, rows.X, y, settings.Width, settings.ModelSeed);
+            return SeparableSampler.Weights(candidates, q, p, rows.X, layer);
+        }
+
+        var hidden = Sample(null);
+        if (settings.Method == SamplingMethod.ASwim)
+        {
+            var first = OutputLayer.Fit(la, hidden, rows.X, rows.Dx, anchor, settings.Rcond, SolveMode.Structured);
+            hidden = Sample(first.Network.Energy(rows.X));
+        }
+
+        var solve = SpectralSolve.Create(la, ReducedProblem.FromRows(la, hidden, rows.X, rows.Dx, anchor));
+        Regularisation chosen;
+        if (settings.Regularisation is "auto-ridge" or "auto-rcond")
+        {
+            var validation = Observe(system, FputStates(system, settings.ValidationTrajectories, settings.Modes, settings.Amplitude, new Rng(Rng.Derive(settings.DataSeed, "fput/validation"))),
+                settings.Steps, settings.Dt, ct);
+            var vr = Formulations.Rows(validation, TargetFormulation.Midpoint);
+            var v = new ValidationRows(solve, GradientSystem.Full(hidden, vr.X, vr.Dx, anchor));
+            chosen = RegularisationChoice.Choose(solve, settings.Regularisation == "auto-ridge" ? RegularisationKind.Ridge : RegularisationKind.Rcond, AutoCriterion.Validation, v).Chosen;
+        }
+        else if (settings.Regularisation == "rcond")
+        {
+            chosen = Hnn.Stages.Training.Regularisation.Rcond(settings.Rcond);
+        }
+        else if (!TryFixed(settings.Regularisation, out chosen))
+        {
+            throw new ArgumentException($"FPUT regularisation '{settings.Regularisation}' is not rcond, rcond=V, ridge=V, auto-ridge or auto-rcond");
+        }
+
+        TrajectoryFitResult Result(Regularisation r)
+        {
+            if (settings.Regularisation == "rcond" && r.Kind == RegularisationKind.Rcond && r.Value == settings.Rcond)
+            {
+                // The published solve (as TrajectoryFit), so that across-trajectory pairs are compared on the same solver.
+                var published = OutputLayer.Fit(la, hidden, rows.X, rows.Dx, anchor, settings.Rcond, SolveMode.Structured);
+                return new TrajectoryFitResult(published.Network, published.Rank, rows);
+            }
+
+            var filter = solve.Filter(r);
+            var rank = r.Kind == RegularisationKind.Rcond ? solve.Rank(r.Value) : (int)Math.Round(SpectralSolve.EffectiveDof(filter));
+            return new TrajectoryFitResult(RegularisationStudy.ToNetwork(hidden, solve.SolveFiltered(filter)), rank, rows);
+        }
+
+        var sweep = new List<RegularisationTestError>();
+        foreach (var r in new[] { Hnn.Stages.Training.Regularisation.Rcond(1e-13) }.Concat(Enumerable.Range(0, 11).Select(i => Hnn.Stages.Training.Regularisation.Ridge(Math.Pow(10, -14 + i)))))
+        {
+            var f = Result(r);
+            sweep.Add(new RegularisationTestError(r.ToString(), TrajectoryFit.RelativeError(f.Energy(testX), truth), TrajectoryFit.RelativeError(f.CorrectedEnergy(testX), truth)));
+        }
+
+        var reported = Result(chosen);
+        return (reported, chosen.ToString(), sweep);
     }
 
     /// <summary>The linear beat period 2 pi / (2 omega_1 - omega_2) of the near-resonance 2 omega_1 ~ omega_2.</summary>
