@@ -357,7 +357,8 @@ public static class LearnedSystemsCommand
         var points = int.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p >= 2 ? p : throw new ArgumentException(Bad("POINTS", parts[4], "an integer >= 2"));
         Repeats.CheckOption("--scale-sweep", grid, chosen, m => m, "method");
         Repeats.CheckOption("--scale-sweep", grid, widths, w => w.ToString(CultureInfo.InvariantCulture), "width");
-        Repeats.CheckOption("--scale-sweep", grid, scales, v => v.Layer is { } l ? Inv($"{l[0]:R}/{l[1]:R}") : v.Scale.ToString("R", CultureInfo.InvariantCulture), "scale");
+        // A Q/P pair holds an array, so compare the scales by their shown form (each number in its round-trip form).
+        Repeats.CheckOption("--scale-sweep", grid, [.. scales.Select(v => v.Layer is { } l ? Inv($"{l[0]:R}/{l[1]:R}") : v.Scale.ToString("R", CultureInfo.InvariantCulture))], v => v, "scale");
         return (parts, chosen, widths, scales, points);
     }
 

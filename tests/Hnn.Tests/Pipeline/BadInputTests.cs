@@ -38,6 +38,8 @@ public sealed class BadInputTests
         { "weight_scale text", string.Empty, string.Empty, ["model.weight_scale=abc"], ["model.weight_scale: 'abc' is not a number"] },
         { "error_bars without trajectories", string.Empty, string.Empty, ["model.error_bars=trajectories"], ["model.error_bars: is only allowed with data.trajectories"] },
         { "regularisation without trajectories", string.Empty, string.Empty, ["model.regularisation={auto: {criterion: gcv}}"], ["model.regularisation: is only allowed with data.trajectories"] },
+        { "separable with adam only", string.Empty, string.Empty, ["model.methods=[adam]", "model.separable=true"], ["model.separable: applies to the sampled methods (elm, u-swim, swim, a-swim) only; model.methods lists none of them"] },
+        { "weight scale with hig only", string.Empty, string.Empty, ["model.methods=[hig]", "model.weight_scale=0.5"], ["model.weight_scale: applies to the sampled methods (elm, u-swim, swim, a-swim) only; model.methods lists none of them"] },
     };
 
     /// <summary>
@@ -148,6 +150,8 @@ public sealed class BadInputTests
         { ["learned-systems", "--scale-sweep", "kepler;elm;x;1;100"], ["WIDTHS 'x' is not allowed; allowed: comma-separated integers >= 1"] },
         { ["learned-systems", "--scale-sweep", "fput:a:0;elm;10;1;100"], ["SYSTEM 'fput:a:0' is not allowed; allowed: kepler or fput:ALPHA:BETA"] },
         { ["learned-systems", "--scale-sweep", "kepler;elm;10;0;100"], ["SCALES '0' is not allowed; allowed: comma-separated numbers in (0, 1000000]"] },
+        { ["learned-systems", "--scale-sweep", "kepler;elm;10;2/x;100"], ["SCALES '2/x' is not allowed; allowed: comma-separated numbers in (0, 1000000], or Q/P (the separable layer's q and p scales)"] },
+        { ["learned-systems", "--scale-sweep", "kepler;elm;10;2/0.1,2/0.10;100"], ["--scale-sweep 'kepler;elm;10;2/0.1,2/0.10;100': 2/0.1 appears twice (each scale once)"] },
         { ["learned-systems", "--scale-sweep", "kepler;elm;10;1;1"], ["POINTS '1' is not allowed; allowed: an integer >= 2"] },
         { ["learned-systems", "--scale-sweep", "kepler;elm;10"], ["--scale-sweep 'kepler;elm;10': is not 'SYSTEM;METHODS;WIDTHS;SCALES;POINTS[;both]'"] },
         { ["learned-systems", "--plot-dir", "{file}"], ["--plot-dir {file}: is a file; give a folder"] },

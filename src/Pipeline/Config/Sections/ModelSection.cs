@@ -52,6 +52,15 @@ internal static class ModelSection
         var swimCandidates = (int)(r.Integer(map?["swim_candidates"], "model.swim_candidates", 1, int.MaxValue) ?? 0);
         var separable = r.String(map, "separable", "model.separable", "false", ["true", "false"]) == "true";
         var (weightScale, separableLayer) = Scales(r, map, separable);
+        if (methods.Count == 0 && (adam || hig))
+        {
+            // The layer options shape only the sampled layers; adam and hig train theirs.
+            foreach (var key in new[] { "separable", "weight_scale" }.Where(k => map?[k] is not null))
+            {
+                r.Problem($"model.{key}", "applies to the sampled methods (elm, u-swim, swim, a-swim) only; model.methods lists none of them");
+            }
+        }
+
         return new ModelSpec(methods, widths, seeds, rcond, ElmBias(r, map), ASwimFirst(r, map)) { SwimCandidates = swimCandidates, WeightScale = weightScale, Separable = separableLayer };
     }
 
