@@ -19,16 +19,7 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
     /// </summary>
     public static CandidatePairs Draw(int pointCount, int width, ulong seed, int maxCount)
     {
-        if (pointCount < 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(pointCount), pointCount, "SWIM needs at least 2 training points");
-        }
-
-        if (width < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
-        }
-
+        Check(pointCount, width, nameof(pointCount));
         var nRep = Math.Max(1, (int)Math.Ceiling(width / (double)pointCount));
         if (maxCount < width)
         {
@@ -37,12 +28,8 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
 
         var m = (int)Math.Min((long)pointCount * nRep, maxCount);
         var rng = new Rng(seed);
-        var from = new int[m];
+        var from = DrawFrom(rng, pointCount, m);
         var to = new int[m];
-        for (var k = 0; k < m; k++)
-        {
-            from[k] = rng.NextInt(pointCount);
-        }
 
         for (var k = 0; k < m; k++)
         {
@@ -54,7 +41,7 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
     }
 
     /// <summary>
-    /// Pairs across groups (<c>model.swim_pairs: across-trajectories</c>; docs/ALGORITHM.md §2.1): the same count
+    /// Pairs across groups (the learned-systems study's `--fput-swim-pairs`; docs/ALGORITHM.md §2.1): the same count
     /// M = K n_rep and the same idx_from as <see cref="Draw(int, int, ulong)"/>, but idx_to uniform among the points of the
     /// other groups (group[k] is point k's trajectory), so no pair joins two observations of one trajectory — neighbouring
     /// observations are close and give ridges with very large weights. Needs at least two groups.
@@ -63,15 +50,7 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
     {
         ArgumentNullException.ThrowIfNull(group);
         var pointCount = group.Length;
-        if (pointCount < 2)
-        {
-            throw new ArgumentOutOfRangeException(nameof(group), pointCount, "SWIM needs at least 2 training points");
-        }
-
-        if (width < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
-        }
+        Check(pointCount, width, nameof(group));
 
         var members = new Dictionary<int, List<int>>();
         for (var k = 0; k < pointCount; k++)
@@ -92,12 +71,8 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
         var nRep = Math.Max(1, (int)Math.Ceiling(width / (double)pointCount));
         var m = checked(pointCount * nRep);
         var rng = new Rng(seed);
-        var from = new int[m];
+        var from = DrawFrom(rng, pointCount, m);
         var to = new int[m];
-        for (var k = 0; k < m; k++)
-        {
-            from[k] = rng.NextInt(pointCount);
-        }
 
         for (var k = 0; k < m; k++)
         {
@@ -118,6 +93,31 @@ public sealed record CandidatePairs(int[] From, int[] To, int PointCount)
         }
 
         return new CandidatePairs(from, to, pointCount);
+    }
+
+    private static void Check(int pointCount, int width, string pointsName)
+    {
+        if (pointCount < 2)
+        {
+            throw new ArgumentOutOfRangeException(pointsName, pointCount, "SWIM needs at least 2 training points");
+        }
+
+        if (width < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
+        }
+    }
+
+    /// <summary>idx_from of m pairs, uniform in {0..K-1}: the first m draws of the pair stream.</summary>
+    private static int[] DrawFrom(Rng rng, int pointCount, int m)
+    {
+        var from = new int[m];
+        for (var k = 0; k < m; k++)
+        {
+            from[k] = rng.NextInt(pointCount);
+        }
+
+        return from;
     }
 
     /// <summary>The distinct point indices (ascending) used by the given candidates (all of them when null).</summary>
