@@ -14,6 +14,16 @@ public static class ElmSampler
     public static HiddenLayer Sample(int inputDim, int width, double biasLow, double biasHigh, ulong seed, double weightScale = 1)
     {
         WeightScale.Check(weightScale);
+        return Sample(inputDim, width, biasLow, biasHigh, seed, _ => (0, inputDim, weightScale));
+    }
+
+    /// <summary>
+    /// The ELM draw with neuron j's weights on the input coordinates [Start, Start + Count) only, scaled by Scale (zero
+    /// elsewhere): neuron by neuron its weights s N(0, 1), then every bias U(low, high). The full layer is every neuron on
+    /// all coordinates; the separable layer (<see cref="SeparableSampler.Elm"/>) puts each neuron on its subspace.
+    /// </summary>
+    internal static HiddenLayer Sample(int inputDim, int width, double biasLow, double biasHigh, ulong seed, Func<int, (int Start, int Count, double Scale)> neuron)
+    {
         if (inputDim < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, "input dimension must be at least 1");
@@ -38,9 +48,10 @@ public static class ElmSampler
 
         for (var j = 0; j < width; j++)
         {
-            for (var i = 0; i < inputDim; i++)
+            var (start, count, scale) = neuron(j);
+            for (var i = start; i < start + count; i++)
             {
-                weights[i][j] = weightScale * rng.NextNormal();
+                weights[i][j] = scale * rng.NextNormal();
             }
         }
 

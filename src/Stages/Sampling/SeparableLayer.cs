@@ -60,8 +60,6 @@ public sealed record SeparableLayer
 /// </summary>
 public static class SeparableSampler
 {
-    private static readonly double Ln3 = Math.Log(3.0);
-
     /// <summary>
     /// ELM on the subspaces: neuron by neuron (inputs of its subspace inner) w = s_S N(0, 1), zero off the subspace; then
     /// every bias ~ U(low, high).
@@ -69,43 +67,13 @@ public static class SeparableSampler
     public static HiddenLayer Elm(int inputDim, int width, double biasLow, double biasHigh, ulong seed, SeparableLayer layer)
     {
         ArgumentNullException.ThrowIfNull(layer);
-        if (width < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "width must be at least 1");
-        }
-
-        if (!double.IsFinite(biasLow) || !double.IsFinite(biasHigh) || biasLow > biasHigh)
-        {
-            throw new ArgumentException($"ELM bias range [{biasLow}, {biasHigh}] must be finite with low <= high");
-        }
-
         SeparableLayer.Part(inputDim, true);
-        var rng = new Rng(seed);
-        var weights = new double[inputDim][];
-        for (var i = 0; i < inputDim; i++)
-        {
-            weights[i] = new double[width];
-        }
-
         var nq = SeparableLayer.QNeurons(width);
-        for (var j = 0; j < width; j++)
+        return ElmSampler.Sample(inputDim, width, biasLow, biasHigh, seed, j =>
         {
-            var q = j < nq;
-            var (start, count) = SeparableLayer.Part(inputDim, q);
-            var s = layer.Scale(q);
-            for (var i = start; i < start + count; i++)
-            {
-                weights[i][j] = s * rng.NextNormal();
-            }
-        }
-
-        var biases = new double[width];
-        for (var j = 0; j < width; j++)
-        {
-            biases[j] = rng.NextUniform(biasLow, biasHigh);
-        }
-
-        return new HiddenLayer(weights, biases);
+            var (start, count) = SeparableLayer.Part(inputDim, j < nq);
+            return (start, count, layer.Scale(j < nq));
+        });
     }
 
     /// <summary>
@@ -123,7 +91,7 @@ public static class SeparableSampler
         double max = 0;
         for (var k = 0; k < pairs.Count; k++)
         {
-            dist[k] = Math.Sqrt(SquaredDistance(x, pairs.From[k], pairs.To[k], start, count));
+            dist[k] = Math.Sqrt(SwimSampler.SquaredDistance(x, pairs.From[k], pairs.To[k], start, count));
             max = Math.Max(max, dist[k]);
         }
 
@@ -215,44 +183,11 @@ public static class SeparableSampler
             throw new ArgumentException($"{q.Length} q-neurons and {p.Length} p-neurons: a separable layer has ceil(N / 2) q-neurons");
         }
 
-        var weights = new double[dim][];
-        for (var i = 0; i < dim; i++)
-        {
-            weights[i] = new double[width];
-        }
-
-        var biases = new double[width];
-        for (var j = 0; j < width; j++)
+        return SwimSampler.Weights(pairs, width, x, j =>
         {
             var isQ = j < q.Length;
-            var k = isQ ? q[j] : p[j - q.Length];
             var (start, count) = SeparableLayer.Part(dim, isQ);
-            int a = pairs.From[k], b = pairs.To[k];
-            var d2 = Math.Max(SquaredDistance(x, a, b, start, count), SwimSampler.MinDistance * SwimSampler.MinDistance);
-            var scaledLn3 = layer.Scale(isQ) * Ln3;
-            var bias = -Ln3 / 2;
-            for (var i = start; i < start + count; i++)
-            {
-                var w = scaledLn3 * (x[i][b] - x[i][a]) / d2;
-                weights[i][j] = w;
-                bias -= w * x[i][a];
-            }
-
-            biases[j] = bias;
-        }
-
-        return new HiddenLayer(weights, biases);
-    }
-
-    private static double SquaredDistance(double[][] x, int a, int b, int start, int count)
-    {
-        double s = 0;
-        for (var i = start; i < start + count; i++)
-        {
-            var d = x[i][b] - x[i][a];
-            s += d * d;
-        }
-
-        return s;
+            return (isQ ? q[j] : p[j - q.Length], start, count, layer.Scale(isQ));
+        });
     }
 }

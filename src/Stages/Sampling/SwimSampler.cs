@@ -42,7 +42,7 @@ public static class SwimSampler
         for (var k = 0; k < pairs.Count; k++)
         {
             int a = pairs.From[k], b = pairs.To[k];
-            var dist = Math.Max(Math.Sqrt(SquaredDistance(x, a, b)), MinDistance);
+            var dist = Math.Max(Math.Sqrt(SquaredDistance(x, a, b, 0, x.Length)), MinDistance);
             g[k] = Math.Abs(y[b] - y[a]) / dist;
             sum += g[k];
         }
@@ -144,9 +144,21 @@ public static class SwimSampler
     {
         ArgumentNullException.ThrowIfNull(selected);
         WeightScale.Check(weightScale);
-        var scaledLn3 = weightScale * Ln3;
         var dim = x.Length;
-        var width = selected.Length;
+        return Weights(pairs, selected.Length, x, j => (selected[j], 0, dim, weightScale));
+    }
+
+    /// <summary>
+    /// The tanh weights of <paramref name="width"/> neurons, neuron j through pair Pair on the input coordinates
+    /// [Start, Start + Count) with scale Scale (zero weights elsewhere): w_S = s ln(3) dx_S / |dx_S|^2,
+    /// b = -w_S . x_from,S - ln(3)/2. The full layer is every neuron on all coordinates; the separable layer
+    /// (<see cref="SeparableSampler"/>) puts each neuron on its subspace.
+    /// </summary>
+    internal static HiddenLayer Weights(CandidatePairs pairs, int width, double[][] x, Func<int, (int Pair, int Start, int Count, double Scale)> neuron)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(x);
+        var dim = x.Length;
         var weights = new double[dim][];
         for (var i = 0; i < dim; i++)
         {
@@ -156,10 +168,12 @@ public static class SwimSampler
         var biases = new double[width];
         for (var j = 0; j < width; j++)
         {
-            int a = pairs.From[selected[j]], b = pairs.To[selected[j]];
-            var d2 = Math.Max(SquaredDistance(x, a, b), MinDistance * MinDistance);
+            var (k, start, count, scale) = neuron(j);
+            int a = pairs.From[k], b = pairs.To[k];
+            var d2 = Math.Max(SquaredDistance(x, a, b, start, count), MinDistance * MinDistance);
+            var scaledLn3 = scale * Ln3;
             var bias = -Ln3 / 2;
-            for (var i = 0; i < dim; i++)
+            for (var i = start; i < start + count; i++)
             {
                 var w = scaledLn3 * (x[i][b] - x[i][a]) / d2;
                 weights[i][j] = w;
@@ -172,10 +186,11 @@ public static class SwimSampler
         return new HiddenLayer(weights, biases);
     }
 
-    private static double SquaredDistance(double[][] x, int a, int b)
+    /// <summary>|x_b - x_a|^2 over the input coordinates [start, start + count).</summary>
+    internal static double SquaredDistance(double[][] x, int a, int b, int start, int count)
     {
         double s = 0;
-        for (var i = 0; i < x.Length; i++)
+        for (var i = start; i < start + count; i++)
         {
             var d = x[i][b] - x[i][a];
             s += d * d;
