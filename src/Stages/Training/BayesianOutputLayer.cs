@@ -306,16 +306,7 @@ public sealed class BayesianOutputLayer
             throw new ArgumentException($"{sd.Length} sd for {count} points, or the layer ({hidden.Width} neurons) does not match the model ({_n - 1})");
         }
 
-        var phi0 = new double[_n];
-        if (anchorX0 is not null)
-        {
-            for (var j = 0; j < hidden.Width; j++)
-            {
-                phi0[j] = Math.Tanh(hidden.PreActivation(j, anchorX0));
-            }
-
-            phi0[hidden.Width] = 1;
-        }
+        var phi0 = AnchorFeatures(hidden, anchorX0);
 
         // Rows phi(x_k)^T (count x n) once; each draw is delta c = NoiseSd _m^T zeta.
         var features = new double[(long)count * _n];
@@ -628,6 +619,29 @@ public sealed class BayesianOutputLayer
         return NoiseSd * Math.Sqrt(v);
     }
 
+    /// <summary>phi(x0) = (tanh(w . x0 + b), 1) of the anchor, subtracted from every feature row; zeros without an anchor.</summary>
+    private double[] AnchorFeatures(HiddenLayer hidden, double[]? anchorX0)
+    {
+        var phi0 = new double[_n];
+        if (anchorX0 is null)
+        {
+            return phi0;
+        }
+
+        if (anchorX0.Length != hidden.InputDim)
+        {
+            throw new ArgumentException($"the anchor has {anchorX0.Length} coordinates, the layer {hidden.InputDim}", nameof(anchorX0));
+        }
+
+        for (var j = 0; j < hidden.Width; j++)
+        {
+            phi0[j] = Math.Tanh(hidden.PreActivation(j, anchorX0));
+        }
+
+        phi0[hidden.Width] = 1;
+        return phi0;
+    }
+
     /// <summary>
     /// Predictive (posterior) standard deviations of H and of every dH/dx_i at the points <paramref name="x"/>
     /// (columns, as everywhere): <c>H[k]</c>, <c>Gradient[i][k]</c>. Cost O(points x dim x n^2).
@@ -661,21 +675,7 @@ public sealed class BayesianOutputLayer
         var point = new double[dim];
         var phi = new double[_n];
         var psi = new double[_n];
-        var phi0 = new double[_n];
-        if (anchorX0 is not null)
-        {
-            if (anchorX0.Length != dim)
-            {
-                throw new ArgumentException($"the anchor has {anchorX0.Length} coordinates, the layer {dim}", nameof(anchorX0));
-            }
-
-            for (var j = 0; j < hidden.Width; j++)
-            {
-                phi0[j] = Math.Tanh(hidden.PreActivation(j, anchorX0));
-            }
-
-            phi0[hidden.Width] = 1;
-        }
+        var phi0 = AnchorFeatures(hidden, anchorX0);
 
         for (var k = 0; k < count; k++)
         {
