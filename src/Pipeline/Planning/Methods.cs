@@ -152,17 +152,28 @@ public abstract record SampledMethod(string Name) : Method(Name)
     protected static HiddenLayer Sample(double[][] x, double[]? y, int width, ulong seed, double weightScale, SeparableLayer? separable) =>
         separable is null ? SwimStages.Sample(x, y, width, seed, weightScale) : SwimStages.SampleSeparable(x, y, width, seed, separable);
 
-    /// <summary>U-SWIM from streamed data: uniform pairs among the (capped) candidates, reading back only their 2N points.</summary>
+    /// <summary>
+    /// U-SWIM from streamed data: uniform pairs among the (capped) candidates, reading back only their 2N points (separable:
+    /// after one pass over the rows that computes every candidate's |dx_q| and |dx_p|, <see cref="SubspaceDistances"/>).
+    /// </summary>
     protected static async Task<HiddenLayer> UniformStreamedAsync(StreamedData data, int width, ulong seed, int maxCandidates, CancellationToken ct, double weightScale = 1, SeparableLayer? separable = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var pairs = SwimStages.Candidates(data.TrainRows, width, seed, maxCandidates);
         if (separable is not null)
         {
-            // Which pairs a subspace can use depends on the points: every candidate's two points are read back.
-            var every = await data.ReadPointsAsync(pairs.PointsOf(), ct).ConfigureAwait(false);
-            var (q, p) = SwimStages.SelectSeparable(pairs, every, null, width, seed);
-            return SwimStages.WeightsSeparable(pairs, q, p, every, separable);
+            // Which pairs a subspace can use depends on |dx_q| and |dx_p|: one pass over the rows computes them for every
+            // candidate (O(candidates) numbers, no point kept), then only the selected pairs' points are read back.
+            var distances = new SubspaceDistances(pairs, 2 * data.Dof);
+            await foreach (var chunk in data.ReadAsync(0, distances.RowsNeeded, ct).ConfigureAwait(false))
+            {
+                distances.Add(chunk.Start, chunk.X);
+            }
+
+            var (squaredQ, squaredP) = distances.Squared();
+            var (q, p) = SeparableSampler.SelectUniform(squaredQ, squaredP, width, seed);
+            var chosen = await data.ReadPointsAsync(pairs.PointsOf([.. q, .. p]), ct).ConfigureAwait(false);
+            return SwimStages.WeightsSeparable(pairs, q, p, chosen, separable);
         }
 
         var selected = SwimStages.SelectUniform(pairs, width, seed);

@@ -88,16 +88,34 @@ public static class SeparableSampler
         ArgumentNullException.ThrowIfNull(x);
         var (start, count) = SeparableLayer.Part(x.Length, q);
         var dist = new double[pairs.Count];
-        double max = 0;
         for (var k = 0; k < pairs.Count; k++)
         {
             dist[k] = Math.Sqrt(SwimSampler.SquaredDistance(x, pairs.From[k], pairs.To[k], start, count));
+        }
+
+        if (y is not null && y.Length != pairs.PointCount)
+        {
+            throw new ArgumentException($"{y.Length} function values for {pairs.PointCount} points", nameof(y));
+        }
+
+        return Probabilities(dist, y is null ? null : k => Math.Abs(y[pairs.To[k]] - y[pairs.From[k]]), q, needed);
+    }
+
+    /// <summary>
+    /// As <see cref="Probabilities(CandidatePairs, double[][], double[], bool, int)"/> from the pairs' distances |dx_S|
+    /// (<paramref name="dist"/>[k] for candidate k) and, for SWIM, their |y_to - y_from| (<paramref name="dy"/>; null: U-SWIM).
+    /// </summary>
+    private static double[] Probabilities(double[] dist, Func<int, double>? dy, bool q, int needed)
+    {
+        double max = 0;
+        for (var k = 0; k < dist.Length; k++)
+        {
             max = Math.Max(max, dist[k]);
         }
 
         var threshold = Math.Max(SwimSampler.MinDistance, SeparableLayer.RelativeMinDistance * max);
         var usable = 0;
-        for (var k = 0; k < pairs.Count; k++)
+        for (var k = 0; k < dist.Length; k++)
         {
             usable += dist[k] > threshold ? 1 : 0;
         }
@@ -105,33 +123,28 @@ public static class SeparableSampler
         if (usable < needed)
         {
             throw new InvalidOperationException(
-                $"separable layer: only {usable} of {pairs.Count} candidate pairs differ in {(q ? "q" : "p")} (|d{(q ? "q" : "p")}| > {threshold:G3}); its {needed} {(q ? "q" : "p")}-neurons need as many distinct pairs");
+                $"separable layer: only {usable} of {dist.Length} candidate pairs differ in {(q ? "q" : "p")} (|d{(q ? "q" : "p")}| > {threshold:G3}); its {needed} {(q ? "q" : "p")}-neurons need as many distinct pairs");
         }
 
-        var uniform = new double[pairs.Count];
-        for (var k = 0; k < pairs.Count; k++)
+        var uniform = new double[dist.Length];
+        for (var k = 0; k < dist.Length; k++)
         {
             uniform[k] = dist[k] > threshold ? 1.0 / usable : 0;
         }
 
-        if (y is null)
+        if (dy is null)
         {
             return uniform;
         }
 
-        if (y.Length != pairs.PointCount)
-        {
-            throw new ArgumentException($"{y.Length} function values for {pairs.PointCount} points", nameof(y));
-        }
-
-        var g = new double[pairs.Count];
+        var g = new double[dist.Length];
         double sum = 0;
         var positive = 0;
-        for (var k = 0; k < pairs.Count; k++)
+        for (var k = 0; k < dist.Length; k++)
         {
             if (dist[k] > threshold)
             {
-                g[k] = Math.Abs(y[pairs.To[k]] - y[pairs.From[k]]) / dist[k];
+                g[k] = dy(k) / dist[k];
                 sum += g[k];
                 positive += g[k] > 0 ? 1 : 0;
             }
@@ -158,10 +171,32 @@ public static class SeparableSampler
     public static (int[] Q, int[] P) Select(CandidatePairs pairs, double[][] x, double[]? y, int width, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(pairs);
+        return Select((q, needed) => Probabilities(pairs, x, y, q, needed), width, seed);
+    }
+
+    /// <summary>
+    /// U-SWIM's separable selection from the candidates' squared subspace distances alone (the streamed path:
+    /// <see cref="SubspaceDistances"/>): the draws of <see cref="Select"/> with y null, bit for bit.
+    /// </summary>
+    public static (int[] Q, int[] P) SelectUniform(double[] squaredQ, double[] squaredP, int width, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(squaredQ);
+        ArgumentNullException.ThrowIfNull(squaredP);
+        if (squaredQ.Length != squaredP.Length)
+        {
+            throw new ArgumentException($"{squaredQ.Length} q-distances and {squaredP.Length} p-distances; one of each per candidate", nameof(squaredP));
+        }
+
+        return Select((q, needed) => Probabilities([.. (q ? squaredQ : squaredP).Select(Math.Sqrt)], null, q, needed), width, seed);
+    }
+
+    /// <summary>The two selections from the subspaces' probabilities (q = true: the q-neurons'), with their seeds.</summary>
+    private static (int[] Q, int[] P) Select(Func<bool, int, double[]> probabilities, int width, ulong seed)
+    {
         var nq = SeparableLayer.QNeurons(width);
         var np = width - nq;
-        var q = SwimSampler.SelectDistinct(Probabilities(pairs, x, y, true, nq), nq, Rng.Derive(seed, "swim/select/q"));
-        var p = np == 0 ? [] : SwimSampler.SelectDistinct(Probabilities(pairs, x, y, false, np), np, Rng.Derive(seed, "swim/select/p"));
+        var q = SwimSampler.SelectDistinct(probabilities(true, nq), nq, Rng.Derive(seed, "swim/select/q"));
+        var p = np == 0 ? [] : SwimSampler.SelectDistinct(probabilities(false, np), np, Rng.Derive(seed, "swim/select/p"));
         return (q, p);
     }
 
