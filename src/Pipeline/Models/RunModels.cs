@@ -74,12 +74,16 @@ public static class RunModels
     {
         ArgumentNullException.ThrowIfNull(results);
         ArgumentNullException.ThrowIfNull(query);
+        if (results.Count == 0)
+        {
+            throw new InputException($"run {runId}: no experiment results (did the run fail?)");
+        }
+
+        query = Checked(runId, results, query);
         var matches = results.Where(query.Matches).ToList();
         if (matches.Count == 0)
         {
-            throw new InputException(results.Count == 0
-                ? $"run {runId}: no experiment results (did the run fail?)"
-                : $"run {runId}: no experiment matches{Filters(query)}; the run has: {Choices(results)}");
+            throw new InputException($"run {runId}: no experiment matches{Filters(query)}; the run has: {Choices(results)}");
         }
 
         if (matches.Count == 1)
@@ -93,6 +97,45 @@ public static class RunModels
         return (best, $"{matches.Count} experiments of run {runId} match{Filters(query)}; using {Describe(best)}, the best test {(byH ? "H" : "x'")} error ({score}); "
             + $"choose another with --method, --width, --seed, --data-seed from: {Choices(matches)}");
     }
+
+    /// <summary>
+    /// The query with its method by its name (an alias or another case accepted, as in model.methods), after checking
+    /// each given option on its own: a method that does not exist or that the run has none of, or a width / seed / data
+    /// seed no experiment of the run has, is one line naming the option, the value and the values allowed (the method
+    /// names; the run's own). Options that each match but not together are listed by <see cref="Select"/>.
+    /// </summary>
+    private static ModelQuery Checked(string runId, IReadOnlyList<ExperimentResult> results, ModelQuery query)
+    {
+        if (query.Method is { } name)
+        {
+            var methods = Values(results.Select(r => r.Method));
+            var method = Planning.Method.Find(name)
+                ?? throw new InputException($"--method '{Shown.Cut(name)}' is not a method; allowed: {string.Join(", ", Planning.Method.All.Select(m => m.Name))} (run {runId} has {methods})");
+            if (!results.Any(r => r.Method == method.Name))
+            {
+                throw new InputException($"--method {method.Name}: run {runId} has no {method.Name} experiment; its methods: {methods}");
+            }
+
+            query = query with { Method = method.Name };
+        }
+
+        Present("--width", "width", query.Width?.ToString(CultureInfo.InvariantCulture), results.Select(r => r.Width.ToString(CultureInfo.InvariantCulture)));
+        Present("--seed", "model seed", query.ModelSeed?.ToString(CultureInfo.InvariantCulture), results.Select(r => r.ModelSeed.ToString(CultureInfo.InvariantCulture)));
+        Present("--data-seed", "data seed", query.DataSeed?.ToString(CultureInfo.InvariantCulture), results.Select(r => r.DataSeed.ToString(CultureInfo.InvariantCulture)));
+        return query;
+
+        void Present(string option, string what, string? value, IEnumerable<string> values)
+        {
+            var all = values.ToList();
+            if (value is not null && !all.Contains(value))
+            {
+                throw new InputException($"{option} {value}: run {runId} has no experiment of {what} {value}; its {what}s: {Values(all)}");
+            }
+        }
+    }
+
+    /// <summary>The distinct values, in first-seen order, comma-separated (cut to a few hundred characters).</summary>
+    private static string Values(IEnumerable<string> values) => Shown.Cut(string.Join(", ", values.Distinct()), 300);
 
     private static string Describe(ExperimentResult r) =>
         $"{r.Method} width {r.Width} model seed {r.ModelSeed} data seed {r.DataSeed}";

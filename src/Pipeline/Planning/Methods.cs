@@ -164,14 +164,8 @@ public abstract record SampledMethod(string Name) : Method(Name)
         {
             // Which pairs a subspace can use depends on |dx_q| and |dx_p|: one pass over the rows computes them for every
             // candidate (O(candidates) numbers, no point kept), then only the selected pairs' points are read back.
-            var distances = new SubspaceDistances(pairs, 2 * data.Dof);
-            await foreach (var chunk in data.ReadAsync(0, distances.RowsNeeded, ct).ConfigureAwait(false))
-            {
-                distances.Add(chunk.Start, chunk.X);
-            }
-
-            var (squaredQ, squaredP) = distances.Squared();
-            var (q, p) = SeparableSampler.SelectUniform(squaredQ, squaredP, width, seed);
+            var (distQ, distP) = await SubspaceDistancesAsync(data, pairs, ct).ConfigureAwait(false);
+            var (q, p) = SeparableSampler.SelectUniform(distQ, distP, width, seed);
             var chosen = await data.ReadPointsAsync(pairs.PointsOf([.. q, .. p]), ct).ConfigureAwait(false);
             return SwimStages.WeightsSeparable(pairs, q, p, chosen, separable);
         }
@@ -179,6 +173,19 @@ public abstract record SampledMethod(string Name) : Method(Name)
         var selected = SwimStages.SelectUniform(pairs, width, seed);
         var points = await data.ReadPointsAsync(pairs.PointsOf(selected), ct).ConfigureAwait(false);
         return SwimStages.Weights(pairs, selected, points, weightScale);
+    }
+
+    /// <summary>Every candidate's |dx_q| and |dx_p| from one pass over the rows up to the last one a pair touches.</summary>
+    private static async Task<(double[] Q, double[] P)> SubspaceDistancesAsync(StreamedData data, CandidatePairs pairs, CancellationToken ct)
+    {
+        // Its own method, so that the pass's events and first points are garbage once the distances are out.
+        var distances = new SubspaceDistances(pairs, 2 * data.Dof);
+        await foreach (var chunk in data.ReadAsync(0, distances.RowsNeeded, ct).ConfigureAwait(false))
+        {
+            distances.Add(chunk.Start, chunk.X);
+        }
+
+        return distances.Distances();
     }
 
     /// <summary>SWIM probabilities from streamed data: every candidate's two points read back, y evaluated there by <paramref name="y"/>.</summary>

@@ -175,19 +175,19 @@ public static class SeparableSampler
     }
 
     /// <summary>
-    /// U-SWIM's separable selection from the candidates' squared subspace distances alone (the streamed path:
-    /// <see cref="SubspaceDistances"/>): the draws of <see cref="Select"/> with y null, bit for bit.
+    /// U-SWIM's separable selection from the candidates' subspace distances alone, |dx_q| and |dx_p| per candidate (the
+    /// streamed path: <see cref="SubspaceDistances"/>): the draws of <see cref="Select"/> with y null, bit for bit.
     /// </summary>
-    public static (int[] Q, int[] P) SelectUniform(double[] squaredQ, double[] squaredP, int width, ulong seed)
+    public static (int[] Q, int[] P) SelectUniform(double[] distQ, double[] distP, int width, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(squaredQ);
-        ArgumentNullException.ThrowIfNull(squaredP);
-        if (squaredQ.Length != squaredP.Length)
+        ArgumentNullException.ThrowIfNull(distQ);
+        ArgumentNullException.ThrowIfNull(distP);
+        if (distQ.Length != distP.Length)
         {
-            throw new ArgumentException($"{squaredQ.Length} q-distances and {squaredP.Length} p-distances; one of each per candidate", nameof(squaredP));
+            throw new ArgumentException($"{distQ.Length} q-distances and {distP.Length} p-distances; one of each per candidate", nameof(distP));
         }
 
-        return Select((q, needed) => Probabilities([.. (q ? squaredQ : squaredP).Select(Math.Sqrt)], null, q, needed), width, seed);
+        return Select((q, needed) => Probabilities(q ? distQ : distP, null, q, needed), width, seed);
     }
 
     /// <summary>The two selections from the subspaces' probabilities (q = true: the q-neurons'), with their seeds.</summary>

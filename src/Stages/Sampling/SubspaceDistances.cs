@@ -1,13 +1,15 @@
 namespace Hnn.Stages.Sampling;
 
 /// <summary>
-/// The squared pair distances a separable U-SWIM selection needs (docs/ALGORITHM.md §2.1b), computed in one pass over
-/// consecutive training rows without reading the candidates' points back: for every candidate pair k,
-/// |dx_q|^2 and |dx_p|^2 with dx = x_to - x_from, each summed over its coordinates in order exactly as
-/// <see cref="SwimSampler.SquaredDistance"/> does (so the values are bit for bit those of the in-memory selection).
+/// The pair distances a separable U-SWIM selection needs (docs/ALGORITHM.md §2.1b), computed in one pass over
+/// consecutive training rows without reading the candidates' points back: for every candidate pair k, |dx_q| and |dx_p|
+/// with dx = x_to - x_from, the squares summed over each subspace's coordinates in order exactly as
+/// <see cref="SwimSampler.SquaredDistance"/> does, then Math.Sqrt (so the values are bit for bit those of the in-memory
+/// selection).
 /// Rows are fed in order with <see cref="Add"/>; a candidate's first point (the smaller row index) is kept until its
 /// second arrives. Holds O(candidates) numbers: the sorted point events (2 per pair), the first point's coordinates
-/// (dim per pair) and the two results (2 per pair); never the data.
+/// (dim per pair) and the two results (2 per pair); never the data. Drop the object after <see cref="Distances"/>: the
+/// events and first points are then garbage, only the results stay.
 /// </summary>
 public sealed class SubspaceDistances
 {
@@ -106,15 +108,15 @@ public sealed class SubspaceDistances
                 }
             }
 
-            _q[k] = q;
-            _p[k] = p;
+            _q[k] = Math.Sqrt(q);
+            _p[k] = Math.Sqrt(p);
         }
 
         _rows = end;
     }
 
-    /// <summary>|dx_q|^2 and |dx_p|^2 of every candidate; throws unless every candidate's points were fed.</summary>
-    public (double[] Q, double[] P) Squared()
+    /// <summary>|dx_q| and |dx_p| of every candidate; throws unless every candidate's points were fed.</summary>
+    public (double[] Q, double[] P) Distances()
     {
         if (!Complete)
         {

@@ -137,7 +137,8 @@ public sealed class ExportPredictTests
         CliAssert.BadInput(await Predict(box.Write("dof.csv", "q1,q2,p1,p2\n1,2,3,4\n"), "--method", "swim"), ["dof.csv: column 'q2'", "1 degree(s) of freedom"]);
         CliAssert.BadInput(await Predict(box.Write("empty.csv", "q1,p1\n"), "--method", "swim"), ["empty.csv: no data rows"]);
         CliAssert.BadInput(await Predict(Path.Combine(box.Root, "missing.csv"), "--method", "swim"), ["missing.csv"]);
-        CliAssert.BadInput(await Predict(bad, "--method", "adam"), ["no experiment matches --method adam", "elm width 100", "swim width 100"]);
+        CliAssert.BadInput(await Predict(bad, "--method", "adam"), ["--method adam: run ", "has no adam experiment; its methods: "]);
+        CliAssert.BadInput(await CliSandbox.InvokeAsync(["export", "latest", "--store", box.StoreRoot, "--format", "json", "--method", "foo"]), ["--method 'foo' is not a method; allowed: elm, u-swim, a-swim, swim, adam, hig (run "]);
         CliAssert.BadInput(await CliSandbox.InvokeAsync(["predict", "latest", "--store", box.StoreRoot, "--method", "swim", "--input", bad, "--output", Path.Combine(box.Root, "o.txt")]), ["must end in .parquet or .csv"]);
         CliAssert.BadInput(await CliSandbox.InvokeAsync(["export", "latest", "--store", box.StoreRoot, "--format", "xml"]), ["--format 'xml'", "json, parquet, onnx"]);
         CliAssert.BadInput(await CliSandbox.InvokeAsync(["export", "nosuchrun", "--store", box.StoreRoot, "--format", "json"]), ["run 'nosuchrun': no such run"]);

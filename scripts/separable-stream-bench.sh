@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The streamed separable U-SWIM draw (model.separable: true, data.stream_rows): peak memory and the sample stage's
+# time of two hnn builds, interleaved (docs/BENCHMARKS.md §6.4). Generates ROWS double-pendulum rows once as a streamed
+# artifact, then REPEAT times, for each build in turn (order alternating): a copy of that store (hard links) without
+# the sample / fit / evaluate artifacts, `hnn run` under /usr/bin/time -v at width WIDTH with CANDIDATES candidate
+# pairs; prints the run's peak RSS (MB) and the sample stage's compute seconds from the manifest.
+# Usage: bash scripts/separable-stream-bench.sh OLD_HNN NEW_HNN [REPEAT=3] [ROWS=2000000] [CANDIDATES=2000000] [WIDTH=100]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+old=$1; new=$2; repeat=${3:-3}; rows=${4:-2000000}; candidates=${5:-2000000}; width=${6:-100}
+work=$(mktemp -d /tmp/hnn-sep-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cat >"$work/p.yaml" <<YAML
+name: separable-stream-bench
+system: {name: double-pendulum}
+domain: {q: [[-pi, pi], [-pi, pi]], p: [[-1, 1], [-1, 1]]}
+data: {train: $rows, test: 20000, seed: 3943, stream_rows: 262144}
+anchor: {x0: [0, 0, 0, 0]}
+model: {methods: [u-swim], widths: [$width], seeds: [992472], rcond: 1.0e-13, separable: true, swim_candidates: $candidates}
+YAML
+"$new" run "$work/p.yaml" --store "$work/base" --no-report -q >/dev/null
+sample_seconds() { jq -r '[.stages[] | select(.stage == "sample") | .compute_seconds] | add' "$(ls -d "$1"/runs/*/ | tail -1)manifest.json"; }
+for r in $(seq 1 "$repeat"); do
+  if (( r % 2 )); then order="old new"; else order="new old"; fi
+  for which in $order; do
+    bin=$old; [[ $which == new ]] && bin=$new
+    store="$work/s-$which-$r"
+    cp -al "$work/base" "$store"
+    rm -rf "$store"/artifacts/{sample,fit,evaluate}* "$store"/runs
+    /usr/bin/time -v "$bin" run "$work/p.yaml" --store "$store" --no-report -q >/dev/null 2>"$work/time"
+    rss=$(awk '/Maximum resident set size/ {print int($6 / 1024)}' "$work/time")
+    wall=$(awk '/Elapsed \(wall clock\)/ {print $8}' "$work/time")
+    echo "run $r $which: peak RSS $rss MB, wall $wall, sample stage $(sample_seconds "$store") s"
+    find "$store"/artifacts -path '*sample*' -name '*.parquet' -exec sha256sum {} + | awk '{print "  sample artifact " $1}'
+    rm -rf "$store"
+  done
+done
