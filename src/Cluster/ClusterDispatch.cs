@@ -98,6 +98,13 @@ public static class ClusterDispatch
                     if (ended == call)
                     {
                         var o = await call.ConfigureAwait(false);
+                        if (o.Failure is { } failed)
+                        {
+                            // An internal failure on the silo: the run stops, as it does locally on the first failure.
+                            failure.TrySetException(new RemoteFailureException(failed, o.Silo, o.Trace));
+                            return;
+                        }
+
                         outcomes[item.Index] = o;
                         var t = totals.AddOrUpdate(silo, (1, o.Seconds), (_, s) => (s.Count + 1, s.Seconds + o.Seconds));
                         var n = work.Count - Interlocked.Decrement(ref remaining);

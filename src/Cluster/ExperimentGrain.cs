@@ -27,12 +27,54 @@ public sealed record ExperimentWork(
     public const int Prepare = -1;
 }
 
-/// <summary>What a silo sends back: the pipeline's own JSON of the result and stage records, the silo, and seconds.</summary>
+/// <summary>
+/// What a silo sends back: the pipeline's own JSON of the result and stage records, the silo, and seconds; or, for an
+/// internal failure the worker can describe (<see cref="IExperimentWorker.Failure"/>), that one-line description and the
+/// silo's full trace, with no result (<paramref name="Json"/> empty). The failure travels as two strings, not as the
+/// exception: where it happened (stage, experiment, key) is recorded beside the exception object in the silo's process
+/// and would not survive the exception's serialization.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("hnn.ExperimentOutcome")]
 public sealed record ExperimentOutcome(
     [property: Id(0)] string Json,
     [property: Id(1)] string Silo,
-    [property: Id(2)] double Seconds);
+    [property: Id(2)] double Seconds,
+    [property: Id(3)] string? Failure = null,
+    [property: Id(4)] string? Trace = null);
+
+/// <summary>
+/// An internal failure of an experiment on a silo, raised on the coordinator from the silo's <see cref="ExperimentOutcome"/>:
+/// the message is the silo's one-line description (what failed, where: "internal failure in stage S (experiment, key K):
+/// Type: message"); <see cref="ToString"/> adds the silo's full trace, so a trace file written from it holds both.
+/// </summary>
+public sealed class RemoteFailureException : Exception
+{
+    public RemoteFailureException()
+    {
+    }
+
+    public RemoteFailureException(string message) : base(message)
+    {
+    }
+
+    public RemoteFailureException(string message, Exception inner) : base(message, inner)
+    {
+    }
+
+    public RemoteFailureException(string message, string silo, string? trace) : base(message)
+    {
+        Silo = silo;
+        Trace = trace;
+    }
+
+    /// <summary>The silo it happened on.</summary>
+    public string? Silo { get; }
+
+    /// <summary>The silo's full trace of the exception.</summary>
+    public string? Trace { get; }
+
+    public override string ToString() => Trace is null ? base.ToString() : $"{base.ToString()}{Environment.NewLine}--- on silo {Silo}:{Environment.NewLine}{Trace}";
+}
 
 /// <summary>Runs one experiment of a plan on the silo its key names (<see cref="TargetSiloPlacement"/>).</summary>
 [Alias("hnn.IExperimentGrain")]
@@ -50,6 +92,12 @@ public interface IExperimentWorker
 {
     /// <summary>Runs <paramref name="work"/>; <paramref name="grains"/> is the silo's grain factory (a fit may spread its TSQR over the cluster from there, <see cref="Tsqr"/>).</summary>
     Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct);
+
+    /// <summary>
+    /// The one-line description of an internal failure thrown by <see cref="RunAsync"/> (sent back in the outcome), or
+    /// null to let the exception cross to the coordinator as thrown (bad input, cancellation, ...).
+    /// </summary>
+    string? Failure(Exception e) => null;
 }
 
 /// <summary>How many experiments one silo runs at once (<c>hnn silo --slots</c>); the others wait their turn.</summary>
@@ -76,7 +124,18 @@ internal sealed class ExperimentGrain(IExperimentWorker worker, WorkerSlots slot
             log.LogInformation("silo {Silo}: experiment {Index} of {Pipeline} started", silo.SiloAddress, work.Index, work.PipelinePath);
             // Off the grain's scheduler: the work is long and CPU-bound (the fit's own lanes and BLAS threads). The silo's grain
             // factory from DI (not the activation's GrainFactory, which only the activation's own thread may touch).
-            var json = await Task.Run(() => worker.RunAsync(work, grains, ct), ct).ConfigureAwait(true);
+            string json;
+            try
+            {
+                json = await Task.Run(() => worker.RunAsync(work, grains, ct), ct).ConfigureAwait(true);
+            }
+            catch (Exception e) when (worker.Failure(e) is { } failure)
+            {
+                log.LogError("silo {Silo}: experiment {Index} failed after {Seconds:F2} s: {Failure}", silo.SiloAddress, work.Index, sw.Elapsed.TotalSeconds, failure);
+                DeactivateOnIdle();
+                return new ExperimentOutcome(string.Empty, silo.SiloAddress.ToString(), sw.Elapsed.TotalSeconds, failure, e.ToString());
+            }
+
             log.LogInformation("silo {Silo}: experiment {Index} done in {Seconds:F2} s", silo.SiloAddress, work.Index, sw.Elapsed.TotalSeconds);
             DeactivateOnIdle();
             return new ExperimentOutcome(json, silo.SiloAddress.ToString(), sw.Elapsed.TotalSeconds);

@@ -95,6 +95,20 @@ public sealed class PipelineWorker(ILogger log) : IExperimentWorker
 {
     private readonly ConcurrentDictionary<string, (ILinearAlgebra La, string Note)> _backends = new(StringComparer.Ordinal);
 
+    /// <summary>The stages attached to every experiment (tests add their own); by default the run's (<see cref="StageCatalog.ExperimentStages"/>).</summary>
+    internal Func<IReadOnlyList<ExperimentStage>> Attached { get; init; } = () => StageCatalog.ExperimentStages;
+
+    /// <summary>
+    /// An internal failure (<see cref="ErrorLog.IsInternal"/>) that knows where it happened goes back as the one line the
+    /// local executor prints (<see cref="ErrorLog.What"/>); the rest crosses as thrown.
+    /// </summary>
+    public string? Failure(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var inner = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[0] : e;
+        return ErrorLog.IsInternal(inner) && (inner is StageFailedException || StageFailedException.Where(inner) is not null) ? ErrorLog.What(inner) : null;
+    }
+
     public async Task<string> RunAsync(ExperimentWork work, IGrainFactory grains, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -114,7 +128,7 @@ public sealed class PipelineWorker(ILogger log) : IExperimentWorker
         using var lease = store.AcquireRunLease();
         // run.distributed_fit: this silo coordinates each fit's TSQR, its lanes spread over the cluster.
         var runner = new PipelineRunner(store, la, log) { FitOffload = spec.Run.DistributedFit ? new ClusterFit(grains, la, log) : null };
-        var plan = runner.Plan(spec);
+        var plan = RunPlan.Build(spec, PlanFacts.Gather(spec, la.IsNative), Attached());
         RunPlan sub;
         if (work.Index == ExperimentWork.Prepare)
         {

@@ -66,12 +66,25 @@ internal static class ErrorLog
     public static string Line(Exception e, string? path)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var inner = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[0] : e;
-        var what = inner is StageFailedException s
-            ? s.Message
-            : $"internal failure{(StageFailedException.Where(inner) is { } where ? $" in {where}" : string.Empty)}: {StageFailedException.Describe(inner)}";
         var trace = path is null ? "no trace file could be written; -v prints the trace" : $"the full trace is in {path} (-v also prints it here)";
-        return $"error: {OneLine(what)}; {trace}";
+        return $"error: {OneLine(What(e))}; {trace}";
+    }
+
+    /// <summary>
+    /// What failed, as <see cref="Line"/> says it: "internal failure in stage S (experiment, key K): Type: message" (no
+    /// "in ..." when nothing recorded where), a <see cref="StageFailedException"/>'s own message, or the one line an
+    /// experiment on a silo sent back (<see cref="Hnn.Cluster.RemoteFailureException"/>: the same words as locally).
+    /// </summary>
+    public static string What(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var inner = e is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions[0] : e;
+        return inner switch
+        {
+            StageFailedException s => s.Message,
+            Hnn.Cluster.RemoteFailureException r => r.Message,
+            _ => $"internal failure{(StageFailedException.Where(inner) is { } where ? $" in {where}" : string.Empty)}: {StageFailedException.Describe(inner)}",
+        };
     }
 
     private static string OneLine(string s) => string.Join(' ', s.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

@@ -180,7 +180,8 @@ public abstract record SampledMethod(string Name) : Method(Name)
     {
         // Its own method, so that the pass's events and first points are garbage once the distances are out.
         var distances = new SubspaceDistances(pairs, 2 * data.Dof);
-        await foreach (var chunk in data.ReadAsync(0, distances.RowsNeeded, ct).ConfigureAwait(false))
+        // One row group ahead: the work per row is a few subtractions, so more read-ahead would only hold more groups.
+        await foreach (var chunk in data.ReadAsync(0, distances.RowsNeeded, ct, readAhead: 1).ConfigureAwait(false))
         {
             distances.Add(chunk.Start, chunk.X);
         }

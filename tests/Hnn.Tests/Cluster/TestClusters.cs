@@ -25,6 +25,12 @@ internal static class TestClusters
     /// </summary>
     public static Func<string, ExperimentWork, Task<string>, Task<string>>? Intercept { get; set; }
 
+    /// <summary>The silo (address) whose worker runs the current call: set by the silos' workers for the stages they run.</summary>
+    public static AsyncLocal<string?> CurrentSilo { get; } = new();
+
+    /// <summary>When set, the stages the silos' workers attach to every experiment (a test's own); null: the run's.</summary>
+    public static IReadOnlyList<Hnn.Pipeline.Planning.ExperimentStage>? Attached { get; set; }
+
     /// <summary>What the silos' pipeline workers logged (rendered messages), for tests that check where a fit's lanes ran.</summary>
     public static ConcurrentQueue<string> SiloLog { get; } = new();
 
@@ -69,7 +75,9 @@ internal static class TestClusters
             siloBuilder.Services.AddSingleton(Backend);
             siloBuilder.Services.AddSingleton<ITsqrRowSource>(new ParquetRowSource());
             siloBuilder.Services.AddSingleton<IExperimentWorker>(sp =>
-                new Recording(new PipelineWorker(new LoggerConfiguration().WriteTo.Sink(new Capture()).CreateLogger()), sp.GetRequiredService<ILocalSiloDetails>()));
+                new Recording(
+                    new PipelineWorker(new LoggerConfiguration().WriteTo.Sink(new Capture()).CreateLogger()) { Attached = () => Attached ?? Hnn.Pipeline.Planning.StageCatalog.ExperimentStages },
+                    sp.GetRequiredService<ILocalSiloDetails>()));
         }
     }
 
@@ -84,8 +92,11 @@ internal static class TestClusters
         {
             var name = silo.SiloAddress.ToString();
             Started.Enqueue((name, work.Index));
+            CurrentSilo.Value = name; // flows into the run's stages
             var run = inner.RunAsync(work, grains, ct);
             return Intercept is { } hook ? hook(name, work, run) : run;
         }
+
+        public string? Failure(Exception e) => inner.Failure(e);
     }
 }
