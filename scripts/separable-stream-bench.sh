@@ -4,18 +4,25 @@
 # artifact, then REPEAT times, for each build in turn (order alternating): a copy of that store (hard links) without
 # the sample / fit / evaluate artifacts, `hnn run` under /usr/bin/time -v at width WIDTH with CANDIDATES candidate
 # pairs; prints the run's peak RSS (MB) and the sample stage's compute seconds from the manifest.
-# Usage: bash scripts/separable-stream-bench.sh OLD_HNN NEW_HNN [REPEAT=3] [ROWS=2000000] [CANDIDATES=2000000] [WIDTH=100]
+# Usage: bash scripts/separable-stream-bench.sh OLD_HNN NEW_HNN [REPEAT=3] [ROWS=2000000] [CANDIDATES=2000000] [WIDTH=100] [SYSTEM=double-pendulum]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-old=$1; new=$2; repeat=${3:-3}; rows=${4:-2000000}; candidates=${5:-2000000}; width=${6:-100}
+old=$1; new=$2; repeat=${3:-3}; rows=${4:-2000000}; candidates=${5:-2000000}; width=${6:-100}; system=${7:-double-pendulum}
+if [[ $system == fput ]]; then
+  sys='{name: fput, params: {n: 8, alpha: 0.25, beta: 0, periodic: 1}}'
+  dom="{q: [$(printf '[-0.3, 0.3], %.0s' 1 2 3 4 5 6 7)[-0.3, 0.3]], p: [$(printf '[-0.01, 0.01], %.0s' 1 2 3 4 5 6 7)[-0.01, 0.01]]}"
+  x0="[$(printf '0, %.0s' $(seq 1 15))0]"
+else
+  sys='{name: double-pendulum}'; dom='{q: [[-pi, pi], [-pi, pi]], p: [[-1, 1], [-1, 1]]}'; x0='[0, 0, 0, 0]'
+fi
 work=$(mktemp -d /tmp/hnn-sep-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cat >"$work/p.yaml" <<YAML
 name: separable-stream-bench
-system: {name: double-pendulum}
-domain: {q: [[-pi, pi], [-pi, pi]], p: [[-1, 1], [-1, 1]]}
+system: $sys
+domain: $dom
 data: {train: $rows, test: 20000, seed: 3943, stream_rows: 262144}
-anchor: {x0: [0, 0, 0, 0]}
+anchor: {x0: $x0}
 model: {methods: [u-swim], widths: [$width], seeds: [992472], rcond: 1.0e-13, separable: true, swim_candidates: $candidates}
 YAML
 "$new" run "$work/p.yaml" --store "$work/base" --no-report -q >/dev/null

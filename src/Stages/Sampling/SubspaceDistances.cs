@@ -7,8 +7,9 @@ namespace Hnn.Stages.Sampling;
 /// <see cref="SwimSampler.SquaredDistance"/> does, then Math.Sqrt (so the values are bit for bit those of the in-memory
 /// selection).
 /// Rows are fed in order with <see cref="Add"/>; a candidate's first point (the smaller row index) is kept until its
-/// second arrives. Holds O(candidates) numbers: the sorted point events (2 per pair), the first point's coordinates
-/// (dim per pair) and the two results (2 per pair); never the data. Drop the object after <see cref="Distances"/>: the
+/// second arrives. Holds O(candidates) numbers: the sorted point events (2 per pair), a slot per pair, the first
+/// points' coordinates of the pairs open at once (dim per open pair: about half the pairs at the middle row for pairs
+/// drawn uniformly) and the two results (2 per pair); never the data. Drop the object after <see cref="Distances"/>: the
 /// events and first points are then garbage, only the results stay.
 /// </summary>
 public sealed class SubspaceDistances
@@ -17,7 +18,10 @@ public sealed class SubspaceDistances
     private readonly int _dim;
     private readonly int _half;
     private readonly long[] _events; // (row << 32) | (k << 1) | (1 if the row is pair k's To), ascending
-    private readonly double[] _first; // pair k's coordinates at its first row: [k * dim, (k + 1) * dim)
+    private readonly int[] _slot; // the slot of pair k's first point while the pair is open
+    private readonly double[] _first; // slot s holds a first point's coordinates: [s * dim, (s + 1) * dim)
+    private readonly int[] _free; // free slots: a stack, _free[0.._freeCount)
+    private int _freeCount;
     private readonly double[] _q;
     private readonly double[] _p;
     private int _next;
@@ -44,7 +48,24 @@ public sealed class SubspaceDistances
         }
 
         Array.Sort(_events);
-        _first = new double[(long)m * dim];
+
+        // As many slots as pairs are ever open at once (first point seen, second not yet).
+        int open = 0, peak = 0;
+        foreach (var e in _events)
+        {
+            open += IsFirst(e) ? 1 : -1;
+            peak = Math.Max(peak, open);
+        }
+
+        _slot = new int[m];
+        _first = new double[(long)peak * dim];
+        _free = new int[peak];
+        for (var i = 0; i < peak; i++)
+        {
+            _free[i] = peak - 1 - i;
+        }
+
+        _freeCount = peak;
         _q = new double[m];
         _p = new double[m];
     }
@@ -80,18 +101,22 @@ public sealed class SubspaceDistances
             var j = (int)((e >> 32) - start);
             var k = (int)((e & 0xFFFFFFFFL) >> 1);
             var isTo = (e & 1) != 0;
-            var other = isTo ? _pairs.From[k] : _pairs.To[k];
-            var offset = (long)k * _dim;
-            if (other > (e >> 32))
+            if (IsFirst(e))
             {
-                // The pair's first point: keep its coordinates until the second arrives.
+                // The pair's first point: keep its coordinates in a free slot until the second arrives.
+                var slot = _free[--_freeCount];
+                _slot[k] = slot;
+                var at = (long)slot * _dim;
                 for (var i = 0; i < _dim; i++)
                 {
-                    _first[offset + i] = x[i][j];
+                    _first[at + i] = x[i][j];
                 }
 
                 continue;
             }
+
+            var offset = (long)_slot[k] * _dim;
+            _free[_freeCount++] = _slot[k];
 
             // The second point: d = x_to - x_from coordinate by coordinate, summed over each half in order.
             double q = 0, p = 0;
@@ -113,6 +138,14 @@ public sealed class SubspaceDistances
         }
 
         _rows = end;
+    }
+
+    /// <summary>True when event <paramref name="e"/> is its pair's first point (the smaller row of the two).</summary>
+    private bool IsFirst(long e)
+    {
+        var k = (int)((e & 0xFFFFFFFFL) >> 1);
+        var other = (e & 1) != 0 ? _pairs.From[k] : _pairs.To[k];
+        return other > (e >> 32);
     }
 
     /// <summary>|dx_q| and |dx_p| of every candidate; throws unless every candidate's points were fed.</summary>
