@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The streamed separable U-SWIM draw (model.separable: true, data.stream_rows): peak memory and the sample stage's
-# time of two hnn builds, interleaved (docs/BENCHMARKS.md §6.4). Generates ROWS double-pendulum rows once as a streamed
-# artifact, then REPEAT times, for each build in turn (order alternating): a copy of that store (hard links) without
-# the sample / fit / evaluate artifacts, `hnn run` under /usr/bin/time -v at width WIDTH with CANDIDATES candidate
-# pairs; prints the run's peak RSS (MB) and the sample stage's compute seconds from the manifest.
-# Usage: bash scripts/separable-stream-bench.sh OLD_HNN NEW_HNN [REPEAT=3] [ROWS=2000000] [CANDIDATES=2000000] [WIDTH=100] [SYSTEM=double-pendulum]
+# time of two hnn builds, interleaved (docs/BENCHMARKS.md §6.4). Generates ROWS rows of SYSTEM (double-pendulum: 4-D
+# states; fput: the 8-particle chain, 16-D) once as a streamed artifact (row groups of STREAM_ROWS), then REPEAT times,
+# for each build in turn (order alternating): a copy of that store (hard links) without the sample / fit / evaluate
+# artifacts, `hnn run` under /usr/bin/time -v, separable U-SWIM at width WIDTH with CANDIDATES candidate pairs; prints
+# the run's peak RSS (MB), its wall time, the sample stage's compute seconds from the manifest and the hash of the
+# sample artifact (the same for both builds when the draws are the same).
+# Usage: bash scripts/separable-stream-bench.sh OLD_HNN NEW_HNN [REPEAT=3] [ROWS=2000000] [CANDIDATES=2000000] [WIDTH=100] [SYSTEM=double-pendulum] [STREAM_ROWS=262144]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-old=$1; new=$2; repeat=${3:-3}; rows=${4:-2000000}; candidates=${5:-2000000}; width=${6:-100}; system=${7:-double-pendulum}
+old=$1; new=$2; repeat=${3:-3}; rows=${4:-2000000}; candidates=${5:-2000000}; width=${6:-100}; system=${7:-double-pendulum}; stream=${8:-262144}
 if [[ $system == fput ]]; then
   sys='{name: fput, params: {n: 8, alpha: 0.25, beta: 0, periodic: 1}}'
   dom="{q: [$(printf '[-0.3, 0.3], %.0s' 1 2 3 4 5 6 7)[-0.3, 0.3]], p: [$(printf '[-0.01, 0.01], %.0s' 1 2 3 4 5 6 7)[-0.01, 0.01]]}"
@@ -21,7 +23,7 @@ cat >"$work/p.yaml" <<YAML
 name: separable-stream-bench
 system: $sys
 domain: $dom
-data: {train: $rows, test: 20000, seed: 3943, stream_rows: 262144}
+data: {train: $rows, test: 20000, seed: 3943, stream_rows: $stream}
 anchor: {x0: $x0}
 model: {methods: [u-swim], widths: [$width], seeds: [992472], rcond: 1.0e-13, separable: true, swim_candidates: $candidates}
 YAML

@@ -149,6 +149,32 @@ public sealed class StreamedData
     }
 
     /// <summary>
+    /// Rows [start, end) as consecutive chunks (row groups cut to the range) read in the consumer's own time, one row group
+    /// at a time and nothing ahead: for a pass whose work per row is small (the separable U-SWIM's pair distances), where
+    /// read-ahead would only hold more groups in memory. Chunk starts are relative to <paramref name="start"/>.
+    /// </summary>
+    public async IAsyncEnumerable<DataChunk> ReadInOrderAsync(long start, long end, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (start >= end)
+        {
+            yield break;
+        }
+
+        var file = await ParquetTableIO.OpenRowGroupsAsync(Path, ct).ConfigureAwait(false);
+        await using (file.ConfigureAwait(false))
+        {
+            for (var g = file.GroupOf(start); g < file.GroupRows.Count && file.GroupStart(g) < end; g++)
+            {
+                var table = await file.ReadGroupAsync(g, ct).ConfigureAwait(false);
+                var g0 = file.GroupStart(g);
+                var from = (int)(Math.Max(start, g0) - g0);
+                var to = (int)(Math.Min(end, g0 + table.RowCount) - g0);
+                yield return Slice(table, from, to, g0 + from - start);
+            }
+        }
+    }
+
+    /// <summary>
     /// The training points at <paramref name="rows"/> (ascending, distinct, each &lt; TrainRows) and their stored H, reading
     /// only the row groups that contain them.
     /// </summary>

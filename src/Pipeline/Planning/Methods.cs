@@ -180,8 +180,9 @@ public abstract record SampledMethod(string Name) : Method(Name)
     {
         // Its own method, so that the pass's events and first points are garbage once the distances are out.
         var distances = new SubspaceDistances(pairs, 2 * data.Dof);
-        // One row group ahead: the work per row is a few subtractions, so more read-ahead would only hold more groups.
-        await foreach (var chunk in data.ReadAsync(0, distances.RowsNeeded, ct, readAhead: 1).ConfigureAwait(false))
+        // One row group at a time, nothing read ahead: the work per row is a few subtractions, so read-ahead would only
+        // hold more groups in memory (measured: docs/BENCHMARKS.md §6.4).
+        await foreach (var chunk in data.ReadInOrderAsync(0, distances.RowsNeeded, ct).ConfigureAwait(false))
         {
             distances.Add(chunk.Start, chunk.X);
         }
