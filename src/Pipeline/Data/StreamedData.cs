@@ -106,17 +106,9 @@ public sealed class StreamedData
             {
                 try
                 {
-                    var file = await ParquetTableIO.OpenRowGroupsAsync(Path, stop.Token).ConfigureAwait(false);
-                    await using (file.ConfigureAwait(false))
+                    await foreach (var chunk in ReadInOrderAsync(start, end, stop.Token).ConfigureAwait(false))
                     {
-                        for (var g = file.GroupOf(start); g < file.GroupRows.Count && file.GroupStart(g) < end; g++)
-                        {
-                            var table = await file.ReadGroupAsync(g, stop.Token).ConfigureAwait(false);
-                            var g0 = file.GroupStart(g);
-                            var from = (int)(Math.Max(start, g0) - g0);
-                            var to = (int)(Math.Min(end, g0 + table.RowCount) - g0);
-                            await channel.Writer.WriteAsync(Slice(table, from, to, g0 + from - start), stop.Token).ConfigureAwait(false);
-                        }
+                        await channel.Writer.WriteAsync(chunk, stop.Token).ConfigureAwait(false);
                     }
 
                     channel.Writer.Complete();
