@@ -26,7 +26,7 @@ public sealed class PropertyFuzzTests(ITestOutputHelper output)
 {
     public const ulong Seed = 20261203;
 
-    /// <summary>Cases per input kind: 6 kinds, a few hundred cases in all, a few seconds.</summary>
+    /// <summary>Cases per input kind (7 kinds, a few hundred cases in all, a few seconds); HNN_FUZZ_CASES overrides it for a longer search.</summary>
     public static readonly int Cases = int.TryParse(Environment.GetEnvironmentVariable("HNN_FUZZ_CASES"), out var n) ? n : 80;
 
     public static readonly TimeSpan CaseTimeout = TimeSpan.FromSeconds(20);
@@ -488,6 +488,19 @@ public sealed class PropertyFuzzTests(ITestOutputHelper output)
 
             return Validates([.. args], top, inc, "--set");
         }, x => $"form {x.form}, include: {string.Join(" ", x.m.Select(m => m.ToString()))}; sets: {string.Join(" ", x.sets.Select(s => $"{SetKeys[s.Item1]}={Tokens[s.Item2]}"))}");
+    }
+
+    [Fact]
+    public void Mutated_adam_init_file_validates_or_exits_2_with_one_line_naming_a_file()
+    {
+        using var box = new CliSandbox();
+        var valid = "w_q1,w_p1,b,c\n" + string.Concat(Enumerable.Range(0, 4).Select(j => string.Create(CultureInfo.InvariantCulture, $"{0.1 * j},{-0.2 * j},{0.3 - j},{1.0 / (j + 1)}\n")));
+        Property("adam.init_file", Mutations, (m, i) =>
+        {
+            var init = box.Write($"init{i}.csv", Apply(valid, m));
+            var pipeline = box.Write($"pa{i}.yaml", $"name: fuzz-init\nsystem: {{name: mass-spring}}\ndomain: {{q: [[-5, 5]], p: [[-5, 5]]}}\ndata: {{train: 200, test: 50, seed: 1}}\nanchor: {{x0: [1, 0], h0: 0}}\nmodel: {{methods: [adam], widths: [4], seeds: [1]}}\nadam: {{steps: 10, init_file: init{i}.csv}}\n");
+            return Validates(["validate", pipeline], pipeline, init);
+        }, m => string.Join(" ", m.Select(x => x.ToString())));
     }
 
     [Fact]
