@@ -38,15 +38,18 @@ public sealed class HigStudySpec
     {
         if (!File.Exists(path))
             throw new InputException($"pipeline file '{path}' does not exist");
+        // A regular UTF-8 text file of bounded size (InputFile): /dev/zero was read until OutOfMemoryException (exit 1)
+        // and a FIFO blocked the command.
+        var text = InputFile.ReadConfigText(path);
         var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
         HigFile? file;
         try
         {
-            file = deserializer.Deserialize<HigFile>(File.ReadAllText(path));
+            file = deserializer.Deserialize<HigFile>(text);
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            if (IsRunPipeline(path))
+            if (IsRunPipeline(text))
             {
                 throw new InputException($"{path}: is an 'hnn run' pipeline (its hig: section, if any, is method hig's settings); 'hnn hig' needs a control-study file with a hig: section only (e.g. pipelines/hig/coupled-oscillators.yaml), or --hnn to train its HNN by HIG", e);
             }
@@ -76,13 +79,13 @@ public sealed class HigStudySpec
         return spec;
     }
 
-    /// <summary>Whether the file is a run pipeline (a top-level <c>model:</c> key), not a control-study file.</summary>
-    private static bool IsRunPipeline(string path)
+    /// <summary>Whether the file's text is a run pipeline (a top-level <c>model:</c> key), not a control-study file.</summary>
+    private static bool IsRunPipeline(string text)
     {
         try
         {
             var yaml = new YamlDotNet.RepresentationModel.YamlStream();
-            using var reader = new StringReader(File.ReadAllText(path));
+            using var reader = new StringReader(text);
             yaml.Load(reader);
             return yaml.Documents.Count > 0
                 && yaml.Documents[0].RootNode is YamlDotNet.RepresentationModel.YamlMappingNode root

@@ -189,7 +189,7 @@ public static partial class DataFile
     /// most 32 characters each, at most 40 of them), else only how many cells it has, so that a file that is no CSV
     /// (e.g. /etc/shadow) is never echoed.
     /// </summary>
-    private static string Found(IReadOnlyList<string> names) =>
+    internal static string Found(IReadOnlyList<string> names) =>
         names.Count <= 40 && names.All(n => ColumnName().IsMatch(n))
             ? $"found: {string.Join(", ", names)}"
             : names.Count == 1 && names[0].Split(';', '\t').Length > 1 && names[0].Split(';', '\t').All(n => ColumnName().IsMatch(n.Trim()))
@@ -277,7 +277,7 @@ public static partial class DataFile
     /// One line of at most <see cref="MaxLineChars"/> characters (StreamReader.ReadLine has no limit: a file without
     /// line breaks would be read whole); a NUL character means a binary file.
     /// </summary>
-    private static string? ReadLine(StreamReader reader, string path, int lineNumber)
+    internal static string? ReadLine(StreamReader reader, string path, int lineNumber)
     {
         var sb = new StringBuilder();
         while (true)

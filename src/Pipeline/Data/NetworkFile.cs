@@ -31,31 +31,40 @@ public static class NetworkFile
         ArgumentOutOfRangeException.ThrowIfLessThan(dof, 1);
         var expected = ColumnNames(dof);
         var allowed = $"a CSV with header {string.Join(",", expected)} and one row per hidden neuron";
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
             throw new InputException($"{path}: not found (or not a regular file); allowed: {allowed}");
         }
 
+        // A device (/dev/zero), FIFO or directory is refused before it is opened (reading one would never end or
+        // block), lines are bounded (DataFile.ReadLine), and messages never echo the file's content: a header that is
+        // not column names is counted, not quoted (/etc/passwd, /proc/self/environ).
+        InputFile.CheckRegular(path, "network file", InputFile.MaxDataBytes);
         using var reader = new StreamReader(path);
-        var header = Split(reader.ReadLine() ?? string.Empty);
+        var header = Split(DataFile.ReadLine(reader, path, 1) ?? string.Empty);
         var missing = expected.Where(n => !header.Contains(n)).ToList();
         var extra = header.Where(n => !expected.Contains(n)).ToList();
         if (missing.Count > 0 || extra.Count > 0 || header.Length != expected.Count)
         {
             var what = missing.Count > 0 ? $"missing column(s) {string.Join(", ", missing)}"
-                : extra.Count > 0 ? $"unexpected column(s) {string.Join(", ", extra)}"
+                : extra.Count > 0 ? $"unexpected column(s) {Shown.Cut(string.Join(", ", extra.Select(e => Shown.Cut(e))), 200)}"
                 : "a repeated column";
-            throw new InputException($"{path}: {what} (found: {string.Join(", ", header)}); allowed: {allowed} ({dof} degree(s) of freedom)");
+            throw new InputException($"{path}: {what} ({DataFile.Found(header)}); allowed: {allowed} ({dof} degree(s) of freedom)");
         }
 
         var values = header.Select(_ => new List<double>()).ToArray();
         var line = 1;
-        while (reader.ReadLine() is { } text)
+        while (DataFile.ReadLine(reader, path, line + 1) is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))
             {
                 continue;
+            }
+
+            if (values[0].Count == DataFile.MaxRows)
+            {
+                throw new InputException($"{path}:{line}: more than {DataFile.MaxRows} rows; at most {DataFile.MaxRows} hidden neurons are allowed");
             }
 
             var cells = Split(text);
@@ -68,7 +77,7 @@ public static class NetworkFile
             {
                 if (!double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
                 {
-                    throw new InputException($"{path}:{line}: column '{header[i]}' value '{cells[i]}' is not allowed: must be a finite number");
+                    throw new InputException($"{path}:{line}: column '{Shown.Cut(header[i])}' value '{Shown.Cut(cells[i])}' is not allowed: must be a finite number");
                 }
 
                 values[i].Add(v);

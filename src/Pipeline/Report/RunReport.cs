@@ -60,7 +60,7 @@ public static partial class RunReport
             }
         }
 
-        var best = representatives.Where(networks.ContainsKey).OrderBy(r => double.IsNaN(r.Test.H) ? double.MaxValue : r.Test.H).FirstOrDefault();
+        var best = representatives.Where(networks.ContainsKey).OrderBy(r => RankingError(r) ?? double.MaxValue).FirstOrDefault();
 
         // The live status line of the report stage (on a terminal; see Cli/LiveProgress.cs): the H maps take about as
         // long as the rollout figures, the rest is quick.
@@ -80,10 +80,7 @@ public static partial class RunReport
         var description =
             $"Run {record.RunId} of pipeline '{record.Pipeline}' ({record.Status}, {record.WallSeconds.ToString("F1", CultureInfo.InvariantCulture)} s, " +
             $"backend {record.Backend}). {ctx.Description}";
-        if (best is not null)
-        {
-            notes.Insert(0, $"Figures of one model per method: the widest, first data and model seed. Where one model is shown alone it is the most accurate of these on the test set ({best.Method}, test rel. L2 error of H {best.Test.H.ToString("0.00e+00", CultureInfo.InvariantCulture)}).");
-        }
+        notes.InsertRange(0, FigureNotes(figures.Count, best, results));
 
         var model = new ReportModel($"hnn run {record.RunId}", description, ConfigText(record), tables, figures, manifestText, notes,
             Summary(results), Failures(results, record.Status));
@@ -91,8 +88,54 @@ public static partial class RunReport
     }
 
     /// <summary>
+    /// The test error experiments are ranked by: the error of H where it was measured, else that of x' (data without H), else null.
+    /// </summary>
+    public static double? RankingError(ExperimentResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        return double.IsFinite(r.Test.H) ? r.Test.H : double.IsFinite(r.Test.Dx) ? r.Test.Dx : null;
+    }
+
+    /// <summary>
+    /// The notes on the figures: which experiments they show, and why there are none when a run has none (no figure is
+    /// promised that is not drawn, and no NaN is quoted).
+    /// </summary>
+    public static IReadOnlyList<string> FigureNotes(int figureCount, ExperimentResult? best, IReadOnlyList<ExperimentResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        if (figureCount == 0)
+        {
+            return ["No figures: nothing in this run can be drawn beyond the tables (the H maps and rollouts need a known system, " +
+                "the error-vs-width plot two or more widths with a measured test error, the error bars a trajectory section)."];
+        }
+
+        var notes = new List<string>();
+        if (best is not null)
+        {
+            var which = double.IsFinite(best.Test.H)
+                ? $"{best.Method}, test rel. L2 error of H {E(best.Test.H)}"
+                : double.IsFinite(best.Test.Dx)
+                    ? $"{best.Method}, test rel. L2 error of x' {E(best.Test.Dx)}; the data carry no H"
+                    : $"{best.Method}; no test error was measured, so the first method is shown";
+            notes.Add($"Figures of one model per method: the widest, first data and model seed. Where one model is shown alone it is the most accurate of these on the test set ({which}).");
+        }
+
+        if (results.Any(r => r.Trajectory is not null) && results.All(r => !double.IsFinite(r.Train.H) && !double.IsFinite(r.Train.Dx)))
+        {
+            notes.Add("Table 1 shows '-' for the train errors of a run on trajectories (its training rows are trajectory steps, with no " +
+                "derivatives to compare against), and for the test errors when no system is known (no true H or x' at the test points); " +
+                "Table 2 has the trajectory results.");
+        }
+
+        return notes;
+    }
+
+    private static string E(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
+
+    /// <summary>
     /// The card at the top: the most accurate experiment on the test set (its errors, time), and its first completed
-    /// rollout's headline numbers. Null when nothing was evaluated.
+    /// rollout's headline numbers. Null when nothing was evaluated. An error that was not measured (H for data without
+    /// H) is named as such, not printed as NaN.
     /// </summary>
     public static string? Summary(IReadOnlyList<ExperimentResult> results)
     {
@@ -104,9 +147,9 @@ public static partial class RunReport
             return null;
         }
 
-        static string E(double v) => v.ToString("0.00e+00", CultureInfo.InvariantCulture);
-        var text = $"Best: {best.Method} (width {best.Width}, model seed {best.ModelSeed}) — test rel. L2 error of H {E(best.Test.H)}, " +
-            $"of grad H {E(best.Test.GradH)}, of x' {E(best.Test.Dx)}; trained in {best.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture)} s.";
+        var h = double.IsFinite(best.Test.H) ? $"test rel. L2 error of H {E(best.Test.H)}, of grad H {E(best.Test.GradH)}, of x' {E(best.Test.Dx)}"
+            : $"test rel. L2 error of x' {E(best.Test.Dx)}, of grad H {E(best.Test.GradH)} (H itself is not measured: the data carry no H)";
+        var text = $"Best: {best.Method} (width {best.Width}, model seed {best.ModelSeed}) — {h}; trained in {best.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture)} s.";
         if (best.Rollouts?.FirstOrDefault(o => o.Failure is null) is { } roll)
         {
             text += $" Rolled out with {roll.Integrator}: within {E(roll.MaxDeviationFromExact)} of the true H integrated the same way, " +
@@ -406,8 +449,11 @@ public static partial class RunReport
             var drawnIntegrators = energySeries.Select(e => e.Name).ToList();
             energySeries.Add(new Series("true H, DOP853", reference.Times, SignedDrift(truth, reference), Dashed: true, Style: "true H"));
             var path = ctx.Figure("energy-drift.png");
-            ctx.Log(Plots.Lines(path, $"Energy of the true H along the {best.Method} trajectory, first initial state", "t", "(H(x(t)) - H(x(0))) / |H(x(0))|", energySeries));
-            figures.Add(new ReportFigure($"Energy over time for {string.Join(", ", drawnIntegrators)} ({best.Method}){EnergyCaption(drawnIntegrators)}", path));
+            // The drifts span decades (forward Euler's ~0.1 against RK4's ~1e-9): a linear axis shows only the largest, so
+            // their size is drawn on a log axis (t = 0, where every drift is 0, left out).
+            ctx.Log(Plots.Lines(path, $"Energy drift of the true H along the {best.Method} trajectory, first initial state", "t", "|H(x(t)) - H(x(0))| / |H(x(0))|",
+                [.. energySeries.Select(e => FromFirstStep(e with { Y = [.. e.Y.Select(Math.Abs)] }))], logY: true));
+            figures.Add(new ReportFigure($"Energy drift over time for {string.Join(", ", drawnIntegrators)} ({best.Method}, log scale){EnergyCaption(drawnIntegrators)}", path));
             path = ctx.Figure("integrator-error.png");
             ctx.Log(Plots.Lines(path, $"State error vs the true H for each integrator ({best.Method})", "t", "||x - x_true||", errorSeries, logY: true));
             figures.Add(new ReportFigure($"Trajectory error for each integrator ({best.Method}, log scale)", path));
@@ -466,14 +512,33 @@ public static partial class RunReport
             yield break;
         }
 
+        // H's error where the data carry H, else x' (a data file without H): a plot of NaNs would be an empty frame.
+        var (name, metric) = WidthSweepMetric(results);
+        if (metric is null)
+        {
+            yield break;
+        }
+
         var series = results.GroupBy(r => r.Method).Select(g =>
         {
             var byWidth = g.GroupBy(r => r.Width).OrderBy(w => w.Key).ToList();
-            return new Series(g.Key, [.. byWidth.Select(w => (double)w.Key)], [.. byWidth.Select(w => w.Average(r => r.Test.H))], Style: g.Key);
+            return new Series(g.Key, [.. byWidth.Select(w => (double)w.Key)], [.. byWidth.Select(w => w.Average(metric))], Style: g.Key);
         }).ToList();
         var path = ctx.Figure("error-vs-width.png");
-        ctx.Log(Plots.Lines(path, "Test relative L2 error of H vs width (mean over seeds)", "width N", "rel. L2 error of H", series, logY: true, logX: true));
-        yield return new ReportFigure("Error vs width (log-log)", path);
+        ctx.Log(Plots.Lines(path, $"Test relative L2 error of {name} vs width (mean over seeds)", "width N", $"rel. L2 error of {name}", series, logY: true, logX: true));
+        yield return new ReportFigure($"Test rel. L2 error of {name} vs width, mean over seeds (log-log){(name == "H" ? "" : "; the data carry no H")}", path);
+    }
+
+    /// <summary>
+    /// What the error-vs-width figure draws: the test error of H when every experiment has it, else of x' when every
+    /// experiment has that, else nothing (null).
+    /// </summary>
+    public static (string Name, Func<ExperimentResult, double>? Metric) WidthSweepMetric(IReadOnlyList<ExperimentResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        return results.All(r => double.IsFinite(r.Test.H)) ? ("H", r => r.Test.H)
+            : results.All(r => double.IsFinite(r.Test.Dx)) ? ("x'", r => r.Test.Dx)
+            : ("", null);
     }
 
     private static async Task<List<ReportFigure>> LossFiguresAsync(Context ctx, IReadOnlyList<ExperimentResult> representatives, CancellationToken ct)
