@@ -299,8 +299,8 @@ public sealed partial class PipelineRunner
         return values.Length > end ? problem with { NoiseTriangle = values[end..], NoiseTrace = Num(t.Metadata, "noise_trace") } : problem;
     }
 
-    /// <summary>Draws of <see cref="BayesianOutputLayer.ModelCoverageDraws"/> for the sandwich band's diagnostics.</summary>
-    internal const int ModelCoverageDrawCount = 200;
+    /// <summary>Draws of <see cref="BayesianOutputLayer.ModelCoverageDraws"/> for the sandwich band's diagnostics (400 since error-bars version 3).</summary>
+    internal const int ModelCoverageDrawCount = 400;
 
     /// <summary>
     /// The Bayesian output layer (prior precision by evidence; docs/ALGORITHM.md §2.4) on the same rows: predictive sd of
@@ -322,9 +322,11 @@ public sealed partial class PipelineRunner
         // (the sandwich covariance of §2.6; coordinate scales: RMS for relative noise, 1 for absolute); residual: lambda by
         // evidence, as before.
         double[] CoordinateScales() => absoluteNoise ? [.. Enumerable.Repeat(1.0, hidden.InputDim)] : IntegralRows.CoordinateRms(split.Train);
+        // The sandwich band carries the regularisation's bias under the power-law empirical-Bayes prior (§2.6, error-bars
+        // version 3); the band without it is kept as a diagnostic.
         var bayes = centre is { } c
             ? !noiseFree && problem.NoiseTriangle is not null
-                ? BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, c, hidden, problem, CoordinateScales())
+                ? BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, c, hidden, problem, CoordinateScales(), withBias: true)
                 : BayesianOutputLayer.AtRegularisation(solve, c)
             : BayesianOutputLayer.Fit(solve);
         var mean = bayes.MeanNetwork(hidden);
@@ -394,23 +396,29 @@ public sealed partial class PipelineRunner
         var names = Codecs.CoordinateNames(dim / 2);
         var coverage = pointCount == 0 ? double.NaN : BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), sd.AsSpan(0, pointCount));
 
-        // Diagnostics of the sandwich band (docs/ALGORITHM.md §2.6; not applied to the band): the coverage with the
-        // regularisation's bias under the empirical-Bayes prior, and the spread of one run's coverage under the band's own model.
+        // Diagnostics of the sandwich band (docs/ALGORITHM.md §2.6): the band without the bias term (noise only), and the
+        // spread of one run's coverage under the reported band's own model (noise and bias prior), with where this run lies in it.
         List<(string, string)> diagnostics = [];
         if (bayes.IsSandwich && centre is { } reported && pointCount > 0)
         {
             var testX = x.Select(column => column[..pointCount]).ToArray();
-            var biased = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, reported, hidden, problem, CoordinateScales(), withBias: true);
-            var biasSd = biased.PredictiveSd(hidden, testX, anchor.X0).H;
-            var draws = bayes.ModelCoverageDraws(hidden, testX, anchor.X0, sd.AsSpan(0, pointCount), ModelCoverageDrawCount, diagnosticSeed).Order().ToArray();
+            var noiseOnly = BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, reported, hidden, problem, CoordinateScales());
+            var noiseSd = noiseOnly.PredictiveSd(hidden, testX, anchor.X0).H;
+            var draws = bayes.ModelCoverageDraws(hidden, testX, anchor.X0, sd.AsSpan(0, pointCount), ModelCoverageDrawCount, diagnosticSeed);
+            var range = ModelCoverageRange.Of(draws, coverage);
             diagnostics.AddRange(
             [
-                ("bias_tau", Text(biased.BiasPriorSd)),
-                ("coverage95_with_bias", Text(BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), biasSd))),
-                ("model_coverage95_q05", Text(draws[(int)(0.05 * (draws.Length - 1))])),
-                ("model_coverage95_q50", Text(draws[(draws.Length - 1) / 2])),
-                ("model_coverage95_q95", Text(draws[(int)(0.95 * (draws.Length - 1))])),
-                ("model_coverage95_in_window", Text(draws.Count(v => v is >= 0.90 and <= 0.99) / (double)draws.Length)),
+                ("bias_tau", Text(bayes.BiasPriorSd)),
+                ("bias_exponent", Text(bayes.BiasPriorExponent)),
+                ("coverage95_noise_only", Text(BayesianOutputLayer.Coverage(truth.AsSpan(0, pointCount), h.AsSpan(0, pointCount), noiseSd))),
+                ("median_sd_noise_only", Text(noiseSd.Order().ToArray()[pointCount / 2])),
+                ("model_coverage95_q05", Text(range.Q05)),
+                ("model_coverage95_q50", Text(range.Q50)),
+                ("model_coverage95_q95", Text(range.Q95)),
+                ("model_coverage95_in_window", Text(range.InWindow)),
+                ("model_coverage95_at_or_below", Text(range.AtOrBelow)),
+                ("model_coverage95_at_or_above", Text(range.AtOrAbove)),
+                ("model_coverage95_consistent", range.Consistent ? "yes" : "no"),
             ]);
         }
 
@@ -428,7 +436,7 @@ public sealed partial class PipelineRunner
 
                 // Only when calibrated, so the residual band's artifact is the same as before the option existed.
                 .. calibrateOnTrajectories ? [("band_scale", Text(scale))] : Array.Empty<(string, string)>(),
-                .. bayes.IsSandwich ? [("band", "sandwich"), ("trajectory_kappa", Text(fittedKappa)), .. diagnostics] : Array.Empty<(string, string)>(),
+                .. bayes.IsSandwich ? [("band", "sandwich+bias"), ("trajectory_kappa", Text(fittedKappa)), .. diagnostics] : Array.Empty<(string, string)>(),
                 .. centre is { } cr ? [("centre", cr.ToString())] : Array.Empty<(string, string)>(),
             ]));
     }

@@ -146,8 +146,10 @@ public static class StageCatalog
     /// <summary>
     /// The Bayesian output layer's predictive sd of H on the test points and along a test trajectory. Version 2: the sandwich
     /// band's products by dgemm through the backend (docs/ALGORITHM.md §2.6; its sd differs from version 1's in the last bits).
+    /// Version 3: the sandwich band (noisy trajectories, error_bars: trajectories) includes the regularisation's bias under the
+    /// power-law empirical-Bayes prior, and its diagnostics (400 draws of the band's own model) say where the run lies.
     /// </summary>
-    public static StageDecl ErrorBars { get; } = new("error-bars", 2);
+    public static StageDecl ErrorBars { get; } = new("error-bars", 3);
 
     /// <summary>H errors (uncorrected and corrected) on uniform test points of the known system.</summary>
     public static StageDecl TrajectoryEvaluate { get; } = new("trajectory-evaluate", 1);

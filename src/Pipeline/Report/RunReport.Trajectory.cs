@@ -60,7 +60,7 @@ public static partial class RunReport
                 new Series("+2 sd", t, [.. sd.Select(s => 2 * s)], Dashed: true, Style: "band"),
                 new Series("-2 sd", t, [.. sd.Select(s => -2 * s)], Dashed: true, Style: "band"),
             ]));
-            return new ReportFigure($"{r.Method}: the error of the learned (corrected) H at the observed states of a held-out test trajectory and the Bayesian band ±2 sd (coverage on the uniform test points: {Percent(r.Trajectory!.Coverage95)})", path);
+            return new ReportFigure($"{r.Method}: the error of the learned (corrected) H at the observed states of a held-out test trajectory and the Bayesian band ±2 sd. {BandCoverageText(r.Trajectory!.Coverage95, bars.Metadata)}", path);
         }
 
         ctx.Log(Plots.Lines(path, $"{r.Method}: learned H along test trajectory {trajectory}, with ±2 sd", "t", "H",
@@ -125,6 +125,38 @@ public static partial class RunReport
             ctx.Log(Plots.Lines(path, $"{r.Method}: normal-mode energy fractions along test trajectory {trajectory}", "t", "E_k / sum E", series));
             yield return new ReportFigure($"{r.Method}: the three most excited normal modes' energy fractions over time, rollouts of the learned (solid) and true (dashed) H from a held-out test trajectory's start (largest deviation over the test trajectories {Sci(r.Trajectory!.InvariantDrift)})", path);
         }
+    }
+
+    /// <summary>
+    /// The band's coverage in plain words for the figure's caption: with the sandwich band's diagnostics (error-bars metadata,
+    /// docs/SCHEMA.md) also the range its own model predicts for one run (5-95 %), whether this run lies inside
+    /// (<see cref="Hnn.Stages.Training.ModelCoverageRange.Consistent"/>: consistent with the band, a lucky or unlucky draw) or
+    /// outside (below: too narrow; above: wider than its own model expects), and what the bias term adds.
+    /// </summary>
+    internal static string BandCoverageText(double coverage, IReadOnlyDictionary<string, string> meta)
+    {
+        var text = $"Coverage of the 95 % band (the fraction of the uniform test points whose true H lies in H ± 1.96 sd): {Percent(coverage)}.";
+        double Num(string key) => meta.TryGetValue(key, out var v) && double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : double.NaN;
+        var q05 = Num("model_coverage95_q05");
+        var q95 = Num("model_coverage95_q95");
+        if (double.IsNaN(q05) || double.IsNaN(q95) || !meta.TryGetValue("model_coverage95_consistent", out var consistent))
+        {
+            return text;
+        }
+
+        var verdict = consistent == "yes"
+            ? "this run lies inside that range: the band is consistent with its error, and a coverage away from 95 % is the luck of one draw, not a miscalibration"
+            : coverage < Num("model_coverage95_q50")
+                ? "this run lies below that range: the band is too narrow for this run's error (miscalibrated, not an unlucky draw)"
+                : "this run lies above that range: the band is wider than its own model expects (conservative)";
+        text += $" If the band is right, one run's coverage is itself random (the test points' errors are one smooth random field): its own model predicts {Percent(q05)} to {Percent(q95)} for one run (5-95 %, {Percent(Num("model_coverage95_in_window"))} of its draws in 90-99 %); {verdict}.";
+        var noiseOnly = Num("coverage95_noise_only");
+        if (!double.IsNaN(noiseOnly))
+        {
+            text += $" The band includes the regularisation's bias (it widens the median sd from {Sci(Num("median_sd_noise_only"))} to {Sci(Num("median_sd"))}; without it the coverage is {Percent(noiseOnly)}).";
+        }
+
+        return text;
     }
 
     private static string Percent(double v) => double.IsNaN(v) ? "-" : v.ToString("P1", System.Globalization.CultureInfo.InvariantCulture);

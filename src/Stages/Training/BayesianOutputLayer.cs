@@ -105,7 +105,7 @@ public sealed class BayesianOutputLayer
     }
 
     private BayesianOutputLayer Rescaled(double noiseSd, NoiseSource source) =>
-        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank, IsSandwich ? _m : null, ObservationNoiseSd) { BiasPriorSd = BiasPriorSd };
+        new(Solve, Lambda, Choice, Mean, noiseSd, LogEvidence, WellDetermined, source, TrainingNoiseSd, TruncatedRank, IsSandwich ? _m : null, ObservationNoiseSd) { BiasPriorSd = BiasPriorSd, BiasPriorExponent = BiasPriorExponent };
 
     /// <summary>
     /// The posterior of the fit's solution (as <see cref="AtRegularisation"/>: same mean, same filter) under the correlated
@@ -130,13 +130,15 @@ public sealed class BayesianOutputLayer
     /// for a truncation (mu = 0). A study option (docs/RESULTS.md), not used by the pipeline.
     /// </param>
     /// <param name="withBias">
-    /// Also the regularisation's bias averaged over an isotropic prior c ~ N(0, tau^2 I) whose tau is fitted by empirical
-    /// Bayes on the reduced SVD under the same correlated noise (docs/ALGORITHM.md §2.6, <see cref="BiasPriorSd"/>): the error
-    /// of c is G A^T e - (I - G A^T A) c, so the band adds tau^2 sum_k (1 - f_k)^2 (v_k . phi)^2 (f_k the filter factors:
-    /// the ridge's shrinkage, the truncation's dropped directions). A study option (docs/RESULTS.md).
+    /// Also the regularisation's bias averaged over the prior v_k . c ~ N(0, tau_k^2), tau_k^2 = tau^2 (s_k / s_max)^-a, whose
+    /// (tau, a) are fitted by empirical Bayes on the reduced SVD under the same correlated noise (docs/ALGORITHM.md §2.6,
+    /// <see cref="BiasPriorSd"/>, <see cref="BiasPriorExponent"/>): the error of c is G A^T e - (I - G A^T A) c, so the band adds
+    /// sum_k tau_k^2 (1 - f_k)^2 (v_k . phi)^2 (f_k the filter factors: the ridge's shrinkage, the truncation's dropped
+    /// directions). The pipeline's band (error-bars version 3).
     /// </param>
+    /// <param name="biasExponents">The exponents a the prior is fitted over (default <see cref="PowerLawExponents"/>; <see cref="IsotropicExponent"/>: a = 0).</param>
     public static BayesianOutputLayer CorrelatedAtRegularisation(Hnn.Stages.Numerics.ILinearAlgebra la, SpectralSolve solve, Regularisation regularisation, HiddenLayer hidden, ReducedProblem problem,
-        IReadOnlyList<double> coordinateScales, bool withPrior = false, bool withBias = false)
+        IReadOnlyList<double> coordinateScales, bool withPrior = false, bool withBias = false, IReadOnlyList<double>? biasExponents = null)
     {
         ArgumentNullException.ThrowIfNull(la);
         ArgumentNullException.ThrowIfNull(solve);
@@ -203,7 +205,7 @@ public sealed class BayesianOutputLayer
         // sqrt(mu) (sigma_iid / s) w_k v_k^T.
         var mu = plain.TruncatedRank is null ? SpectralSolve.Square(plain.Lambda * solve.SigmaMax) : 0;
         var priorRows = withPrior && mu > 0 ? n : 0;
-        var tau = withBias ? EmpiricalBayesPriorSd(solve, diagonal, s) : double.NaN;
+        var (tau, exponent) = withBias ? EmpiricalBayesPrior(solve, diagonal, s, biasExponents ?? PowerLawExponents) : (double.NaN, double.NaN);
         var biasRows = withBias && tau > 0 ? n : 0;
         var m = new double[(long)(fRows + priorRows + biasRows) * n];
         for (var k = 0; k < priorRows; k++)
@@ -218,7 +220,7 @@ public sealed class BayesianOutputLayer
         // The bias rows (tau / s) (1 - f_k) v_k^T: their Gram is tau^2 (I - G A^T A)^2 / s^2 in units of s^2.
         for (var k = 0; k < biasRows; k++)
         {
-            var c = tau / s * (1 - kept[k]);
+            var c = sv[k] > 0 ? tau * Math.Pow(sv[k] / sv[0], -exponent / 2) / s * (1 - kept[k]) : 0;
             for (var j = 0; j < n; j++)
             {
                 m[((fRows + priorRows + k) * n) + j] = c * vt[k + (j * n)];
@@ -235,59 +237,92 @@ public sealed class BayesianOutputLayer
 
         return new BayesianOutputLayer(solve, plain.Lambda, PriorPrecisionChoice.Chosen, plain.Mean, s, plain.LogEvidence, plain.WellDetermined,
             truncatedRank: plain.TruncatedRank, sandwich: m, observationNoiseSd: s)
-        { BiasPriorSd = tau };
+        { BiasPriorSd = tau, BiasPriorExponent = exponent };
     }
 
     /// <summary>
-    /// tau of the prior c ~ N(0, tau^2 I) by empirical Bayes on the reduced SVD (docs/ALGORITHM.md §2.6): beta_k = u_k^T Q^T y =
+    /// The prior of the bias term by empirical Bayes on the reduced SVD (docs/ALGORITHM.md §2.6): v_k . c ~ N(0, tau_k^2) with
+    /// the power law tau_k^2 = tau^2 (s_k / s_max)^-a (a = 0: the isotropic prior c ~ N(0, tau^2 I)). beta_k = u_k^T Q^T y =
     /// s_k (v_k . c) + (noise), the noise of variance s^2 D_k / s_k^2 (D_k = (V^T A^T Sigma A V)_kk / s^2, the sandwich's
-    /// diagonal), so marginally beta_k ~ N(0, s_k^2 tau^2 + s^2 D_k / s_k^2) (the noise's correlation between directions
-    /// neglected); tau^2 maximises that likelihood (grid in log tau^2 around the moment estimate, golden-section refined).
+    /// diagonal), so marginally beta_k ~ N(0, s_k^2 tau_k^2 + s^2 D_k / s_k^2) (the noise's correlation between directions
+    /// neglected); (tau^2, a) maximise that likelihood: for every a on <paramref name="exponents"/> tau^2 by a grid in log
+    /// tau^2 around the moment estimate, golden-section refined, then the best a. Returns (tau, a); tau NaN when undefined.
     /// </summary>
-    internal static double EmpiricalBayesPriorSd(SpectralSolve solve, ReadOnlySpan<double> diagonal, double s)
+    internal static (double Tau, double Exponent) EmpiricalBayesPrior(SpectralSolve solve, ReadOnlySpan<double> diagonal, double s, IReadOnlyList<double> exponents)
     {
         var sv = solve.S.ToArray();
         var beta = solve.Beta;
         var noise = new double[sv.Length];
-        double b2 = 0, s2 = 0;
+        var relative = new double[sv.Length];
         for (var k = 0; k < sv.Length; k++)
         {
             noise[k] = sv[k] > 0 ? s * s * diagonal[k] / (sv[k] * sv[k]) : double.NaN;
-            b2 += beta[k] * beta[k];
-            s2 += sv[k] * sv[k];
+            relative[k] = sv[k] / sv[0];
         }
 
-        if (!(s2 > 0) || !(b2 > 0) || double.IsNaN(s))
+        var best = (Tau: double.NaN, Exponent: double.NaN, Nll: double.PositiveInfinity);
+        foreach (var a in exponents)
         {
-            return double.NaN;
-        }
-
-        var t0 = b2 / s2;
-        double Nll(double t)
-        {
-            double sum = 0;
+            // The signal's scale per direction: s_k^2 (s_k / s_max)^-a; tau^2 multiplies it.
+            var scale = new double[sv.Length];
+            double b2 = 0, s2 = 0;
             for (var k = 0; k < sv.Length; k++)
             {
-                if (sv[k] > 0)
-                {
-                    var v = (sv[k] * sv[k] * t) + noise[k];
-                    if (v > 0)
-                    {
-                        sum += Math.Log(v) + (beta[k] * beta[k] / v);
-                    }
-                }
+                scale[k] = sv[k] > 0 ? sv[k] * sv[k] * Math.Pow(relative[k], -a) : 0;
+                b2 += beta[k] * beta[k];
+                s2 += scale[k];
             }
 
-            return sum;
+            if (!(s2 > 0) || !(b2 > 0) || double.IsNaN(s) || !double.IsFinite(s2))
+            {
+                continue;
+            }
+
+            var t0 = b2 / s2;
+            double Nll(double t)
+            {
+                double sum = 0;
+                for (var k = 0; k < sv.Length; k++)
+                {
+                    if (sv[k] > 0)
+                    {
+                        var v = (scale[k] * t) + noise[k];
+                        if (v > 0)
+                        {
+                            sum += Math.Log(v) + (beta[k] * beta[k] / v);
+                        }
+                    }
+                }
+
+                return sum;
+            }
+
+            var grid = Enumerable.Range(0, 121).Select(i => t0 * Math.Pow(10, -24 + (i * 0.25))).ToArray();
+            var (t, y, _) = RegularisationChoice.MinimiseLog(grid, Nll);
+            if (y < best.Nll)
+            {
+                best = (Math.Sqrt(t), a, y);
+            }
         }
 
-        var grid = Enumerable.Range(0, 121).Select(i => t0 * Math.Pow(10, -24 + (i * 0.25))).ToArray();
-        var (t, _, _) = RegularisationChoice.MinimiseLog(grid, Nll);
-        return Math.Sqrt(t);
+        return (best.Tau, best.Exponent);
     }
+
+    /// <summary>The isotropic prior's tau alone (<see cref="EmpiricalBayesPrior"/> at a = 0).</summary>
+    internal static double EmpiricalBayesPriorSd(SpectralSolve solve, ReadOnlySpan<double> diagonal, double s) =>
+        EmpiricalBayesPrior(solve, diagonal, s, [0.0]).Tau;
+
+    /// <summary>The exponents a of the power-law bias prior the pipeline's band fits over: 0, 0.05, ..., 3 (docs/ALGORITHM.md §2.6).</summary>
+    public static IReadOnlyList<double> PowerLawExponents { get; } = [.. Enumerable.Range(0, 61).Select(i => i * 0.05)];
+
+    /// <summary>The isotropic bias prior alone (a = 0; the study's earlier `withBias`).</summary>
+    public static IReadOnlyList<double> IsotropicExponent { get; } = [0.0];
 
     /// <summary>The empirical-Bayes prior sd tau of the bias term (<see cref="CorrelatedAtRegularisation"/> with withBias); NaN without it.</summary>
     public double BiasPriorSd { get; private init; } = double.NaN;
+
+    /// <summary>The exponent a of the bias prior's power law tau_k^2 = tau^2 (s_k / s_max)^-a (0: isotropic); NaN without the bias term.</summary>
+    public double BiasPriorExponent { get; private init; } = double.NaN;
 
     /// <summary>
     /// The coverage one realisation would have if this posterior were exactly right: <paramref name="draws"/> errors

@@ -132,6 +132,18 @@ public sealed record StudyChosenBand(string Name, double CoverageH, double Kappa
     /// <summary>Median sd of the sandwich + bias band.</summary>
     public double SandwichBiasMedianSdH { get; init; } = double.NaN;
 
+    /// <summary>That prior's power-law exponent a (<see cref="BayesianOutputLayer.BiasPriorExponent"/>; 0: isotropic).</summary>
+    public double SandwichBiasExponent { get; init; } = double.NaN;
+
+    /// <summary>Coverage of the sandwich band plus the bias under the isotropic prior (a = 0; the earlier diagnostic).</summary>
+    public double SandwichIsotropicBiasCoverageH { get; init; } = double.NaN;
+
+    /// <summary>
+    /// The sandwich + bias band (the pipeline's band since error-bars version 3) under its own model: 400 draws of noise and
+    /// bias prior seeded by the model seed, and where the observed coverage lies (<see cref="ModelCoverageRange"/>).
+    /// </summary>
+    public ModelCoverageRange? SandwichBiasModelCoverage { get; init; }
+
     /// <summary>
     /// The scale-1 sandwich band's coverage under its own model (<see cref="BayesianOutputLayer.ModelCoverageDraws"/>, 400
     /// draws seeded by the model seed): the 5 %, 50 % and 95 % quantiles and the fraction of draws in [0.90, 0.99].
@@ -331,6 +343,12 @@ public static class RegularisationStudy
                         SandwichBiasCoverageH = BayesianOutputLayer.Coverage(test.H, atH, biasSd),
                         SandwichBiasTau = biased.BiasPriorSd,
                         SandwichBiasMedianSdH = Median(biasSd),
+                        SandwichBiasExponent = biased.BiasPriorExponent,
+                        SandwichIsotropicBiasCoverageH = BayesianOutputLayer.Coverage(test.H, atH,
+                            BayesianOutputLayer.CorrelatedAtRegularisation(la, solve, a.Choice.Chosen, hidden, reduced, IntegralRows.CoordinateRms(bandSets.Train), withBias: true,
+                                biasExponents: BayesianOutputLayer.IsotropicExponent).PredictiveSd(hidden, test.X, settings.Anchor.X0).H),
+                        SandwichBiasModelCoverage = ModelCoverageRange.Of(biased.ModelCoverageDraws(hidden, test.X, settings.Anchor.X0, biasSd, 400, (ulong)settings.ModelSeed),
+                            BayesianOutputLayer.Coverage(test.H, atH, biasSd)),
                         SandwichModelCoverage = (draws[(int)(0.05 * (draws.Length - 1))], draws[(draws.Length - 1) / 2], draws[(int)(0.95 * (draws.Length - 1))],
                             draws.Count(c => c >= 0.90 && c <= 0.99) / (double)draws.Length),
                         SandwichBestScaleInWindow = Enumerable.Range(7, 9).Select(i => i / 10.0)

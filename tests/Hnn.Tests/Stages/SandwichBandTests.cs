@@ -220,51 +220,103 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
 
         Assert.Equal(s * Math.Sqrt(q), layer.StandardDeviation(phi), s * Math.Sqrt(q) * 1e-10);
 
-        // The bias term (withBias, docs/ALGORITHM.md §2.6): C / s^2 + (tau / s)^2 (I - G A^T A)^2, and I - G A^T A = mu G for
-        // ridge (zero for the full-rank truncation), with tau the empirical-Bayes prior sd.
-        var biased = BayesianOutputLayer.CorrelatedAtRegularisation(product, solve, regularisation, hidden, problem, g, withBias: true);
-        var tau = biased.BiasPriorSd;
-        Assert.True(tau > 0 && double.IsFinite(tau), $"tau {tau}");
-        var shrink = Mul(inv, inv);
-        var biasedUnit = biased.UnitCovariance();
-        for (var a = 0; a < n; a++)
+        // The bias term (withBias, docs/ALGORITHM.md §2.6): C / s^2 + (I - G A^T A) P (I - G A^T A)^T / s^2 with the power-law
+        // prior covariance P = tau^2 (A^T A / s_max^2)^(-a/2), built here from a Jacobi eigendecomposition of the dense A^T A
+        // (not the solve's SVD); I - G A^T A = mu G for ridge (zero for the full-rank truncation). (tau, a) are the
+        // empirical-Bayes estimates, checked below. The random tiny problem's fit picks a = 0, so the power law is also checked
+        // at a forced a = 1.5.
+        foreach (var forced in new double[]?[] { null, [1.5] })
         {
-            for (var c = 0; c < n; c++)
-            {
-                var dense = cov[a, c] + (tau * tau / (s * s) * mu * mu * shrink[a, c]);
-                var denseScale = scale + (tau * tau / (s * s) * mu * mu * Enumerable.Range(0, n).Max(i => shrink[i, i]));
-                Assert.True(Math.Abs(biasedUnit[(a * n) + c] - dense) <= 1e-10 * denseScale, $"C_bias[{a},{c}] {biasedUnit[(a * n) + c]:E12} vs dense {dense:E12}");
-            }
+            CheckBias(forced);
         }
 
-        // tau^2 maximises the marginal likelihood of beta_k = s_k (v_k . c) + noise, the noise's variance from the dense
-        // A^T Sigma A: s^2 (v_k^T A^T Sigma A v_k) / s_k^2.
-        var sv = solve.S.ToArray();
-        var beta = solve.Beta;
-        double Nll(double t)
+        void CheckBias(double[]? forced)
         {
-            double sum = 0;
-            for (var kk = 0; kk < n; kk++)
+            var biased = BayesianOutputLayer.CorrelatedAtRegularisation(product, solve, regularisation, hidden, problem, g, withBias: true, biasExponents: forced);
+            var tau = biased.BiasPriorSd;
+            var exponent = biased.BiasPriorExponent;
+            Assert.True(tau > 0 && double.IsFinite(tau), $"tau {tau}");
+            Assert.InRange(exponent, 0, 3);
+            Assert.True(forced is null || exponent == forced[0], $"a {exponent}");
+            var ata = new double[n, n];
+            for (var a = 0; a < n; a++)
             {
-                double quad = 0;
-                for (var a = 0; a < n; a++)
+                for (var c = 0; c < n; c++)
                 {
-                    for (var c = 0; c < n; c++)
+                    ata[a, c] = gram[a, c] - (a == c ? mu : 0);
+                }
+            }
+
+            var (eigenvalues, eigenvectors) = JacobiEigen(ata);
+            var top = eigenvalues.Max();
+            var prior = new double[n, n];
+            for (var a = 0; a < n; a++)
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    for (var kk = 0; kk < n; kk++)
                     {
-                        quad += solve.VT[kk + (a * n)] * asa[a, c] * solve.VT[kk + (c * n)];
+                        prior[a, c] += tau * tau * eigenvectors[a, kk] * eigenvectors[c, kk] * Math.Pow(eigenvalues[kk] / top, -exponent / 2);
                     }
                 }
-
-                var v = (sv[kk] * sv[kk] * t) + (s * s * quad / (sv[kk] * sv[kk]));
-                sum += Math.Log(v) + (beta[kk] * beta[kk] / v);
             }
 
-            return sum;
-        }
+            var shrinkage = new double[n, n]; // I - G A^T A = mu G
+            for (var a = 0; a < n; a++)
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    shrinkage[a, c] = mu * inv[a, c];
+                }
+            }
 
-        var t2 = tau * tau;
-        output.WriteLine($"lambda {lambda}: tau {tau:E6}, NLL {Nll(t2):F9} vs x1.001 {Nll(t2 * 1.001):F9}, /1.001 {Nll(t2 / 1.001):F9}");
-        Assert.True(Nll(t2) <= Nll(t2 * 1.001) && Nll(t2) <= Nll(t2 / 1.001), "tau^2 is not the likelihood's maximum");
+            var bias = Mul(Mul(shrinkage, prior), shrinkage);
+            var biasedUnit = biased.UnitCovariance();
+            var denseScale = scale + (Enumerable.Range(0, n).Max(i => bias[i, i]) / (s * s));
+            for (var a = 0; a < n; a++)
+            {
+                for (var c = 0; c < n; c++)
+                {
+                    var dense = cov[a, c] + (bias[a, c] / (s * s));
+                    Assert.True(Math.Abs(biasedUnit[(a * n) + c] - dense) <= 1e-10 * denseScale, $"C_bias[{a},{c}] {biasedUnit[(a * n) + c]:E12} vs dense {dense:E12}");
+                }
+            }
+
+            // (tau^2, a) maximise the marginal likelihood of beta_k = s_k (v_k . c) + noise, v_k . c ~ N(0, tau^2 (s_k / s_max)^-a),
+            // the noise's variance from the dense A^T Sigma A: s^2 (v_k^T A^T Sigma A v_k) / s_k^2. tau^2 is the maximum at its a
+            // (x / 1.001), and a beats its neighbours on the grid (each at its own best tau^2).
+            var sv = solve.S.ToArray();
+            var beta = solve.Beta;
+            double Nll(double t, double e)
+            {
+                double sum = 0;
+                for (var kk = 0; kk < n; kk++)
+                {
+                    double quad = 0;
+                    for (var a = 0; a < n; a++)
+                    {
+                        for (var c = 0; c < n; c++)
+                        {
+                            quad += solve.VT[kk + (a * n)] * asa[a, c] * solve.VT[kk + (c * n)];
+                        }
+                    }
+
+                    var v = (sv[kk] * sv[kk] * t * Math.Pow(sv[kk] / sv[0], -e)) + (s * s * quad / (sv[kk] * sv[kk]));
+                    sum += Math.Log(v) + (beta[kk] * beta[kk] / v);
+                }
+
+                return sum;
+            }
+
+            var t2 = tau * tau;
+            output.WriteLine($"lambda {lambda}: tau {tau:E6}, a {exponent:F2}, NLL {Nll(t2, exponent):F9} vs x1.001 {Nll(t2 * 1.001, exponent):F9}, /1.001 {Nll(t2 / 1.001, exponent):F9}");
+            Assert.True(Nll(t2, exponent) <= Nll(t2 * 1.001, exponent) && Nll(t2, exponent) <= Nll(t2 / 1.001, exponent), "tau^2 is not the likelihood's maximum");
+            foreach (var neighbour in forced is null ? new[] { exponent - 0.05, exponent + 0.05 }.Where(e => e is >= -1e-12 and <= 3 + 1e-12) : [])
+            {
+                var other = BayesianOutputLayer.CorrelatedAtRegularisation(product, solve, regularisation, hidden, problem, g, withBias: true, biasExponents: [neighbour]);
+                Assert.True(Nll(t2, exponent) <= Nll(other.BiasPriorSd * other.BiasPriorSd, neighbour) + 1e-9, $"a = {neighbour} fits better than {exponent}");
+            }
+        }
 
         // The spread of one run's coverage under the band's own model: each point's error is N(0, sd^2) under it, so the
         // mean coverage over draws is 0.95 (2000 draws: its sampling sd is at most sqrt(0.95 x 0.05 / 2000) = 0.005; margin 3 sd).
@@ -417,6 +469,77 @@ public sealed class SandwichBandTests(ITestOutputHelper output)
         }
 
         return r;
+    }
+
+    /// <summary>Eigenvalues and eigenvectors (columns) of a small symmetric matrix by cyclic Jacobi rotations.</summary>
+    private static (double[] Values, double[,] Vectors) JacobiEigen(double[,] matrix)
+    {
+        var n = matrix.GetLength(0);
+        var a = (double[,])matrix.Clone();
+        var v = new double[n, n];
+        for (var i = 0; i < n; i++)
+        {
+            v[i, i] = 1;
+        }
+
+        for (var sweep = 0; sweep < 100; sweep++)
+        {
+            double off = 0, total = 0;
+            for (var p = 0; p < n; p++)
+            {
+                for (var q = 0; q < n; q++)
+                {
+                    total += a[p, q] * a[p, q];
+                    off += p != q ? a[p, q] * a[p, q] : 0;
+                }
+            }
+
+            if (off <= 1e-32 * total)
+            {
+                break;
+            }
+
+            for (var p = 0; p < n - 1; p++)
+            {
+                for (var q = p + 1; q < n; q++)
+                {
+                    if (a[p, q] == 0)
+                    {
+                        continue;
+                    }
+
+                    var theta = (a[q, q] - a[p, p]) / (2 * a[p, q]);
+                    var t = Math.Sign(theta == 0 ? 1 : theta) / (Math.Abs(theta) + Math.Sqrt((theta * theta) + 1));
+                    var c = 1 / Math.Sqrt((t * t) + 1);
+                    var sn = t * c;
+                    for (var k = 0; k < n; k++)
+                    {
+                        var akp = a[k, p];
+                        var akq = a[k, q];
+                        a[k, p] = (c * akp) - (sn * akq);
+                        a[k, q] = (sn * akp) + (c * akq);
+                    }
+
+                    for (var k = 0; k < n; k++)
+                    {
+                        var apk = a[p, k];
+                        var aqk = a[q, k];
+                        a[p, k] = (c * apk) - (sn * aqk);
+                        a[q, k] = (sn * apk) + (c * aqk);
+                    }
+
+                    for (var k = 0; k < n; k++)
+                    {
+                        var vkp = v[k, p];
+                        var vkq = v[k, q];
+                        v[k, p] = (c * vkp) - (sn * vkq);
+                        v[k, q] = (sn * vkp) + (c * vkq);
+                    }
+                }
+            }
+        }
+
+        return ([.. Enumerable.Range(0, n).Select(i => a[i, i])], v);
     }
 
     /// <summary>Gauss-Jordan with partial pivoting (the matrix is symmetric positive definite and small).</summary>
