@@ -484,19 +484,26 @@ public sealed partial class PipelineRunner
 
     /// <summary>
     /// The learned H's DOP853 rollouts along the held-out test trajectories (from each first observed state to its own
-    /// times): the rollout error, the true H's (known system), the invariants' drift (Kepler, FPUT), and the learned and
-    /// true rollout of the first test trajectory as rows (t, q.., p.., true_q.., true_p..).
+    /// times, each trajectory integrated once): the rollout error, the true H's (known system), the invariants' drift
+    /// (Kepler, FPUT), and the learned and true rollout of the first test trajectory as rows (t, q.., p.., true_q..,
+    /// true_p..). The learned field's tolerance is max(1e-10, 10 x its measured gradient noise)
+    /// (<see cref="TrajectoryRollout.ToleranceFor"/>), recorded with the noise; the true H's is 1e-10.
     /// </summary>
     internal static Table RolloutTrajectories(Network network, HamiltonianSystem? system, TrajectorySet test, CancellationToken ct)
     {
         var meta = new Dictionary<string, string>();
         var learnedField = HamiltonianField.Learned(network);
+        var noise = TrajectoryRollout.GradientNoise(learnedField, test);
+        var tolerance = TrajectoryRollout.ToleranceFor(learnedField, test);
+        meta["gradient_noise"] = Text(noise);
+        meta["tolerance"] = Text(tolerance);
+        TrajectoryRollouts? learned = null;
         try
         {
-            var err = TrajectoryRollout.Measure(learnedField, test, TrajectoryRollout.DefaultTolerance, ct);
-            meta["relative_error"] = Text(err.RelativeError);
-            meta["max_error"] = Text(err.MaxError);
-            meta["observations"] = err.Observations.ToString(CultureInfo.InvariantCulture);
+            learned = TrajectoryRollout.Solve(learnedField, test, tolerance, ct);
+            meta["relative_error"] = Text(learned.Error.RelativeError);
+            meta["max_error"] = Text(learned.Error.MaxError);
+            meta["observations"] = learned.Error.Observations.ToString(CultureInfo.InvariantCulture);
         }
         catch (InvalidOperationException ex)
         {
@@ -505,63 +512,48 @@ public sealed partial class PipelineRunner
             meta["failure"] = SpecReader.FirstLine(ex.Message);
         }
 
-        var exactField = system is null ? null : HamiltonianField.Exact(system);
-        if (exactField is not null)
+        var exact = system is null ? null : TrajectoryRollout.Solve(HamiltonianField.Exact(system), test, TrajectoryRollout.DefaultTolerance, ct);
+        if (exact is not null)
         {
-            meta["exact_relative_error"] = Text(TrajectoryRollout.Measure(exactField, test, TrajectoryRollout.DefaultTolerance, ct).RelativeError);
+            meta["exact_relative_error"] = Text(exact.Error.RelativeError);
         }
 
+        Invariants(system, learned, exact, meta);
         var first = test.Trajectories[0];
         var dim = 2 * test.Dof;
         var times = first.Times.Select(v => v - first.Times[0]).ToArray();
-        var x0 = Enumerable.Range(0, dim).Select(i => new[] { first.States[i][0] }).ToArray();
-        var settings = new ReferenceSettings(TrajectoryRollout.DefaultTolerance, TrajectoryRollout.DefaultTolerance);
-        Trajectory? learned = null;
-        Trajectory? exact = null;
-        if (!meta.ContainsKey("failure"))
-        {
-            learned = Rollouts.Reference(learnedField, x0, times, TrajectoryRollout.DefaultTolerance, ct);
-        }
-
-        if (exactField is not null)
-        {
-            exact = Rollouts.Reference(exactField, x0, times, TrajectoryRollout.DefaultTolerance, ct);
-        }
-
-        Invariants(system, test, learnedField, exactField, settings, meta, ct);
         var names = Codecs.CoordinateNames(test.Dof);
         var columns = new List<TableColumn> { new("t", first.Times) };
         for (var i = 0; i < dim; i++)
         {
-            columns.Add(new TableColumn(names[i], learned is null ? [.. times.Select(_ => double.NaN)] : [.. learned.States.Select(s => s[i][0])]));
+            columns.Add(new TableColumn(names[i], learned is null ? [.. times.Select(_ => double.NaN)] : FirstSeries(learned, i)));
         }
 
         for (var i = 0; i < dim; i++)
         {
-            columns.Add(new TableColumn($"true_{names[i]}", exact is null ? [.. times.Select(_ => double.NaN)] : [.. exact.States.Select(s => s[i][0])]));
+            columns.Add(new TableColumn($"true_{names[i]}", exact is null ? [.. times.Select(_ => double.NaN)] : FirstSeries(exact, i)));
         }
 
         meta["trajectory"] = first.Id;
         return new Table(columns, meta);
     }
 
+    /// <summary>Coordinate <paramref name="coordinate"/> of the set's first trajectory along its rollout (member 0 of the first group).</summary>
+    private static double[] FirstSeries(TrajectoryRollouts rollouts, int coordinate) => rollouts.Groups[0].Solved.Series(coordinate, 0);
+
     /// <summary>Kepler: drift of L and |A| along the learned (and true) rollouts of every test trajectory; FPUT: largest deviation of the mode-energy fractions from the true H's.</summary>
-    private static void Invariants(HamiltonianSystem? system, TrajectorySet test, HamiltonianField learned, HamiltonianField? exact, ReferenceSettings settings,
-        Dictionary<string, string> meta, CancellationToken ct)
+    private static void Invariants(HamiltonianSystem? system, TrajectoryRollouts? learned, TrajectoryRollouts? exact, Dictionary<string, string> meta)
     {
-        if (exact is null || meta.ContainsKey("failure") || system is not (Kepler or Fput))
+        if (learned is null || exact is null || system is not (Kepler or Fput))
         {
             return;
         }
 
         double drift = 0, drift2 = 0, exactDrift = 0;
-        var dim = 2 * test.Dof;
-        foreach (var tr in test.Trajectories)
+        for (var gi = 0; gi < learned.Groups.Count; gi++)
         {
-            var times = tr.Times.Select(v => v - tr.Times[0]).ToArray();
-            var x0 = Enumerable.Range(0, dim).Select(i => new[] { tr.States[i][0] }).ToArray();
-            var l = Rollouts.Reference(learned, x0, times, TrajectoryRollout.DefaultTolerance, ct);
-            var e = Rollouts.Reference(exact, x0, times, TrajectoryRollout.DefaultTolerance, ct);
+            var l = learned.Groups[gi].Solved;
+            var e = exact.Groups[gi].Solved;
             if (system is Kepler kepler)
             {
                 var dl = InvariantDiagnostics.KeplerDrift(kepler, l);
@@ -574,13 +566,16 @@ public sealed partial class PipelineRunner
             {
                 var ml = InvariantDiagnostics.ModeEnergies(fput, l);
                 var me = InvariantDiagnostics.ModeEnergies(fput, e);
-                for (var k = 0; k < times.Length; k++)
+                for (var m = 0; m < ml.Energies.Length; m++)
                 {
-                    var sl = Math.Max(ml.Energies[0][k].Sum(), RolloutDiagnostics.Tiny);
-                    var se = Math.Max(me.Energies[0][k].Sum(), RolloutDiagnostics.Tiny);
-                    for (var w = 0; w < ml.Energies[0][k].Length; w++)
+                    for (var k = 0; k < l.Length; k++)
                     {
-                        drift = Math.Max(drift, Math.Abs((ml.Energies[0][k][w] / sl) - (me.Energies[0][k][w] / se)));
+                        var sl = Math.Max(ml.Energies[m][k].Sum(), RolloutDiagnostics.Tiny);
+                        var se = Math.Max(me.Energies[m][k].Sum(), RolloutDiagnostics.Tiny);
+                        for (var w = 0; w < ml.Energies[m][k].Length; w++)
+                        {
+                            drift = Math.Max(drift, Math.Abs((ml.Energies[m][k][w] / sl) - (me.Energies[m][k][w] / se)));
+                        }
                     }
                 }
             }
