@@ -549,7 +549,8 @@ public sealed partial class PipelineRunner
             return;
         }
 
-        double drift = 0, drift2 = 0, exactDrift = 0;
+        double drift = 0, drift2 = 0, exactDrift = 0, dipError = 0, returnError = 0;
+        var period = system is Fput { Periodic: true } chain ? LearnedSystemStudy.BeatPeriod(chain) : double.NaN;
         for (var gi = 0; gi < learned.Groups.Count; gi++)
         {
             var l = learned.Groups[gi].Solved;
@@ -577,6 +578,23 @@ public sealed partial class PipelineRunner
                             drift = Math.Max(drift, Math.Abs((ml.Energies[m][k][w] / sl) - (me.Energies[m][k][w] / se)));
                         }
                     }
+
+                    if (fput.Periodic)
+                    {
+                        // Mode 1's recurrence (the study's measures, docs/RESULTS.md): its dip and first return, learned
+                        // against true; NaN (propagated by Math.Max) when a rollout does not return within its times.
+                        var rl = LearnedSystemStudy.RecurrenceOf(ml, period, m, relativeToStart: true);
+                        var re = LearnedSystemStudy.RecurrenceOf(me, period, m, relativeToStart: true);
+                        dipError = Math.Max(dipError, Math.Abs(rl.DipMinimum - re.DipMinimum));
+                        returnError = Math.Max(returnError, Math.Abs(rl.ReturnTime - re.ReturnTime) / re.ReturnTime);
+                        if (gi == 0 && m == 0)
+                        {
+                            meta["recurrence_dip"] = Text(rl.DipMinimum);
+                            meta["recurrence_return"] = Text(rl.ReturnTime);
+                            meta["exact_recurrence_dip"] = Text(re.DipMinimum);
+                            meta["exact_recurrence_return"] = Text(re.ReturnTime);
+                        }
+                    }
                 }
             }
         }
@@ -584,6 +602,12 @@ public sealed partial class PipelineRunner
         meta["invariant_drift"] = Text(drift);
         meta["invariant_drift2"] = Text(system is Kepler ? drift2 : double.NaN);
         meta["exact_invariant_drift"] = Text(system is Kepler ? exactDrift : double.NaN);
+        if (system is Fput { Periodic: true })
+        {
+            meta["recurrence_period"] = Text(period);
+            meta["recurrence_dip_error"] = Text(dipError);
+            meta["recurrence_return_error"] = Text(returnError);
+        }
     }
 
     /// <summary>The part of each trajectory (0 train, 1 validation, 2 test) of <see cref="TrajectorySet.Split"/>.</summary>

@@ -123,7 +123,7 @@ public static partial class RunReport
 
             var path = ctx.Figure($"fput-modes-{r.Method}.png");
             ctx.Log(Plots.Lines(path, $"{r.Method}: normal-mode energy fractions along test trajectory {trajectory}", "t", "E_k / sum E", series));
-            yield return new ReportFigure($"{r.Method}: the three most excited normal modes' energy fractions over time, rollouts of the learned (solid) and true (dashed) H from a held-out test trajectory's start (largest deviation over the test trajectories {Sci(r.Trajectory!.InvariantDrift)})", path);
+            yield return new ReportFigure($"{r.Method}: the three most excited normal modes' energy fractions over time, rollouts of the learned (solid) and true (dashed) H from a held-out test trajectory's start (largest deviation over the test trajectories {Sci(r.Trajectory!.InvariantDrift)}){RecurrenceText(rollout.Metadata)}", path);
         }
     }
 
@@ -160,6 +160,28 @@ public static partial class RunReport
     }
 
     private static string Percent(double v) => double.IsNaN(v) ? "-" : v.ToString("P1", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The FPUT recurrence sentence of the mode-energy caption, from the trajectory-rollout metadata (periodic chains only;
+    /// empty for artifacts without it): mode 1's dip and first return of this trajectory, learned and true, and the largest
+    /// differences over the test trajectories.
+    /// </summary>
+    internal static string RecurrenceText(IReadOnlyDictionary<string, string> meta)
+    {
+        double Get(string key) => meta.TryGetValue(key, out var v) ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
+        if (!meta.ContainsKey("recurrence_dip_error"))
+        {
+            return string.Empty;
+        }
+
+        static string F(double v) => double.IsNaN(v) ? "none within the observed times" : v.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture);
+        static string T(double v) => double.IsNaN(v) ? "none within the observed times" : v.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        var returnError = Get("recurrence_return_error");
+        return $". Recurrence of mode 1 (the minimum of its energy share before 0.8 T, T = {T(Get("recurrence_period"))} the linear beat period of modes 1 and 2, and the first time the share is back within 0.001 of its starting value after falling 0.005 below it): " +
+            $"dip {F(Get("recurrence_dip"))} learned / {F(Get("exact_recurrence_dip"))} true, first return t = {T(Get("recurrence_return"))} learned / {T(Get("exact_recurrence_return"))} true; " +
+            $"over the test trajectories the dips differ by at most {Sci(Get("recurrence_dip_error"))} and the returns by at most " +
+            (double.IsNaN(returnError) ? "- (a rollout did not return within its times)" : returnError.ToString("0.0 %", System.Globalization.CultureInfo.InvariantCulture));
+    }
 
     private static string Sci(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -387,11 +387,16 @@ public static class LearnedSystemStudy
         return 2 * Math.PI / ((2 * system.ModeFrequency(1)) - system.ModeFrequency(2));
     }
 
-    /// <summary>Mode 1's recurrence in a mode-energy series (trajectory 0); see <see cref="Recurrence"/>.</summary>
-    public static Recurrence RecurrenceOf(ModeEnergySeries modes, double period)
+    /// <summary>
+    /// Mode 1's recurrence in trajectory <paramref name="trajectory"/> of a mode-energy series; see <see cref="Recurrence"/>.
+    /// With <paramref name="relativeToStart"/> the return is the first time the share is back within 0.001 of its starting
+    /// value s0 after falling below s0 - 0.005 (the study's 0.999 / 0.995 for a start all in mode 1, s0 = 1; for starts
+    /// near, not on, the mode, as a pipeline's test trajectories).
+    /// </summary>
+    public static Recurrence RecurrenceOf(ModeEnergySeries modes, double period, int trajectory = 0, bool relativeToStart = false)
     {
         ArgumentNullException.ThrowIfNull(modes);
-        var share = modes.Fraction(0, 1);
+        var share = modes.Fraction(trajectory, 1);
         var times = modes.Times;
         double dip = double.PositiveInfinity, dipTime = double.NaN, peak = double.NegativeInfinity, peakTime = double.NaN;
         for (var k = 0; k < times.Length; k++)
@@ -407,7 +412,8 @@ public static class LearnedSystemStudy
             }
         }
 
-        var (back, _) = InvariantDiagnostics.FirstRecurrence(times, share, 0.995, 0.999);
+        var (low, high) = relativeToStart ? (share[0] - 0.005, share[0] - 0.001) : (0.995, 0.999);
+        var (back, _) = InvariantDiagnostics.FirstRecurrence(times, share, low, high);
         return new Recurrence(dip, dipTime, back, peakTime);
     }
 
