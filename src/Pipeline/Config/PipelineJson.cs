@@ -37,6 +37,12 @@ public static class PipelineJson
             trajectories = Append(trajectories, "error_bars", JsonSerializer.SerializeToElement(t.ErrorBars, Options));
         }
 
+        // model.rollout_integrator likewise only when it is not the default (scheme).
+        if (t.RolloutIntegrator != TrajectoriesSection.SchemeRollout)
+        {
+            trajectories = Append(trajectories, "rollout_integrator", JsonSerializer.SerializeToElement(t.RolloutIntegrator, Options));
+        }
+
         return Append(json, "trajectories", trajectories);
     }
 

@@ -141,7 +141,7 @@ public sealed partial class PipelineRunner
         }
 
         var rollout = await CachedAsync(e.Rollout, label,
-            () => Task.FromResult(RolloutTrajectories(network, system, data.Split.Test!, ct)),
+            () => Task.FromResult(RolloutTrajectories(network, system, data.Split.Test!, t.RolloutRule, ct)),
             r => r, r => r, ct, mine).ConfigureAwait(false);
         var meta = rollout.Metadata;
         var bm = bars.Metadata;
@@ -483,24 +483,32 @@ public sealed partial class PipelineRunner
     }
 
     /// <summary>
-    /// The learned H's DOP853 rollouts along the held-out test trajectories (from each first observed state to its own
-    /// times, each trajectory integrated once): the rollout error, the true H's (known system), the invariants' drift
-    /// (Kepler, FPUT), and the learned and true rollout of the first test trajectory as rows (t, q.., p.., true_q..,
-    /// true_p..). The learned field's tolerance is max(1e-10, 10 x its measured gradient noise)
-    /// (<see cref="TrajectoryRollout.ToleranceFor"/>), recorded with the noise; the true H's is 1e-10.
+    /// The learned H's rollouts along the held-out test trajectories (from each first observed state to its own times,
+    /// each trajectory integrated once): the rollout error, the true H's (known system; DOP853 at 1e-10), the invariants'
+    /// drift (Kepler, FPUT), and the learned and true rollout of the first test trajectory as rows (t, q.., p.., true_q..,
+    /// true_p..). With <paramref name="rule"/> (model.rollout_integrator: scheme, the default) the learned H is stepped by
+    /// the rows' own one-step rule at the observation steps (<see cref="TrajectoryRollout.SolveStepwise"/>; the fixed-point
+    /// stall tolerance max(1e-10, 10 x the learned gradient's measured noise), at most 1e-4); without it by DOP853 at
+    /// rtol = atol = max(1e-10, 10 x that noise) (<see cref="TrajectoryRollout.ToleranceFor"/>). The noise, the tolerance
+    /// and the integrator are recorded.
     /// </summary>
-    internal static Table RolloutTrajectories(Network network, HamiltonianSystem? system, TrajectorySet test, CancellationToken ct)
+    internal static Table RolloutTrajectories(Network network, HamiltonianSystem? system, TrajectorySet test, ObservationRule? rule, CancellationToken ct)
     {
         var meta = new Dictionary<string, string>();
         var learnedField = HamiltonianField.Learned(network);
         var noise = TrajectoryRollout.GradientNoise(learnedField, test);
-        var tolerance = TrajectoryRollout.ToleranceFor(learnedField, test);
+        var tolerance = rule is null
+            ? TrajectoryRollout.ToleranceFor(learnedField, test)
+            : Math.Min(StallCeiling, double.IsFinite(noise) ? Math.Max(FixedPointSettings.Default.StallTolerance, TrajectoryRollout.NoiseFactor * noise) : StallCeiling);
         meta["gradient_noise"] = Text(noise);
         meta["tolerance"] = Text(tolerance);
+        meta["integrator"] = rule is { } r ? TrajectoryRollout.RuleName(r) : TrajectoriesSection.Dop853Rollout;
         TrajectoryRollouts? learned = null;
         try
         {
-            learned = TrajectoryRollout.Solve(learnedField, test, tolerance, ct);
+            learned = rule is { } stepRule
+                ? TrajectoryRollout.SolveStepwise(learnedField, test, stepRule, FixedPointSettings.Default with { StallTolerance = tolerance }, ct)
+                : TrajectoryRollout.Solve(learnedField, test, tolerance, ct);
             meta["relative_error"] = Text(learned.Error.RelativeError);
             meta["max_error"] = Text(learned.Error.MaxError);
             meta["observations"] = learned.Error.Observations.ToString(CultureInfo.InvariantCulture);
@@ -538,6 +546,9 @@ public sealed partial class PipelineRunner
         return new Table(columns, meta);
     }
 
+    /// <summary>The largest fixed-point stall tolerance of a stepwise rollout: a learned gradient noisier than 1e-5 is not worth iterating to.</summary>
+    private const double StallCeiling = 1e-4;
+
     /// <summary>Coordinate <paramref name="coordinate"/> of the set's first trajectory along its rollout (member 0 of the first group).</summary>
     private static double[] FirstSeries(TrajectoryRollouts rollouts, int coordinate) => rollouts.Groups[0].Solved.Series(coordinate, 0);
 
@@ -549,7 +560,7 @@ public sealed partial class PipelineRunner
             return;
         }
 
-        double drift = 0, drift2 = 0, exactDrift = 0, dipError = 0, returnError = 0;
+        double drift = 0, drift2 = 0, exactDrift = 0, dipError = 0, returnError = 0, peakError = 0;
         var period = system is Fput { Periodic: true } chain ? LearnedSystemStudy.BeatPeriod(chain) : double.NaN;
         for (var gi = 0; gi < learned.Groups.Count; gi++)
         {
@@ -587,12 +598,15 @@ public sealed partial class PipelineRunner
                         var re = LearnedSystemStudy.RecurrenceOf(me, period, m, relativeToStart: true);
                         dipError = Math.Max(dipError, Math.Abs(rl.DipMinimum - re.DipMinimum));
                         returnError = Math.Max(returnError, Math.Abs(rl.ReturnTime - re.ReturnTime) / re.ReturnTime);
+                        peakError = Math.Max(peakError, Math.Abs(rl.PeakTime - re.PeakTime) / re.PeakTime);
                         if (gi == 0 && m == 0)
                         {
                             meta["recurrence_dip"] = Text(rl.DipMinimum);
                             meta["recurrence_return"] = Text(rl.ReturnTime);
                             meta["exact_recurrence_dip"] = Text(re.DipMinimum);
                             meta["exact_recurrence_return"] = Text(re.ReturnTime);
+                            meta["recurrence_peak"] = Text(rl.PeakTime);
+                            meta["exact_recurrence_peak"] = Text(re.PeakTime);
                         }
                     }
                 }
@@ -607,6 +621,7 @@ public sealed partial class PipelineRunner
             meta["recurrence_period"] = Text(period);
             meta["recurrence_dip_error"] = Text(dipError);
             meta["recurrence_return_error"] = Text(returnError);
+            meta["recurrence_peak_error"] = Text(peakError);
         }
     }
 

@@ -155,7 +155,7 @@ public static class StageCatalog
     public static StageDecl TrajectoryEvaluate { get; } = new("trajectory-evaluate", 1);
 
     /// <summary>The learned H's rollouts along the held-out test trajectories: error, invariants (Kepler, FPUT).</summary>
-    public static StageDecl TrajectoryRollout { get; } = new("trajectory-rollout", 2);
+    public static StageDecl TrajectoryRollout { get; } = new("trajectory-rollout", 3);
 
     public static IReadOnlyList<StageDecl> All { get; } =
         [Generate, Load, Split, GenerateStream, Sample, Fit, Resample, Evaluate, Train, HigTrain, System, Reference, Rollout,

@@ -61,8 +61,10 @@ public sealed record TrajectoryPlan(IReadOnlyList<TrajectoryDataNode> Data, IRea
                         var errorBars = b.Node(StageCatalog.ErrorBars, label, [backend, .. anchorParameters, .. bars],
                             [hidden, d.Rows, d.Split, .. d.TestPoints is null ? Array.Empty<StageNode>() : [d.TestPoints], .. calibrated ? [fit] : Array.Empty<StageNode>()]);
                         var evaluate = d.TestPoints is null ? null : b.Node(StageCatalog.TrajectoryEvaluate, label, [], [fit, d.Rows, d.TestPoints]);
+                        // The integrator (since v3): the rows' one-step rule at the observation steps, or dop853.
+                        var integrator = t.RolloutRule is { } rule ? TrajectoryRollout.RuleName(rule) : TrajectoriesSection.Dop853Rollout;
                         var rollout = b.Node(StageCatalog.TrajectoryRollout, label,
-                            [new("tol", Canon.Of(TrajectoryRollout.DefaultTolerance)), .. SystemParameters(system)], [fit, d.Split]);
+                            [new("tol", Canon.Of(TrajectoryRollout.DefaultTolerance)), new("integrator", integrator), .. SystemParameters(system)], [fit, d.Split]);
                         experiments.Add(new TrajectoryExperimentPlan(d, method, width, seed, elmBias, sample, firstFit, resample, fit, errorBars, evaluate, rollout) { Reduce = reduce });
                     }
                 }

@@ -180,7 +180,11 @@ public static partial class RunReport
         return $". Recurrence of mode 1 (the minimum of its energy share before 0.8 T, T = {T(Get("recurrence_period"))} the linear beat period of modes 1 and 2, and the first time the share is back within 0.001 of its starting value after falling 0.005 below it): " +
             $"dip {F(Get("recurrence_dip"))} learned / {F(Get("exact_recurrence_dip"))} true, first return t = {T(Get("recurrence_return"))} learned / {T(Get("exact_recurrence_return"))} true; " +
             $"over the test trajectories the dips differ by at most {Sci(Get("recurrence_dip_error"))} and the returns by at most " +
-            (double.IsNaN(returnError) ? "- (a rollout did not return within its times)" : returnError.ToString("0.0 %", System.Globalization.CultureInfo.InvariantCulture));
+            (double.IsNaN(returnError) ? "- (a rollout did not return within its times)" : returnError.ToString("0.0 %", System.Globalization.CultureInfo.InvariantCulture)) +
+            (meta.ContainsKey("recurrence_peak_error")
+                ? $"; the share's peak in [0.75 T, 1.25 T] at t = {T(Get("recurrence_peak"))} learned / {T(Get("exact_recurrence_peak"))} true, the peaks differ by at most " +
+                  (double.IsNaN(Get("recurrence_peak_error")) ? "-" : Get("recurrence_peak_error").ToString("0.0 %", System.Globalization.CultureInfo.InvariantCulture))
+                : string.Empty);
     }
 
     private static string Sci(double v) => double.IsNaN(v) ? "-" : v.ToString("0.00e+00", System.Globalization.CultureInfo.InvariantCulture);

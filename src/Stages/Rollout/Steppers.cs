@@ -163,6 +163,65 @@ internal sealed class SymplecticEulerStepper : Stepper
 }
 
 /// <summary>
+/// The other symplectic Euler: q_(n+1) = q_n + h dH/dp(q_(n+1), p_n) (fixed point in q), p_(n+1) = p_n - h
+/// dH/dq(q_(n+1), p_n); the one-step rule of the finite-difference rows (features at (q_(n+1), p_n)). Not a
+/// <see cref="Integrator"/> of the rollout section; used by <see cref="TrajectoryRollout.SolveStepwise"/>.
+/// </summary>
+internal sealed class SymplecticEulerQStepper : Stepper
+{
+    private readonly double[][] _y;
+
+    public SymplecticEulerQStepper(HamiltonianField field, int count, FixedPointSettings fixedPoint)
+        : base(field, count, fixedPoint) => _y = Batch.New(field.Dim, count);
+
+    public override void Step(double[][] x, double h, int step)
+    {
+        Batch.CopyTo(x, _y);
+        var d = Dof;
+        var residual = 0.0;
+        var converged = false;
+        for (var iteration = 1; iteration <= FixedPoint.MaxIterations && !converged; iteration++)
+        {
+            Field.Gradient(_y, G);
+            var previous = iteration == 1 ? double.PositiveInfinity : residual;
+            residual = 0.0;
+            var finite = true;
+            for (var i = 0; i < d; i++)
+            {
+                var q = x[i];
+                var gp = G[d + i];
+                var yq = _y[i];
+                for (var m = 0; m < Count; m++)
+                {
+                    Update(ref yq[m], q[m] + (h * gp[m]), ref residual, ref finite);
+                }
+            }
+
+            converged = Converged(Integrator.SymplecticEuler, step, h, iteration, residual, previous, finite);
+        }
+
+        if (!converged)
+        {
+            throw NotConverged(Integrator.SymplecticEuler, step, h, residual);
+        }
+
+        // G was evaluated at the last iterate before Q (within the tolerance of it).
+        for (var i = 0; i < d; i++)
+        {
+            var gq = G[i];
+            var p = x[d + i];
+            var q = x[i];
+            var yq = _y[i];
+            for (var m = 0; m < Count; m++)
+            {
+                q[m] = yq[m];
+                p[m] -= h * gq[m];
+            }
+        }
+    }
+}
+
+/// <summary>
 /// Störmer–Verlet for general H (GNI Theorem VI.3.4): an implicit half step in p, an implicit full step in q
 /// (trapezoidal in dH/dp), an explicit half step in p. Separable H: one gradient evaluation confirms each solve.
 /// </summary>

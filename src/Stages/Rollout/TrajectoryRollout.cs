@@ -21,6 +21,19 @@ public sealed record RolloutGroup(int[] Members, Trajectory Solved);
 public sealed record TrajectoryRollouts(TrajectoryRolloutError Error, IReadOnlyList<RolloutGroup> Groups, double Tolerance);
 
 /// <summary>
+/// The one-step rule of a trajectory fit's rows (<c>model.target</c>), used to roll the learned H out at the observation
+/// steps (<see cref="TrajectoryRollout.SolveStepwise"/>).
+/// </summary>
+public enum ObservationRule
+{
+    /// <summary>x_(n+1) = x_n + h J grad H((x_n + x_(n+1)) / 2): the <c>midpoint</c> rows.</summary>
+    ImplicitMidpoint,
+
+    /// <summary>x_(n+1) = x_n + h J grad H(q_(n+1), p_n), implicit in q: the <c>finite-difference</c> rows.</summary>
+    SymplecticEulerQ,
+}
+
+/// <summary>
 /// The held-out-trajectory rollout error (issue 13): each trajectory is integrated from its first observed state by the
 /// adaptive DOP853 on the given field (learned or exact) to its own observation times, and compared with the
 /// observations. Needs no H, so it applies to trajectory files too. Trajectories with the same times (relative to their
@@ -133,6 +146,78 @@ public static class TrajectoryRollout
         ArgumentNullException.ThrowIfNull(field);
         ArgumentNullException.ThrowIfNull(set);
         CheckDof(field, set);
+        return SolveGroups(set, tolerance, (x0, times) =>
+        {
+            var maxSteps = (int)Math.Min(int.MaxValue, BaseSteps + ((long)StepsPerObservation * times.Length));
+            return Rollouts.Reference(field, x0, times, new ReferenceSettings(tolerance, tolerance, maxSteps), ct);
+        });
+    }
+
+    /// <summary>
+    /// Rolls every trajectory of <paramref name="set"/> out with one step of <paramref name="rule"/> per observation
+    /// interval, h_n = t_(n+1) - t_n (uneven steps too): the one-step map that a fit's rows encode (docs/ALGORITHM.md §6.4).
+    /// The function a <c>midpoint</c> fit learns is the implicit midpoint rule's modified Hamiltonian, so that rule at the
+    /// observation steps reproduces the observed flow map, where DOP853 on it carries the rule's O(h^2) error. The
+    /// implicit steps iterate to <paramref name="fixedPoint"/> (its stall tolerance above the field's gradient noise).
+    /// </summary>
+    /// <exception cref="ArgumentException">The field's d differs from the set's.</exception>
+    /// <exception cref="InvalidOperationException">A fixed-point iteration did not converge, or a state became non-finite; the message says where.</exception>
+    public static TrajectoryRollouts SolveStepwise(HamiltonianField field, TrajectorySet set, ObservationRule rule, FixedPointSettings fixedPoint, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(fixedPoint);
+        CheckDof(field, set);
+        fixedPoint.Validate();
+        return SolveGroups(set, fixedPoint.StallTolerance, (x0, times) =>
+        {
+            var count = x0[0].Length;
+            Stepper stepper = rule switch
+            {
+                ObservationRule.ImplicitMidpoint => Stepper.Create(Integrator.ImplicitMidpoint, field, count, fixedPoint),
+                ObservationRule.SymplecticEulerQ => new SymplecticEulerQStepper(field, count, fixedPoint),
+                _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, "not a one-step observation rule"),
+            };
+            var x = Batch.Copy(x0);
+            var states = new double[times.Length][][];
+            states[0] = Batch.Copy(x);
+            for (var n = 1; n < times.Length; n++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var h = times[n] - times[n - 1];
+                stepper.Step(x, h, n);
+                foreach (var row in x)
+                {
+                    foreach (var v in row)
+                    {
+                        if (!double.IsFinite(v))
+                        {
+                            throw new InvalidOperationException($"the {RuleName(rule)} rollout became non-finite at observation {n} (t = {times[n].ToString("R", CultureInfo.InvariantCulture)})");
+                        }
+                    }
+                }
+
+                states[n] = Batch.Copy(x);
+            }
+
+            return new Trajectory(times, states);
+        });
+    }
+
+    /// <summary>The config name of <paramref name="rule"/>: implicit-midpoint or symplectic-euler-q.</summary>
+    public static string RuleName(ObservationRule rule) => rule switch
+    {
+        ObservationRule.ImplicitMidpoint => "implicit-midpoint",
+        ObservationRule.SymplecticEulerQ => "symplectic-euler-q",
+        _ => throw new ArgumentOutOfRangeException(nameof(rule), rule, null),
+    };
+
+    /// <summary>
+    /// Groups the trajectories by their times relative to their first, integrates each group once with
+    /// <paramref name="integrate"/> (x0 batch, relative times -> rollout) and compares with the observations.
+    /// </summary>
+    private static TrajectoryRollouts SolveGroups(TrajectorySet set, double tolerance, Func<double[][], double[], Trajectory> integrate)
+    {
         var dim = 2 * set.Dof;
         var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var order = new List<string>();
@@ -166,8 +251,7 @@ public static class TrajectoryRollout
                 }
             }
 
-            var maxSteps = (int)Math.Min(int.MaxValue, BaseSteps + ((long)StepsPerObservation * times.Length));
-            var solved = Rollouts.Reference(field, x0, times, new ReferenceSettings(tolerance, tolerance, maxSteps), ct);
+            var solved = integrate(x0, times);
             solvedGroups.Add(new RolloutGroup([.. members], solved));
             for (var g = 0; g < members.Count; g++)
             {

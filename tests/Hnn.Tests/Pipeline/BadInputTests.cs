@@ -38,6 +38,7 @@ public sealed class BadInputTests
         { "weight_scale text", string.Empty, string.Empty, ["model.weight_scale=abc"], ["model.weight_scale: 'abc' is not a number"] },
         { "error_bars without trajectories", string.Empty, string.Empty, ["model.error_bars=trajectories"], ["model.error_bars: is only allowed with data.trajectories"] },
         { "regularisation without trajectories", string.Empty, string.Empty, ["model.regularisation={auto: {criterion: gcv}}"], ["model.regularisation: is only allowed with data.trajectories"] },
+        { "rollout_integrator without trajectories", string.Empty, string.Empty, ["model.rollout_integrator=dop853"], ["model.rollout_integrator: is only allowed with data.trajectories"] },
         { "separable with adam only", string.Empty, string.Empty, ["model.methods=[adam]", "model.separable=true"], ["model.separable: applies to the sampled methods (elm, u-swim, swim, a-swim) only; model.methods lists none of them"] },
         { "weight scale with hig only", string.Empty, string.Empty, ["model.methods=[hig]", "model.weight_scale=0.5"], ["model.weight_scale: applies to the sampled methods (elm, u-swim, swim, a-swim) only; model.methods lists none of them"] },
     };
@@ -49,6 +50,7 @@ public sealed class BadInputTests
     public static TheoryData<string[], string> TrajectoryCases => new()
     {
         { ["model.error_bars=foo"], "model.error_bars: 'foo' is not allowed; allowed: residual, trajectories" },
+        { ["model.rollout_integrator=rk4"], "model.rollout_integrator: 'rk4' is not allowed; allowed: scheme, dop853" },
         { ["model.error_bars=trajectories", "model.regularisation={auto: {criterion: gcv}}", "data.trajectories.validation=0"], "model.error_bars: trajectories needs validation trajectories: set data.trajectories.validation to at least 1" },
         { ["model.regularisation={auto: {criterion: foo}}"], "model.regularisation.auto.criterion: 'foo' is not allowed; allowed: validation, gcv, validation-domain" },
         { ["model.regularisation={auto: {kind: lasso}}"], "model.regularisation.auto.kind: 'lasso' is not allowed; allowed: rcond, ridge" },

@@ -57,6 +57,13 @@ public sealed class RecurrenceTests
         Assert.Contains("first return t = 53.25 learned / none within the observed times true", text, StringComparison.Ordinal);
         Assert.Contains("differ by at most 6.52e-03", text, StringComparison.Ordinal);
         Assert.Contains("a rollout did not return within its times", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("peak", text, StringComparison.Ordinal);
         Assert.Equal(string.Empty, RunReport.RecurrenceText(new Dictionary<string, string>()));
+
+        // Version 3 metadata adds the share's peak in [0.75 T, 1.25 T].
+        meta["recurrence_peak"] = "53.25";
+        meta["exact_recurrence_peak"] = "57.5";
+        meta["recurrence_peak_error"] = "0.0739";
+        Assert.Contains("the share's peak in [0.75 T, 1.25 T] at t = 53.25 learned / 57.50 true, the peaks differ by at most 7.4 %", RunReport.RecurrenceText(meta), StringComparison.Ordinal);
     }
 }

@@ -11,7 +11,7 @@ namespace Hnn.Pipeline.Config;
 /// </summary>
 internal static class ModelSection
 {
-    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars", "weight_scale", "separable"];
+    public static readonly string[] Keys = ["methods", "widths", "seeds", "seed", "rcond", "elm_bias", "a_swim_first", "swim_candidates", "target", "regularisation", "error_bars", "rollout_integrator", "weight_scale", "separable"];
 
     public static readonly string[] WeightScalePartKeys = ["q", "p"];
 

@@ -42,6 +42,17 @@ public sealed record TrajectorySpec(
     /// constant: <see cref="Hnn.Stages.Training.TrajectoryBandCalibration"/>).
     /// </summary>
     public string ErrorBars { get; init; } = TrajectoriesSection.ResidualBars;
+
+    /// <summary>
+    /// model.rollout_integrator: how the held-out test trajectories are rolled out on the learned H — <c>scheme</c> (the
+    /// default: the target's own one-step rule at the observation steps, <see cref="ObservationRule"/>) or <c>dop853</c>
+    /// (adaptive DOP853 on the learned function, the behaviour before trajectory-rollout v3).
+    /// </summary>
+    public string RolloutIntegrator { get; init; } = TrajectoriesSection.SchemeRollout;
+
+    /// <summary>The one-step rule of the rows (model.target), or null when the rollout is DOP853.</summary>
+    public ObservationRule? RolloutRule => RolloutIntegrator != TrajectoriesSection.SchemeRollout ? null
+        : Target == TargetFormulation.FiniteDifference ? ObservationRule.SymplecticEulerQ : ObservationRule.ImplicitMidpoint;
 }
 
 /// <summary>
@@ -88,6 +99,12 @@ internal static class TrajectoriesSection
     public const string TrajectoryBars = "trajectories";
 
     public static readonly string[] ErrorBarModes = [ResidualBars, TrajectoryBars];
+
+    public const string SchemeRollout = "scheme";
+
+    public const string Dop853Rollout = "dop853";
+
+    public static readonly string[] RolloutIntegrators = [SchemeRollout, Dop853Rollout];
 
     public static readonly string[] Keys = ["count", "dt", "steps", "t_end", "noise", "seed", "validation", "test", "columns"];
 
@@ -209,7 +226,29 @@ internal static class TrajectoriesSection
             r.Problem("model.error_bars", "trajectories needs validation trajectories: set data.trajectories.validation to at least 1 (or use residual)");
         }
 
-        return new TrajectorySpec(generated, file, columns, validation, test, Target(r, root), regularisation, testPoints, fileTrajectories) { ErrorBars = bars };
+        return new TrajectorySpec(generated, file, columns, validation, test, Target(r, root), regularisation, testPoints, fileTrajectories)
+        {
+            ErrorBars = bars,
+            RolloutIntegrator = RolloutIntegrator(r, root),
+        };
+    }
+
+    /// <summary>model.rollout_integrator: scheme (default) or dop853; only with data.trajectories.</summary>
+    public static string RolloutIntegrator(SpecReader r, MapNode root)
+    {
+        var model = root["model"] as MapNode;
+        if (model?["rollout_integrator"] is null)
+        {
+            return SchemeRollout;
+        }
+
+        if (!Present(root))
+        {
+            r.Problem("model.rollout_integrator", "is only allowed with data.trajectories (it sets how the held-out test trajectories are rolled out; the rollout section has rollout.integrators)");
+            return SchemeRollout;
+        }
+
+        return r.String(model, "rollout_integrator", "model.rollout_integrator", SchemeRollout, RolloutIntegrators) ?? SchemeRollout;
     }
 
     /// <summary>model.error_bars: residual (default) or trajectories; only with data.trajectories.</summary>
@@ -481,6 +520,7 @@ internal static class TrajectoryRules
             TrajectoriesSection.Target(r, root);
             TrajectoriesSection.Regularisation(r, root);
             TrajectoriesSection.ErrorBars(r, root);
+            TrajectoriesSection.RolloutIntegrator(r, root);
             return;
         }
 
