@@ -155,7 +155,7 @@ public static class TrajectoryRollout
 
     /// <summary>
     /// Rolls every trajectory of <paramref name="set"/> out with one step of <paramref name="rule"/> per observation
-    /// interval, h_n = t_(n+1) - t_n (uneven steps too): the one-step map that a fit's rows encode (docs/ALGORITHM.md §6.4).
+    /// interval, h_n = t_(n+1) - t_n (uneven steps too): the one-step map that a fit's rows encode (docs/ALGORITHM.md §6.3b).
     /// The function a <c>midpoint</c> fit learns is the implicit midpoint rule's modified Hamiltonian, so that rule at the
     /// observation steps reproduces the observed flow map, where DOP853 on it carries the rule's O(h^2) error. The
     /// implicit steps iterate to <paramref name="fixedPoint"/> (its stall tolerance above the field's gradient noise).
