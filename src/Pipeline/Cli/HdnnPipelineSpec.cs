@@ -2,7 +2,6 @@ using System.Globalization;
 using Hnn.Datasets;
 using Hnn.Pipeline.Config;
 using Hnn.Stages.Hdnn;
-using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace Hnn.Pipeline.Cli;
@@ -17,9 +16,11 @@ public sealed class HdnnPipelineSpec
     /// <summary>The models accepted in <c>models</c>.</summary>
     public static IReadOnlyList<string> ModelNames { get; } = [.. Enum.GetNames<HdnnKind>()];
 
-    /// <summary>The keys of the section, as written in the file.</summary>
-    public static IReadOnlyList<string> Keys { get; } =
-        ["name", "dataset", "points", "models", "layers", "t_end", "epochs", "learning_rate", "batch_size", "alpha", "alpha_c", "inner_steps", "seeds", "store"];
+    /// <summary>The keys of the section, as written in the file: the settable properties, snake_case.</summary>
+    public static IReadOnlyList<string> Keys { get; } = [.. SectionFile.Keys(typeof(HdnnPipelineSpec), KeyOf).Select(k => k.Key)];
+
+    /// <summary>The YAML key of a property: snake_case (<c>t_end</c>, <c>alpha_c</c>).</summary>
+    public static string KeyOf(string property) => UnderscoredNamingConvention.Instance.Apply(property);
 
     public string Name { get; set; } = string.Empty;
 
@@ -71,23 +72,10 @@ public sealed class HdnnPipelineSpec
     /// <summary>Reads and validates the <c>hdnn:</c> section; bad input throws <see cref="InputException"/> naming file, key, value and what is allowed.</summary>
     public static HdnnPipelineSpec Load(string path)
     {
-        var text = InputFile.ReadConfigText(path);
-        var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-        HdnnFile? file;
-        try
-        {
-            file = deserializer.Deserialize<HdnnFile>(text);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, "Property '([^']{0,40})[^']*' not found");
-            var problem = unknown.Success
-                ? $"unknown key '{unknown.Groups[1].Value}'; allowed: hdnn: with {string.Join(", ", Keys)}"
-                : $"not a valid hdnn: section ({(e.InnerException ?? e).Message.Split('\n')[0][..Math.Min(80, (e.InnerException ?? e).Message.Split('\n')[0].Length)]})";
-            throw new InputException($"{InputFile.Shown(path)}: line {e.Start.Line}: {problem}", e);
-        }
-
-        var spec = file?.Hdnn ?? throw new InputException($"{InputFile.Shown(path)}: no 'hdnn:' section");
+        // Read as a pipeline file is (InputFile, ConfigNode: YAML within its limits), then bound key by key
+        // (SectionFile): YamlDotNet's deserializer reported a file that is not key: value lines with the .NET types
+        // it could not cast ("Invalid cast from 'System.String' to ...").
+        var spec = SectionFile.Load<HdnnPipelineSpec>(path, "hdnn", KeyOf, "pipelines/hdnn/swiss-roll.yaml");
         if (string.IsNullOrWhiteSpace(spec.Name))
             spec.Name = Path.GetFileNameWithoutExtension(path);
         spec.Validate(InputFile.Shown(path));
@@ -135,10 +123,5 @@ public sealed class HdnnPipelineSpec
             Fail("seeds", $"[{string.Join(", ", Seeds.Take(10))}]", "1-100 distinct non-negative integers");
         if (string.IsNullOrWhiteSpace(Store))
             Fail("store", "empty", "a folder");
-    }
-
-    private sealed class HdnnFile
-    {
-        public HdnnPipelineSpec? Hdnn { get; set; }
     }
 }

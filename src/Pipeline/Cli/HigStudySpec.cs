@@ -1,7 +1,5 @@
 using Hnn.Pipeline.Config;
 using Hnn.Stages.Hig;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Hnn.Pipeline.Cli;
 
@@ -36,28 +34,10 @@ public sealed class HigStudySpec
     /// <summary>Reads the <c>hig:</c> section of <paramref name="path"/>; throws <see cref="InputException"/> on bad input.</summary>
     public static HigStudySpec Load(string path)
     {
-        if (!File.Exists(path))
-            throw new InputException($"pipeline file '{path}' does not exist");
-        // A regular UTF-8 text file of bounded size (InputFile): /dev/zero was read until OutOfMemoryException (exit 1)
-        // and a FIFO blocked the command.
-        var text = InputFile.ReadConfigText(path);
-        var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
-        HigFile? file;
-        try
-        {
-            file = deserializer.Deserialize<HigFile>(text);
-        }
-        catch (YamlDotNet.Core.YamlException e)
-        {
-            if (IsRunPipeline(text))
-            {
-                throw new InputException($"{path}: is an 'hnn run' pipeline (its hig: section, if any, is method hig's settings); 'hnn hig' needs a control-study file with a hig: section only (e.g. pipelines/hig/coupled-oscillators.yaml), or --hnn to train its HNN by HIG", e);
-            }
-
-            throw new InputException($"{path}: {e.Message}", e);
-        }
-
-        var spec = file?.Hig ?? throw new InputException($"{path}: no 'hig:' section");
+        // Read as a pipeline file is (InputFile, ConfigNode: a regular UTF-8 text file of bounded size, YAML within
+        // its limits), then bound key by key (SectionFile): YamlDotNet's deserializer reported a file that is not
+        // key: value lines as "Exception during deserialization" or with the .NET type it could not fill.
+        var spec = SectionFile.Load<HigStudySpec>(path, "hig", KeyOf, "pipelines/hig/coupled-oscillators.yaml", RunPipeline);
         if (spec.Optimisers.Count == 0)
             spec.Optimisers = [.. Enum.GetValues<ControlOptimiser>().Select(m => new HigOptimiserSpec { Method = m.ToString().ToLowerInvariant() })];
         try
@@ -79,31 +59,16 @@ public sealed class HigStudySpec
         return spec;
     }
 
-    /// <summary>Whether the file's text is a run pipeline (a top-level <c>model:</c> key), not a control-study file.</summary>
-    private static bool IsRunPipeline(string text)
-    {
-        try
-        {
-            var yaml = new YamlDotNet.RepresentationModel.YamlStream();
-            using var reader = new StringReader(text);
-            yaml.Load(reader);
-            return yaml.Documents.Count > 0
-                && yaml.Documents[0].RootNode is YamlDotNet.RepresentationModel.YamlMappingNode root
-                && root.Children.ContainsKey(new YamlDotNet.RepresentationModel.YamlScalarNode("model"));
-        }
-        catch (YamlDotNet.Core.YamlException)
-        {
-            return false;
-        }
-    }
+    /// <summary>The YAML key of a property: camelCase (<c>budgetSeconds</c>, <c>evaluateEvery</c>).</summary>
+    public static string KeyOf(string property) => char.ToLowerInvariant(property[0]) + property[1..];
+
+    /// <summary>A run pipeline (a top-level <c>model:</c> key) is not a control-study file: says so, and what to use.</summary>
+    private static string? RunPipeline(MapNode root) => root["model"] is null
+        ? null
+        : "is an 'hnn run' pipeline (its hig: section, if any, is method hig's settings); 'hnn hig' needs a control-study file with a hig: section only (e.g. pipelines/hig/coupled-oscillators.yaml), or --hnn to train its HNN by HIG";
 
     /// <summary>The chain this section describes.</summary>
     public OscillatorChain Chain() => new(Oscillators, Steps, Dt, Coupling, Alpha);
-
-    private sealed class HigFile
-    {
-        public HigStudySpec? Hig { get; set; }
-    }
 }
 
 /// <summary>One optimiser of the study: the method and any setting that departs from the study's.</summary>

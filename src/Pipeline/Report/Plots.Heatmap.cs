@@ -27,13 +27,18 @@ public static partial class Plots
         PlotSize? size = null)
     {
         var target = Target(path, size);
-        ValidateGrid(xs, ys);
-        var panel = new HeatmapPanel(title, values, log10, colorLabel, Contours: contours);
-        ValidatePanel(panel, xs, ys, 0);
-        var plot = NewPlot(title, xLabel, yLabel);
         var notes = new List<string>();
-        DrawPanel(plot, xs, ys, panel, notes);
+        var (plot, _) = HeatmapPlot(xs, ys, new HeatmapPanel(title, values, log10, colorLabel, Contours: contours), xLabel, yLabel, notes);
         return Save(plot, target, notes);
+    }
+
+    /// <summary>The plot of <see cref="Heatmap"/>, and its contour lines if any (their labels are placed when it is rendered).</summary>
+    internal static (Plot Plot, FittedContourLines? Contours) HeatmapPlot(double[] xs, double[] ys, HeatmapPanel panel, string xLabel, string yLabel, List<string> notes)
+    {
+        ValidateGrid(xs, ys);
+        ValidatePanel(panel, xs, ys, 0);
+        var plot = NewPlot(panel.Title ?? "", xLabel, yLabel);
+        return (plot, DrawPanel(plot, xs, ys, panel, notes));
     }
 
     /// <summary>
@@ -249,7 +254,7 @@ public static partial class Plots
         }
     }
 
-    private static void DrawPanel(Plot plot, double[] xs, double[] ys, HeatmapPanel panel, List<string> notes)
+    private static FittedContourLines? DrawPanel(Plot plot, double[] xs, double[] ys, HeatmapPanel panel, List<string> notes)
     {
         int nx = xs.Length;
         int ny = ys.Length;
@@ -302,7 +307,7 @@ public static partial class Plots
         {
             notes.Add("no finite values to draw");
             plot.Axes.SetLimits(xs[0], xs[^1], ys[0], ys[^1]);
-            return;
+            return null;
         }
 
         var heatmap = plot.Add.Heatmap(intensities);
@@ -328,13 +333,12 @@ public static partial class Plots
             LogAxis.UseLogTicks(colorBar.Axis);
         }
 
-        if (panel.Contours && nonFinite + nonPositive == 0 && range.Max > range.Min)
-        {
-            AddContours(plot, xs, ys, intensities, range, panel.Log10);
-        }
+        return panel.Contours && nonFinite + nonPositive == 0 && range.Max > range.Min
+            ? AddContours(plot, xs, ys, intensities, range, panel.Log10)
+            : null;
     }
 
-    private static void AddContours(Plot plot, double[] xs, double[] ys, double[,] intensities, (double Min, double Max) range, bool log10)
+    private static FittedContourLines? AddContours(Plot plot, double[] xs, double[] ys, double[,] intensities, (double Min, double Max) range, bool log10)
     {
         int nx = xs.Length;
         int ny = ys.Length;
@@ -347,8 +351,10 @@ public static partial class Plots
             }
         }
 
-        var contours = new ContourLines
+        // Labels only where they fit inside the map (FittedContourLines), not cut off at its edge or a short line's end.
+        var contours = new FittedContourLines
         {
+            Extent = new CoordinateRect(xs[0], xs[^1], ys[0], ys[^1]),
             LineColor = Colors.White.WithAlpha(0.7),
             LineWidth = 1,
         };
@@ -360,7 +366,7 @@ public static partial class Plots
             : [];
         if (log10 && decades.Length == 0)
         {
-            return;
+            return null;
         }
 
         if (log10)
@@ -373,7 +379,7 @@ public static partial class Plots
             var levels = NiceLevels(range.Min, range.Max, ContourCount);
             if (levels.Length == 0)
             {
-                return;
+                return null;
             }
 
             contours.ContourLineLevels = levels; // round values, so the labels read 20, 40, ... not 36.405
@@ -381,5 +387,6 @@ public static partial class Plots
 
         contours.Update(points);
         plot.Add.Plottable(contours);
+        return contours;
     }
 }

@@ -134,8 +134,9 @@ public static partial class RunReport
 
     /// <summary>
     /// The card at the top: the most accurate experiment on the test set (its errors, time), and its first completed
-    /// rollout's headline numbers. Null when nothing was evaluated. An error that was not measured (H for data without
-    /// H) is named as such, not printed as NaN.
+    /// rollout's headline numbers. A trajectory run without a known system (no test error of H or x' exists) gets
+    /// <see cref="TrajectorySummary"/> instead. Null when nothing was evaluated. An error that was not measured (H for
+    /// data without H) is named as such, not printed as NaN.
     /// </summary>
     public static string? Summary(IReadOnlyList<ExperimentResult> results)
     {
@@ -144,7 +145,7 @@ public static partial class RunReport
             ?? results.Where(r => double.IsFinite(r.Test.Dx)).MinBy(r => r.Test.Dx);
         if (best is null)
         {
-            return null;
+            return TrajectorySummary(results);
         }
 
         var h = double.IsFinite(best.Test.H) ? $"test rel. L2 error of H {E(best.Test.H)}, of grad H {E(best.Test.GradH)}, of x' {E(best.Test.Dx)}"
@@ -157,6 +158,39 @@ public static partial class RunReport
         }
 
         return text;
+    }
+
+    /// <summary>
+    /// The card of a trajectory run (data.trajectories) with no test error of H or x' (no known system): the experiment
+    /// with the smallest rollout error along the held-out test trajectories (the one error that needs no known H), that
+    /// error and the largest state error, the regularisation used (chosen by its criterion with auto) and the fit time
+    /// (sampling and solves). When every learned rollout failed, the first failure. Null when the run has no trajectory experiment.
+    /// </summary>
+    public static string? TrajectorySummary(IReadOnlyList<ExperimentResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(results);
+        var runs = results.Where(r => r.Trajectory is not null).ToList();
+        if (runs.Count == 0)
+        {
+            return null;
+        }
+
+        string Which(ExperimentResult r) => $"{r.Method} (width {r.Width}, model seed {r.ModelSeed})";
+        var best = runs.Where(r => r.Trajectory!.RolloutFailure is null && double.IsFinite(r.Trajectory.RolloutError)).MinBy(r => r.Trajectory!.RolloutError);
+        if (best is null)
+        {
+            var failed = runs[0];
+            return $"No learned rollout along the held-out test trajectories completed: {Which(failed)} — {failed.Trajectory!.RolloutFailure ?? "its rollout error is not finite"}. No system is known, so no error of H is measured.";
+        }
+
+        var t = best.Trajectory!;
+        var regularisation = t.Regularisation == "ridge" ? $"ridge, lambda {E(t.RegularisationValue)}" : $"{t.Regularisation} {E(t.RegularisationValue)}";
+        var chosen = t.Criterion is null ? "as configured" : $"chosen by {t.Criterion}";
+        var exact = double.IsFinite(t.ExactRolloutError) ? $"; the true H's {E(t.ExactRolloutError)}" : string.Empty;
+        var trajectories = t.TestTrajectories == 1 ? "the held-out test trajectory" : $"the {t.TestTrajectories} held-out test trajectories";
+        return $"Best by held-out rollout: {Which(best)} — rel. L2 state error of its DOP853 rollouts along {trajectories} " +
+            $"{E(t.RolloutError)} (largest state error {E(t.RolloutMaxError)}{exact}); regularisation {regularisation} ({chosen}); " +
+            $"fitted in {best.TrainSeconds.ToString("F2", CultureInfo.InvariantCulture)} s (sampling and solves). No system is known, so no error of H is measured.";
     }
 
     /// <summary>Every failed rollout (model or true H) with its reason, and a run that did not complete.</summary>

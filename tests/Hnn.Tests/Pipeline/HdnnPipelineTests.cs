@@ -70,7 +70,7 @@ public sealed class HdnnPipelineTests
     [InlineData("models: [H3]", "hdnn.models is 'H3'; allowed: H1J1, H1J2, H2, MS1")]
     [InlineData("dataset: spiral", "hdnn.dataset is 'spiral'; allowed: swiss_roll, double_circles, double_moons")]
     [InlineData("t_end: -1", "hdnn.t_end is -1; allowed: a number in (0, 1000]")]
-    [InlineData("pointz: 8", "unknown key 'pointz'; allowed: hdnn: with name, dataset, points")]
+    [InlineData("pointz: 8", "hdnn.pointz: unknown key; did you mean 'hdnn.points'?")]
     public async Task Bad_input_is_one_line_naming_the_key(string line, string expected)
     {
         using var sandbox = new CliSandbox();

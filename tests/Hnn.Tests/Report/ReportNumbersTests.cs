@@ -105,6 +105,58 @@ public sealed partial class ReportNumbersTests
         Assert.DoesNotContain("NaN", md, StringComparison.Ordinal);
     }
 
+    private static ExperimentResult T(string method, int width, double rolloutError, string? failure = null, string? criterion = "validation") =>
+        R(method, width, new(double.NaN, double.NaN, double.NaN, 0)) with
+        {
+            Trajectory = new TrajectoryResult("midpoint", "ridge", 2e-7, criterion, 0.02, 140, double.NaN, double.NaN, rolloutError, 4 * rolloutError,
+                double.NaN, 5, failure, 3e-5, 0.017, 2.8e-3, double.NaN, double.NaN, double.NaN, double.NaN),
+        };
+
+    [Fact]
+    public void A_trajectory_run_without_a_system_gets_a_card_of_the_best_held_out_rollout()
+    {
+        // No test error of H or x' (no known system): the card ranks by the held-out rollout error (elm's 1e-3 < a-swim's 2e-3).
+        var results = new[] { T("a-swim", 200, 2e-3), T("elm", 100, 1e-3), T("u-swim", 50, double.NaN, "state not finite at t = 1.5") };
+        Assert.Equal(
+            "Best by held-out rollout: elm (width 100, model seed 2) — rel. L2 state error of its DOP853 rollouts along the 5 held-out test trajectories " +
+            "1.00e-03 (largest state error 4.00e-03); regularisation ridge, lambda 2.00e-07 (chosen by validation); fitted in 0.50 s (sampling and solves). " +
+            "No system is known, so no error of H is measured.",
+            RunReport.Summary(results));
+        Assert.Contains("(as configured)", RunReport.Summary([T("elm", 100, 1e-3, criterion: null)]), StringComparison.Ordinal);
+        Assert.Equal(
+            "No learned rollout along the held-out test trajectories completed: u-swim (width 50, model seed 2) — state not finite at t = 1.5. No system is known, so no error of H is measured.",
+            RunReport.Summary([T("u-swim", 50, double.NaN, "state not finite at t = 1.5")]));
+        Assert.Null(RunReport.Summary([R("elm", 50, new(double.NaN, double.NaN, double.NaN, 0))])); // nothing measured, no trajectories
+    }
+
+    [Fact]
+    public async Task The_trajectory_example_report_has_a_card_with_the_numbers_of_results_json()
+    {
+        using var box = new CliSandbox();
+        var r = await box.RunAsync(Path.Combine(RepoRoot.Find(), "pipelines", "examples", "from-trajectories.yaml"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var runDir = CliSandbox.RunDirectoryOf(r);
+        var md = Prose(File.ReadAllText(Path.Combine(runDir, "report", "report.md")));
+        var summary = Regex.Replace(md.Split('\n').Single(l => l.StartsWith("> **Summary.**", StringComparison.Ordinal)), @"\\(.)", "$1");
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(runDir, "results.json")));
+        var best = Assert.Single(json.RootElement.EnumerateArray().ToList()); // one experiment: a-swim, width 200, model seed 7
+        var t = best.GetProperty("trajectory");
+        Assert.Equal(
+            $"> **Summary.** Best by held-out rollout: {best.GetProperty("method").GetString()} (width {best.GetProperty("width").GetInt32()}, model seed {best.GetProperty("model_seed").GetUInt64()}) — " +
+            $"rel. L2 state error of its DOP853 rollouts along the {t.GetProperty("test_trajectories").GetInt32()} held-out test trajectories {E(t.GetProperty("rollout_error").GetDouble())} " +
+            $"(largest state error {E(t.GetProperty("rollout_max_error").GetDouble())}); regularisation ridge, lambda {E(t.GetProperty("regularisation_value").GetDouble())} (chosen by validation); " +
+            $"fitted in {best.GetProperty("train_seconds").GetDouble().ToString("F2", CultureInfo.InvariantCulture)} s (sampling and solves). No system is known, so no error of H is measured.",
+            summary);
+        Assert.DoesNotContain("NaN", md, StringComparison.Ordinal);
+
+        // report.html shows the same card at the top.
+        var html = File.ReadAllText(Path.Combine(runDir, "report", "report.html"));
+        var card = Regex.Match(html, "<p class=\"summary\">(.*?)</p>", RegexOptions.Singleline);
+        Assert.True(card.Success, "no summary card in report.html");
+        Assert.Contains($"held-out test trajectories {E(t.GetProperty("rollout_error").GetDouble())}", card.Groups[1].Value, StringComparison.Ordinal);
+        Assert.Contains($"lambda {E(t.GetProperty("regularisation_value").GetDouble())} (chosen by validation)", card.Groups[1].Value, StringComparison.Ordinal);
+    }
+
     /// <summary>The summary line of report.md, the whole report.md, and results.json's experiment with the smallest test error of <paramref name="metric"/>.</summary>
     private static (string Summary, string Markdown, JsonElement Best) SummaryAndBest(string runDir, string metric)
     {
