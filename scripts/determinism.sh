@@ -5,7 +5,10 @@
 # Usage: bash scripts/determinism.sh [RUNS] [MODE] (RUNS default 10). MODE:
 #   quickstart (default)  the quickstart at a reduced size, alternating run.parallelism 1 and 2;
 #   lanes                 the single pendulum of pipelines/paper/single-pendulum-small.yaml (U-SWIM, width 1000, one
-#                         seed, 10k rows) with solver.lanes=2, so the structured fit's two lanes run concurrently.
+#                         seed, 10k rows) with solver.lanes=2, so the structured fit's two lanes run concurrently;
+#   trajectories          pipelines/examples/fput-trajectories.yaml at a small size (8 trajectories, ELM 600): generated
+#                         trajectories, midpoint rows, GCV ridge, error bars and the rule's rollouts, alternating
+#                         run.parallelism 1 and 2.
 # Needs a Release build (scripts/test.sh builds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,12 +23,14 @@ case "$mode" in
     small=(--set data.train=3000 --set data.test=1000 "--set" "model.widths=[400]" --no-report -q) ;;
   lanes) pipeline=pipelines/paper/single-pendulum-small.yaml
     small=(--set "model.methods=[u-swim]" --set "model.seeds=[3]" --set "rollout.integrators=[verlet]" --set solver.lanes=2 --no-report -q) ;;
-  *) echo "determinism.sh: MODE '$mode' is not one of: quickstart, lanes" >&2; exit 2 ;;
+  trajectories) pipeline=pipelines/examples/fput-trajectories.yaml
+    small=(--set data.trajectories.count=8 --set data.trajectories.test=2 "--set" "model.widths=[600]" --set data.test=200 --no-report -q) ;;
+  *) echo "determinism.sh: MODE '$mode' is not one of: quickstart, lanes, trajectories" >&2; exit 2 ;;
 esac
 first=""
 status=0
 for i in $(seq 1 "$runs"); do
-  if [ "$mode" = quickstart ]; then par=$(( (i % 2) + 1 )); else par=1; fi
+  if [ "$mode" != lanes ]; then par=$(( (i % 2) + 1 )); else par=1; fi
   busy=""
   if [ "$i" -eq 3 ] || [ "$i" -eq 4 ]; then busy="busy"; timeout 120 sh -c 'while :; do :; done' & busy_pid=$!; fi
   store="$work/store-$i"
