@@ -81,25 +81,41 @@ internal abstract class Stepper
     /// (q_n, P) and <see cref="G"/> the gradient at the last iterate before P (which differs from P by less than the
     /// tolerance; for separable H, P is exact after one iteration and G is evaluated at it).
     /// </summary>
-    protected void SolveMomentum(Integrator integrator, double[][] x, double c, double[][] y, int step, double h)
+    protected void SolveMomentum(Integrator integrator, double[][] x, double c, double[][] y, int step, double h) =>
+        FixedPointSolve(integrator, x, y, Dof, Dof, -Dof, -c, timeDerivative: false, step, h);
+
+    /// <summary>
+    /// The fixed-point iteration of the implicit steps: from y = x, y_i = x_i + c F(y)_(i + offset) for the coordinates i in
+    /// [first, first + length) (the others stay x's), F = grad H, or J grad H with <paramref name="timeDerivative"/>. On
+    /// return <see cref="G"/> holds F at the last iterate before y (within the tolerance of it); throws the clear error when
+    /// it diverges or does not converge within <see cref="FixedPointSettings.MaxIterations"/>.
+    /// </summary>
+    protected void FixedPointSolve(Integrator integrator, double[][] x, double[][] y, int first, int length, int offset, double c, bool timeDerivative, int step, double h)
     {
         Batch.CopyTo(x, y);
-        var d = Dof;
         var residual = 0.0;
         for (var iteration = 1; iteration <= FixedPoint.MaxIterations; iteration++)
         {
-            Field.Gradient(y, G);
+            if (timeDerivative)
+            {
+                Field.TimeDerivative(y, G);
+            }
+            else
+            {
+                Field.Gradient(y, G);
+            }
+
             var previous = iteration == 1 ? double.PositiveInfinity : residual;
             residual = 0.0;
             var finite = true;
-            for (var i = 0; i < d; i++)
+            for (var i = first; i < first + length; i++)
             {
-                var p = x[d + i];
-                var gq = G[i];
-                var yp = y[d + i];
+                var xi = x[i];
+                var fi = G[i + offset];
+                var yi = y[i];
                 for (var m = 0; m < Count; m++)
                 {
-                    Update(ref yp[m], p[m] - (c * gq[m]), ref residual, ref finite);
+                    Update(ref yi[m], xi[m] + (c * fi[m]), ref residual, ref finite);
                 }
             }
 
@@ -176,34 +192,8 @@ internal sealed class SymplecticEulerQStepper : Stepper
 
     public override void Step(double[][] x, double h, int step)
     {
-        Batch.CopyTo(x, _y);
+        FixedPointSolve(Integrator.SymplecticEuler, x, _y, 0, Dof, Dof, h, timeDerivative: false, step, h);
         var d = Dof;
-        var residual = 0.0;
-        var converged = false;
-        for (var iteration = 1; iteration <= FixedPoint.MaxIterations && !converged; iteration++)
-        {
-            Field.Gradient(_y, G);
-            var previous = iteration == 1 ? double.PositiveInfinity : residual;
-            residual = 0.0;
-            var finite = true;
-            for (var i = 0; i < d; i++)
-            {
-                var q = x[i];
-                var gp = G[d + i];
-                var yq = _y[i];
-                for (var m = 0; m < Count; m++)
-                {
-                    Update(ref yq[m], q[m] + (h * gp[m]), ref residual, ref finite);
-                }
-            }
-
-            converged = Converged(Integrator.SymplecticEuler, step, h, iteration, residual, previous, finite);
-        }
-
-        if (!converged)
-        {
-            throw NotConverged(Integrator.SymplecticEuler, step, h, residual);
-        }
 
         // G was evaluated at the last iterate before Q (within the tolerance of it).
         for (var i = 0; i < d; i++)
@@ -316,35 +306,8 @@ internal sealed class ImplicitMidpointStepper : Stepper
 
     public override void Step(double[][] x, double h, int step)
     {
-        Batch.CopyTo(x, _y);
         var dim = x.Length;
-        var half = h / 2;
-        var residual = 0.0;
-        var converged = false;
-        for (var iteration = 1; iteration <= FixedPoint.MaxIterations && !converged; iteration++)
-        {
-            Field.TimeDerivative(_y, G);
-            var previous = iteration == 1 ? double.PositiveInfinity : residual;
-            residual = 0.0;
-            var finite = true;
-            for (var i = 0; i < dim; i++)
-            {
-                var xi = x[i];
-                var fi = G[i];
-                var yi = _y[i];
-                for (var m = 0; m < Count; m++)
-                {
-                    Update(ref yi[m], xi[m] + (half * fi[m]), ref residual, ref finite);
-                }
-            }
-
-            converged = Converged(Integrator.ImplicitMidpoint, step, h, iteration, residual, previous, finite);
-        }
-
-        if (!converged)
-        {
-            throw NotConverged(Integrator.ImplicitMidpoint, step, h, residual);
-        }
+        FixedPointSolve(Integrator.ImplicitMidpoint, x, _y, 0, dim, 0, h / 2, timeDerivative: true, step, h);
 
         // f was evaluated at the last iterate before Y (within the tolerance of it).
         for (var i = 0; i < dim; i++)
